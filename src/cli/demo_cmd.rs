@@ -1,0 +1,45 @@
+//! `signin-insights demo`: ingest the bundled sample into a temporary store and print the
+//! application activity report and the top errors per application.
+
+use std::path::PathBuf;
+
+use super::Config;
+use super::report_cmd::emit;
+use crate::error::{Error, Result};
+use crate::ingest::{self, IngestOptions};
+use crate::render::Format;
+use crate::report::{self, Request, app_errors, apps};
+use crate::store::Store;
+
+fn sample_dir() -> Result<PathBuf> {
+    let here = PathBuf::from("testdata/sample");
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sample");
+    [here, built]
+        .into_iter()
+        .find(|p| p.is_dir())
+        .ok_or_else(|| Error::Usage("demo: testdata/sample not found; run it from the project folder".into()))
+}
+
+pub fn run(config: &Config) -> Result<u8> {
+    let sample = sample_dir()?;
+    let root = std::env::temp_dir().join(format!("signin-insights-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let store = Store::open(&root);
+    let result = (|| {
+        let inputs = ingest::expand(&[sample.clone()])?;
+        let summary = ingest::ingest(&store, &inputs, &IngestOptions::default(), &config.progress())?;
+        eprintln!("{}", summary.line());
+        let manifest = store.manifest()?;
+        let window = super::WindowArgs::default().resolve(report::latest_event(&manifest), Some(30))?;
+        let req = Request { window, event_types: None, top: None, app: None };
+        let caption = format!("Application activity ({}), sample: {}", req.window.describe(), sample.display());
+        emit(&apps::compute(&store, &manifest, &req, apps::Sort::Total)?, apps::TYPE_NAME, &caption, Format::Table)?;
+        println!();
+        let req = Request { top: Some(3), ..req };
+        let caption = format!("Top sign-in errors per application ({})", req.window.describe());
+        emit(&app_errors::compute(&store, &manifest, &req)?, app_errors::TYPE_NAME, &caption, Format::Table)?;
+        Ok(0)
+    })();
+    let _ = std::fs::remove_dir_all(&root);
+    result
+}

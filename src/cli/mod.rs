@@ -1,0 +1,198 @@
+//! The command line (SPEC section 5). clap lives here only; each subcommand has its own file
+//! holding its arguments and a short `run` that wires library stages together.
+
+mod demo_cmd;
+mod generate_cmd;
+mod ingest_cmd;
+mod report_cmd;
+mod signins_cmd;
+mod store_cmd;
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::render::Format;
+use crate::report::window::{Period, Window};
+use crate::store::Store;
+use crate::time::parse_timestamp;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "signin-insights",
+    version,
+    about = "Recompute the Microsoft Entra ID Usage & insights reports offline from exported sign-in logs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// No progress bar and no summary line.
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read exported sign-in logs into the store.
+    Ingest(ingest_cmd::Args),
+    /// Compute a Usage & insights report from the store.
+    Report(report_cmd::Args),
+    /// List the sign-ins behind a figure (drill-down).
+    Signins(signins_cmd::Args),
+    /// Inspect or verify the store.
+    Store(store_cmd::Args),
+    /// Write seeded synthetic exports.
+    Generate(generate_cmd::Args),
+    /// Run the main job on the bundled sample in testdata/.
+    Demo,
+}
+
+/// Flags every command resolves once.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub quiet: bool,
+    pub threads: Option<usize>,
+    pub stdout_is_terminal: bool,
+    pub stderr_is_terminal: bool,
+}
+
+impl Config {
+    pub fn progress(&self) -> indicatif::ProgressBar {
+        if self.quiet || !self.stderr_is_terminal {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .expect("valid template"),
+        );
+        bar
+    }
+
+    /// The default format: a table for people, JSON for scripts.
+    pub fn format(&self, asked: Option<Format>) -> Format {
+        asked.unwrap_or(if self.stdout_is_terminal { Format::Table } else { Format::Json })
+    }
+}
+
+/// `--store`, shared by the commands that read or write a store.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArg {
+    /// The store folder.
+    #[arg(long, env = "SIGNIN_INSIGHTS_STORE", default_value = "signin-insights-store")]
+    pub store: PathBuf,
+}
+
+impl StoreArg {
+    pub fn open(&self) -> Store {
+        Store::open(&self.store)
+    }
+}
+
+/// The window arguments of SPEC section 2.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WindowArgs {
+    /// D1, D7, D30 or any Dn: the n days ending at as-of.
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    pub period: Option<String>,
+    /// Start of the window (inclusive): a timestamp or YYYY-MM-DD.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End of the window (exclusive): a timestamp or YYYY-MM-DD.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// The end of a Dn window (default: the latest event in the store).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+fn parse_time_arg(name: &str, s: &str) -> Result<i64> {
+    parse_timestamp(s).ok_or_else(|| Error::Usage(format!("--{name}: not a timestamp or YYYY-MM-DD: {s:?}")))
+}
+
+impl WindowArgs {
+    /// Resolves the window; `default` applies when no window argument was given.
+    pub fn resolve(&self, latest: Option<i64>, default: Option<u32>) -> Result<Window> {
+        let as_of = match &self.as_of {
+            Some(s) => Some(parse_time_arg("as-of", s)?),
+            None => latest,
+        };
+        let period = match (&self.period, &self.since, &self.until) {
+            (Some(p), _, _) => Period::parse_days(p)
+                .ok_or_else(|| Error::Usage(format!("--period: expected Dn (e.g. D7, D30), got {p:?}")))?,
+            (None, None, None) => match default {
+                Some(n) => Period::Days(n),
+                None => Period::Range { since: None, until: None },
+            },
+            (None, since, until) => Period::Range {
+                since: since.as_deref().map(|s| parse_time_arg("since", s)).transpose()?,
+                until: until.as_deref().map(|s| parse_time_arg("until", s)).transpose()?,
+            },
+        };
+        Ok(Window::resolve(&period, as_of))
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("signin-insights: {e}");
+            ExitCode::from(if matches!(e, Error::Usage(_)) { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let config = Config {
+        quiet: cli.quiet,
+        threads: cli.threads,
+        stdout_is_terminal: io::stdout().is_terminal(),
+        stderr_is_terminal: io::stderr().is_terminal(),
+    };
+    let work = || match cli.command {
+        Command::Ingest(a) => ingest_cmd::run(&a, &config),
+        Command::Report(a) => report_cmd::run(&a, &config),
+        Command::Signins(a) => signins_cmd::run(&a, &config),
+        Command::Store(a) => store_cmd::run(&a, &config),
+        Command::Generate(a) => generate_cmd::run(&a, &config),
+        Command::Demo => demo_cmd::run(&config),
+    };
+    match config.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| Error::Other(e.to_string()))?
+            .install(work),
+        None => work(),
+    }
+}
+
+/// Runs `f` on a buffered, locked stdout; a closed pipe ends the output quietly.
+pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let res = f(&mut out).and_then(|_| out.flush());
+    match res {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
+}

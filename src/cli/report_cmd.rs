@@ -1,0 +1,120 @@
+//! `signin-insights report REPORT`: one Usage & insights report from the store.
+
+use super::{Config, StoreArg, WindowArgs, with_stdout};
+use crate::error::{Error, Result};
+use crate::normalize::EventType;
+use crate::render::{Format, Rendered, Tabular, render};
+use crate::report::{self, Request, app_daily, app_errors, app_last_signin, apps, context};
+use crate::store::Store;
+use crate::store::manifest::Manifest;
+
+/// The reports of this version, with their Graph names as aliases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportName {
+    /// Application activity (getAzureADApplicationSignInSummary).
+    #[value(alias = "getAzureADApplicationSignInSummary")]
+    Apps,
+    /// Daily detail per app and error code (applicationSignInDetailedSummary).
+    #[value(alias = "applicationSignInDetailedSummary")]
+    AppDaily,
+    /// Top sign-in errors per application.
+    AppErrors,
+    /// Last sign-in per application (signInActivity).
+    AppLastSignin,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    report: ReportName,
+    #[command(flatten)]
+    store: StoreArg,
+    #[command(flatten)]
+    window: WindowArgs,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Rows to keep (apps), or error codes per app (app-errors, default 5).
+    #[arg(long)]
+    top: Option<usize>,
+    /// Event types to read instead of the report's default, comma-separated
+    /// (e.g. interactiveUser,nonInteractiveUser).
+    #[arg(long, value_delimiter = ',')]
+    event_types: Option<Vec<String>>,
+    /// Only this appId.
+    #[arg(long)]
+    app: Option<String>,
+    /// apps: order by total sign-ins (top apps) or by failed sign-ins (most failed).
+    #[arg(long, value_enum, default_value = "total")]
+    sort: apps::Sort,
+    /// Read the store even if it fails the quick verification.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Opens the manifest and refuses a store whose files do not match it.
+pub fn checked_manifest(store: &Store, no_verify: bool) -> Result<Manifest> {
+    let manifest = store.manifest()?;
+    if manifest.generation == 0 && !store.manifest_path().exists() {
+        return Err(Error::Usage(format!(
+            "{}: no store here; run `signin-insights ingest` first",
+            store.root().display()
+        )));
+    }
+    let problems = store.quick_check(&manifest);
+    if !problems.is_empty() && !no_verify {
+        for p in &problems {
+            eprintln!("signin-insights: {p}");
+        }
+        return Err(Error::Unverified { path: store.root().to_path_buf(), problems: problems.len() });
+    }
+    Ok(manifest)
+}
+
+pub fn parse_event_types(names: &[String]) -> Result<Vec<EventType>> {
+    names.iter().map(|n| EventType::parse(n).ok_or_else(|| Error::Usage(format!("unknown event type {n:?}")))).collect()
+}
+
+pub fn run(args: &Args, config: &Config) -> Result<u8> {
+    let store = args.store.open();
+    let manifest = checked_manifest(&store, args.no_verify)?;
+    let window = args.window.resolve(report::latest_event(&manifest), Some(30))?;
+    let req = Request {
+        window,
+        event_types: args.event_types.as_deref().map(parse_event_types).transpose()?,
+        top: args.top,
+        app: args.app.clone(),
+    };
+    let format = config.format(args.format);
+    let caption = format!("{} ({})", label(args.report), req.window.describe());
+    if format != Format::Table && !config.quiet {
+        eprintln!("signin-insights: {caption}");
+    }
+    match args.report {
+        ReportName::Apps => {
+            emit(&apps::compute(&store, &manifest, &req, args.sort)?, apps::TYPE_NAME, &caption, format)
+        }
+        ReportName::AppDaily => {
+            emit(&app_daily::compute(&store, &manifest, &req)?, app_daily::TYPE_NAME, &caption, format)
+        }
+        ReportName::AppErrors => {
+            emit(&app_errors::compute(&store, &manifest, &req)?, app_errors::TYPE_NAME, &caption, format)
+        }
+        ReportName::AppLastSignin => {
+            emit(&app_last_signin::compute(&store, &manifest, &req)?, app_last_signin::TYPE_NAME, &caption, format)
+        }
+    }?;
+    Ok(0)
+}
+
+fn label(r: ReportName) -> &'static str {
+    match r {
+        ReportName::Apps => "Application activity",
+        ReportName::AppDaily => "Application activity by day",
+        ReportName::AppErrors => "Top sign-in errors per application",
+        ReportName::AppLastSignin => "Last sign-in per application",
+    }
+}
+
+pub fn emit<T: Tabular>(rows: &[T], type_name: &str, caption: &str, format: Format) -> Result<()> {
+    let ctx = context(type_name);
+    with_stdout(|out| render(&Rendered { rows, context: &ctx, caption }, format, out))
+}

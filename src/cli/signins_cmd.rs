@@ -1,0 +1,90 @@
+//! `signin-insights signins`: the sign-ins behind a figure. JSON and JSON lines give the
+//! original records; table and CSV the key columns.
+
+use super::report_cmd::{checked_manifest, parse_event_types};
+use super::{Config, StoreArg, WindowArgs, with_stdout};
+use crate::error::{Error, Result};
+use crate::normalize::EventType;
+use crate::render::{Format, Rendered, render};
+use crate::report::signins::{self, Filter, compact_json};
+use crate::report::{context, latest_event};
+use crate::time::parse_day;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    store: StoreArg,
+    /// appId or app display name.
+    #[arg(long)]
+    app: Option<String>,
+    /// A UTC day, YYYY-MM-DD.
+    #[arg(long)]
+    day: Option<String>,
+    #[arg(long, conflicts_with = "failed")]
+    error_code: Option<i32>,
+    /// Only failed sign-ins (errorCode != 0).
+    #[arg(long)]
+    failed: bool,
+    /// User principal name (case-insensitive).
+    #[arg(long)]
+    user: Option<String>,
+    /// Event types, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    event_type: Option<Vec<String>>,
+    #[command(flatten)]
+    window: WindowArgs,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// At most this many sign-ins (newest first).
+    #[arg(long)]
+    limit: Option<usize>,
+    #[arg(long)]
+    no_verify: bool,
+}
+
+pub fn run(args: &Args, config: &Config) -> Result<u8> {
+    let store = args.store.open();
+    let manifest = checked_manifest(&store, args.no_verify)?;
+    let window = args.window.resolve(latest_event(&manifest), None)?;
+    let event_types = match &args.event_type {
+        Some(names) => parse_event_types(names)?,
+        None => EventType::ALL.to_vec(),
+    };
+    let day = match &args.day {
+        Some(d) => Some(parse_day(d).ok_or_else(|| Error::Usage(format!("--day: expected YYYY-MM-DD, got {d:?}")))?),
+        None => None,
+    };
+    let filter = Filter {
+        app: args.app.clone(),
+        day,
+        error_code: args.error_code,
+        failed: args.failed,
+        user: args.user.clone(),
+        limit: args.limit,
+    };
+    let format = config.format(args.format);
+    let with_raw = matches!(format, Format::Json | Format::Jsonl);
+    let rows = signins::compute(&store, &manifest, &event_types, &window, &filter, with_raw)?;
+    if !config.quiet {
+        eprintln!("signin-insights: {} sign-ins ({})", rows.len(), window.describe());
+    }
+    with_stdout(|out| match format {
+        Format::Json => {
+            write!(out, "{{\"@odata.context\":{},\"value\":[", serde_json::to_string(&context("signIn"))?)?;
+            for (i, r) in rows.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                out.write_all(compact_json(r.raw.as_deref().unwrap_or("null")).as_bytes())?;
+            }
+            out.write_all(b"\n]}\n")
+        }
+        Format::Jsonl => {
+            for r in &rows {
+                out.write_all(compact_json(r.raw.as_deref().unwrap_or("null")).as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        _ => render(&Rendered { rows: &rows, context: "", caption: &window.describe() }, format, out),
+    })?;
+    Ok(0)
+}

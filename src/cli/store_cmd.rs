@@ -1,0 +1,91 @@
+//! `signin-insights store info|verify`.
+
+use super::{Config, StoreArg, with_stdout};
+use crate::error::{Error, Result};
+use crate::store::SIGNINS;
+use crate::time::format_timestamp;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Action {
+    /// Tables, rows, time range and size.
+    Info(StoreArg),
+    /// Every file readable and every count equal to the manifest's.
+    Verify(StoreArg),
+}
+
+pub fn run(args: &Args, _config: &Config) -> Result<u8> {
+    match &args.action {
+        Action::Info(s) => {
+            let store = s.open();
+            if !store.manifest_path().exists() {
+                return Err(Error::Usage(format!("{}: no store here", store.root().display())));
+            }
+            let m = store.manifest()?;
+            with_stdout(|out| {
+                writeln!(out, "store {} (generation {})", store.root().display(), m.generation)?;
+                for (table, files) in &m.tables {
+                    let rows: u64 = files.iter().map(|f| f.rows).sum();
+                    let bytes: u64 = files.iter().map(|f| f.bytes).sum();
+                    let min = files.iter().map(|f| f.min_time_us).min();
+                    let max = files.iter().map(|f| f.max_time_us).max();
+                    let range = match (min, max) {
+                        (Some(a), Some(b)) => format!("{} .. {}", format_timestamp(a), format_timestamp(b)),
+                        _ => "empty".into(),
+                    };
+                    writeln!(
+                        out,
+                        "{table}: {rows} rows in {} files, {:.1} MB, {range}",
+                        files.len(),
+                        bytes as f64 / 1e6
+                    )?;
+                    if table == SIGNINS {
+                        let mut by_type = std::collections::BTreeMap::<&str, u64>::new();
+                        for f in files {
+                            *by_type.entry(f.event_type.as_str()).or_default() += f.rows;
+                        }
+                        for (t, n) in by_type {
+                            writeln!(out, "  {t}: {n}")?;
+                        }
+                    }
+                }
+                let quarantined: u64 = m.ingests.iter().map(|i| i.quarantined).sum();
+                writeln!(out, "ingests: {}, records quarantined: {quarantined}", m.ingests.len())
+            })?;
+            Ok(0)
+        }
+        Action::Verify(s) => {
+            let store = s.open();
+            if !store.manifest_path().exists() {
+                return Err(Error::Usage(format!("{}: no store here", store.root().display())));
+            }
+            let v = store.verify()?;
+            for p in &v.problems {
+                eprintln!("signin-insights: {p}");
+            }
+            for o in &v.orphans {
+                eprintln!(
+                    "signin-insights: not in the manifest (left by an interrupted ingest, ignored, removed by the next ingest): {}",
+                    o.display()
+                );
+            }
+            with_stdout(|out| {
+                let verdict = if v.problems.is_empty() { "ok" } else { "FAILED" };
+                writeln!(
+                    out,
+                    "verify: {verdict}: {} files, {} rows, {} problems, {} orphaned files",
+                    v.files,
+                    v.rows,
+                    v.problems.len(),
+                    v.orphans.len()
+                )
+            })?;
+            Ok(if v.problems.is_empty() { 0 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! Export files -> the store. Walks the inputs, decodes each file ([`decode`]), splits it into
+//! record spans ([`split`]) on scanner threads, and hands whole blocks to worker threads that
+//! normalise, dedupe by id and write Parquet. A bounded channel between the two keeps memory
+//! flat whatever the input size. Records that cannot be read are quarantined with file, line,
+//! byte offset and reason; the rest of the file is still ingested.
+
+pub mod decode;
+pub mod split;
+
+use std::fs;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::normalize::{EventType, normalize};
+use crate::store::manifest::IngestRecord;
+use crate::store::writer::{PartitionWriters, StagedFile, WriteOptions};
+use crate::store::{IdSet, Store, Transaction, id_hash};
+
+/// How an ingest runs.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    pub threads: usize,
+    pub write: WriteOptions,
+    /// Largest single record accepted, in bytes.
+    pub max_record: usize,
+    /// Largest inflated size of one gzip file.
+    pub max_inflated: u64,
+    /// Event type for records that carry none (set by `--kind` or detected from the source).
+    pub hint: Option<EventType>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            threads: rayon::current_num_threads(),
+            write: WriteOptions::default(),
+            max_record: 64 << 20,
+            max_inflated: 64 << 30,
+            hint: None,
+        }
+    }
+}
+
+/// One input: a file on disk or standard input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    pub fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin => "<stdin>".into(),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Input::File(p) => fs::metadata(p).map_or(0, |m| m.len()),
+            Input::Stdin => 0,
+        }
+    }
+}
+
+/// Expands the command-line paths: folders are walked recursively in name order, skipping
+/// hidden entries; `-` is standard input.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Input::Stdin);
+        } else if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.exists() {
+            out.push(Input::File(p.clone()));
+        } else {
+            return Err(Error::Usage(format!("{}: no such file or folder", p.display())));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.is_file() {
+            out.push(Input::File(p));
+        }
+    }
+    Ok(())
+}
+
+/// A record or file that was not ingested, as written to the quarantine file.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    /// 1-based line in the decoded text; 0 when the problem concerns the whole file.
+    pub line: u64,
+    /// Byte offset in the decoded text.
+    pub offset: u64,
+    pub reason: String,
+    /// The rejected text (cut to 1 MiB).
+    pub record: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}:{} (byte {}): {}", self.file, self.line, self.offset, self.reason)
+        }
+    }
+}
+
+/// What an ingest did: the numbers of the summary line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IngestSummary {
+    pub files: u64,
+    pub records_read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+    /// Problems that concern a file rather than a record (empty, unreadable, truncated).
+    pub file_problems: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// The first diagnostics, for the terminal; all of them are in `quarantine_file`.
+    pub diagnostics: Vec<Diagnostic>,
+    pub quarantine_file: Option<PathBuf>,
+}
+
+impl IngestSummary {
+    /// The one summary line of SPEC section 5.
+    pub fn line(&self) -> String {
+        let mb = self.bytes as f64 / 1e6;
+        let rate = if self.seconds > 0.0 { mb / self.seconds } else { 0.0 };
+        format!(
+            "ingest: {} files, {} records read, {} stored, {} duplicates skipped, {} quarantined, {:.1} MB in {:.2} s ({:.1} MB/s)",
+            self.files, self.records_read, self.stored, self.duplicates, self.quarantined, mb, self.seconds, rate
+        )
+    }
+
+    /// True when something was not ingested (exit code 3).
+    pub fn incomplete(&self) -> bool {
+        self.quarantined > 0 || self.file_problems > 0
+    }
+}
+
+const SHOWN_DIAGNOSTICS: usize = 20;
+const SHARDS: usize = 64;
+
+/// Shared state of one ingest's threads.
+struct Shared {
+    seen: Vec<Mutex<IdSet>>,
+    read: AtomicU64,
+    stored: AtomicU64,
+    duplicates: AtomicU64,
+    quarantined: AtomicU64,
+    file_problems: AtomicU64,
+    raw_bytes: Arc<AtomicU64>,
+    quarantine: Mutex<Quarantine>,
+}
+
+struct Quarantine {
+    path: PathBuf,
+    out: Option<BufWriter<fs::File>>,
+    shown: Vec<Diagnostic>,
+}
+
+impl Shared {
+    /// True the first time an id is seen in the store or this ingest.
+    fn first_sighting(&self, id: &str) -> bool {
+        let h = id_hash(id);
+        self.seen[(h as usize) % SHARDS].lock().expect("dedupe shard").insert(h)
+    }
+
+    fn quarantine(&self, d: Diagnostic, whole_file: bool) -> Result<()> {
+        if whole_file {
+            self.file_problems.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.quarantined.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut q = self.quarantine.lock().expect("quarantine");
+        if q.out.is_none() {
+            let f = fs::File::create(&q.path).map_err(|e| Error::io(&q.path, e))?;
+            q.out = Some(BufWriter::new(f));
+        }
+        let path = q.path.clone();
+        let out = q.out.as_mut().expect("opened above");
+        serde_json::to_writer(&mut *out, &d).map_err(|e| Error::Other(e.to_string()))?;
+        out.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+        if q.shown.len() < SHOWN_DIAGNOSTICS {
+            q.shown.push(d);
+        }
+        Ok(())
+    }
+}
+
+/// A block of one input, on its way from a scanner to a worker.
+struct Work {
+    input: usize,
+    block: split::Block,
+}
+
+/// Ingests `inputs` into `store`. `progress` is told the raw bytes read so far.
+pub fn ingest(
+    store: &Store,
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &indicatif::ProgressBar,
+) -> Result<IngestSummary> {
+    let started = Instant::now();
+    let txn = store.begin()?;
+    let existing = store.id_hashes(txn.manifest())?;
+    let shared = Shared {
+        seen: shard(existing),
+        read: AtomicU64::new(0),
+        stored: AtomicU64::new(0),
+        duplicates: AtomicU64::new(0),
+        quarantined: AtomicU64::new(0),
+        file_problems: AtomicU64::new(0),
+        raw_bytes: Arc::new(AtomicU64::new(0)),
+        quarantine: Mutex::new(Quarantine {
+            path: txn.staging().join("quarantine.jsonl"),
+            out: None,
+            shown: Vec::new(),
+        }),
+    };
+    progress.set_length(inputs.iter().map(Input::size).sum());
+    let names: Vec<String> = inputs.iter().map(Input::name).collect();
+    let threads = opts.threads.max(1);
+    let staged = run_threads(&txn, inputs, &names, opts, threads, &shared, progress)?;
+    progress.set_position(shared.raw_bytes.load(Ordering::Relaxed));
+    progress.finish_and_clear();
+
+    let q = shared.quarantine.into_inner().expect("quarantine");
+    let quarantine_file = match q.out {
+        Some(mut w) => {
+            w.flush().map_err(|e| Error::io(&q.path, e))?;
+            w.into_inner()
+                .map_err(|e| Error::io(&q.path, e.into_error()))?
+                .sync_all()
+                .map_err(|e| Error::io(&q.path, e))?;
+            Some(q.path.clone())
+        }
+        None => None,
+    };
+    let mut summary = IngestSummary {
+        files: inputs.len() as u64,
+        records_read: shared.read.load(Ordering::Relaxed),
+        stored: shared.stored.load(Ordering::Relaxed),
+        duplicates: shared.duplicates.load(Ordering::Relaxed),
+        quarantined: shared.quarantined.load(Ordering::Relaxed),
+        file_problems: shared.file_problems.load(Ordering::Relaxed),
+        bytes: shared.raw_bytes.load(Ordering::Relaxed),
+        seconds: 0.0,
+        diagnostics: q.shown,
+        quarantine_file: None,
+    };
+    let record = IngestRecord {
+        generation: 0,
+        files_read: summary.files,
+        records_read: summary.records_read,
+        stored: summary.stored,
+        duplicates: summary.duplicates,
+        quarantined: summary.quarantined,
+        quarantine_file: None,
+    };
+    let manifest = txn.commit(staged, quarantine_file, record)?;
+    summary.quarantine_file =
+        manifest.ingests.last().and_then(|r| r.quarantine_file.as_deref()).map(|p| store.path_of(p));
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn shard(existing: IdSet) -> Vec<Mutex<IdSet>> {
+    let mut shards: Vec<IdSet> = (0..SHARDS).map(|_| IdSet::default()).collect();
+    for h in existing {
+        shards[(h as usize) % SHARDS].insert(h);
+    }
+    shards.into_iter().map(Mutex::new).collect()
+}
+
+fn run_threads(
+    txn: &Transaction,
+    inputs: &[Input],
+    names: &[String],
+    opts: &IngestOptions,
+    threads: usize,
+    shared: &Shared,
+    progress: &indicatif::ProgressBar,
+) -> Result<Vec<StagedFile>> {
+    let (tx, rx) = sync_channel::<Work>(threads * 2);
+    let rx = Mutex::new(rx);
+    let next_input = AtomicUsize::new(0);
+    let scanners = threads.min(inputs.len()).max(1);
+    std::thread::scope(|scope| {
+        let mut scanner_handles = Vec::new();
+        for _ in 0..scanners {
+            let tx = tx.clone();
+            let next_input = &next_input;
+            scanner_handles.push(scope.spawn(move || -> Result<()> {
+                loop {
+                    let i = next_input.fetch_add(1, Ordering::Relaxed);
+                    if i >= inputs.len() {
+                        return Ok(());
+                    }
+                    scan_input(i, &inputs[i], &names[i], opts, shared, &tx)?;
+                }
+            }));
+        }
+        drop(tx);
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let rx = &rx;
+                let prefix = format!("g{:06}-w{w}", txn.generation());
+                scope.spawn(move || {
+                    work(rx, PartitionWriters::new(txn.staging(), prefix, opts.write.clone()), names, opts, shared)
+                })
+            })
+            .collect();
+        while !workers.iter().all(|h| h.is_finished()) {
+            progress.set_position(shared.raw_bytes.load(Ordering::Relaxed));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut files = Vec::new();
+        let mut first_err = None;
+        for h in scanner_handles {
+            if let Err(e) = h.join().expect("scanner thread panicked") {
+                first_err.get_or_insert(e);
+            }
+        }
+        for h in workers {
+            match h.join().expect("worker thread panicked") {
+                Ok(f) => files.extend(f),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(files),
+        }
+    })
+}
+
+fn open_input(input: &Input, counter: Arc<AtomicU64>) -> std::io::Result<Box<dyn Read + Send>> {
+    Ok(match input {
+        Input::File(p) => Box::new(decode::Counting::new(fs::File::open(p)?, counter)),
+        Input::Stdin => Box::new(decode::Counting::new(std::io::stdin(), counter)),
+    })
+}
+
+/// Splits one input into blocks and sends them to the workers. File-level problems
+/// (unreadable, empty, not JSON, truncated) are quarantined here.
+fn scan_input(
+    i: usize,
+    input: &Input,
+    name: &str,
+    opts: &IngestOptions,
+    shared: &Shared,
+    tx: &std::sync::mpsc::SyncSender<Work>,
+) -> Result<()> {
+    let file_problem = |reason: String| {
+        shared
+            .quarantine(Diagnostic { file: name.to_string(), line: 0, offset: 0, reason, record: String::new() }, true)
+    };
+    let stream = match open_input(input, shared.raw_bytes.clone()).and_then(|r| decode::decode(r, opts.max_inflated)) {
+        Ok((s, _)) => s,
+        Err(e) => return file_problem(format!("cannot read: {e}")),
+    };
+    let mut splitter = split::Splitter::new(stream, opts.max_record);
+    let mut any = false;
+    loop {
+        match splitter.next_block() {
+            Ok(Some(block)) => {
+                any |= !block.spans.is_empty() || !block.rejects.is_empty();
+                if tx.send(Work { input: i, block }).is_err() {
+                    return Ok(()); // workers stopped on an error; it is reported from there
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                file_problem(format!("read error, the rest of the file was not read: {e}"))?;
+                break;
+            }
+        }
+    }
+    for w in std::mem::take(&mut splitter.warnings) {
+        shared.quarantine(
+            Diagnostic {
+                file: name.to_string(),
+                line: w.line,
+                offset: w.offset,
+                reason: w.reason,
+                record: String::new(),
+            },
+            true,
+        )?;
+    }
+    if !any {
+        file_problem("empty: no records found".into())?;
+    }
+    Ok(())
+}
+
+/// A worker: normalises records, drops duplicates, writes the rest.
+fn work(
+    rx: &Mutex<Receiver<Work>>,
+    mut writers: PartitionWriters,
+    names: &[String],
+    opts: &IngestOptions,
+    shared: &Shared,
+) -> Result<Vec<StagedFile>> {
+    loop {
+        let next = rx.lock().expect("work queue").recv();
+        let Ok(Work { input, block }) = next else { break };
+        let name = &names[input];
+        let mut stored = 0;
+        let mut duplicates = 0;
+        for r in block.rejects {
+            shared.quarantine(
+                Diagnostic {
+                    file: name.clone(),
+                    line: r.line,
+                    offset: r.offset,
+                    reason: r.reason,
+                    record: String::from_utf8_lossy(&r.text).into_owned(),
+                },
+                false,
+            )?;
+        }
+        shared.read.fetch_add(block.spans.len() as u64, Ordering::Relaxed);
+        for span in &block.spans {
+            let bytes = &block.bytes[span.start..span.end];
+            let parsed = std::str::from_utf8(bytes)
+                .map_err(|e| {
+                    crate::normalize::Refusal(format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))
+                })
+                .and_then(|text| normalize(bytes, opts.hint).map(|s| (text, s)));
+            match parsed {
+                Ok((text, s)) => {
+                    if shared.first_sighting(&s.id) {
+                        writers.append(&s, text, name, span.line)?;
+                        stored += 1;
+                    } else {
+                        duplicates += 1;
+                    }
+                }
+                Err(refusal) => shared.quarantine(
+                    Diagnostic {
+                        file: name.clone(),
+                        line: span.line,
+                        offset: span.offset,
+                        reason: refusal.0,
+                        record: String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]).into_owned(),
+                    },
+                    false,
+                )?,
+            }
+        }
+        shared.stored.fetch_add(stored, Ordering::Relaxed);
+        shared.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+    }
+    writers.finish()
+}

@@ -1,0 +1,648 @@
+//! A UTF-8 JSON text stream -> record spans, without parsing the records.
+//!
+//! Accepts every Graph-style container, detected from content: `{"value":[...]}` pages (one or
+//! several, `@odata.*` keys before or after `value`, and `{"records":[...]}` batches), top-level
+//! arrays (compact, pretty, or several back to back), single objects, and JSON lines. It reads
+//! fixed-size blocks, so memory does not grow with file size, and hands out whole blocks with the
+//! spans of the records inside them, so that records are parsed in parallel elsewhere.
+//!
+//! Parsing never fails: structure it cannot follow becomes a [`Reject`] with line, byte offset
+//! and reason, and the splitter resynchronises at the next line that starts a JSON value.
+
+use std::io::{self, Read};
+
+/// Bytes read from the stream per block.
+pub const BLOCK: usize = 4 << 20;
+
+/// One record inside a [`Block`]'s bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line of the record's first byte.
+    pub line: u64,
+    /// Byte offset of the record's first byte in the decoded stream.
+    pub offset: u64,
+}
+
+/// Text the splitter could not turn into a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reject {
+    pub line: u64,
+    pub offset: u64,
+    pub reason: String,
+    pub text: Vec<u8>,
+}
+
+/// A block of the stream and the records found in it.
+#[derive(Debug, Default)]
+pub struct Block {
+    pub bytes: Vec<u8>,
+    pub spans: Vec<Span>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Where the splitter is in the container structure, at item granularity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Between top-level values.
+    Top,
+    /// Inside an array whose elements are records; `envelope` when it is a page's `value`.
+    Array { envelope: bool },
+    /// In a page object after its record array, skipping the remaining keys.
+    EnvelopeRest,
+    /// One record per line (JSON lines), decided from the first record.
+    Lines,
+}
+
+enum Scan {
+    Complete(usize),
+    NeedMore,
+    Invalid { at: usize, reason: &'static str },
+}
+
+enum Head {
+    Envelope(usize),
+    Record(usize),
+    NeedMore,
+    Invalid { at: usize, reason: &'static str },
+}
+
+/// Pulls blocks with their record spans out of a UTF-8 JSON stream.
+pub struct Splitter<R> {
+    reader: R,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Stream offset and line number of `buf[0]`.
+    base_offset: u64,
+    base_line: u64,
+    /// Line counting cursor within `buf`.
+    line_pos: usize,
+    line_at_pos: u64,
+    mode: Mode,
+    eof: bool,
+    seen_value: bool,
+    max_record: usize,
+    pub warnings: Vec<Reject>,
+}
+
+impl<R: Read> Splitter<R> {
+    pub fn new(reader: R, max_record: usize) -> Self {
+        Splitter {
+            reader,
+            buf: Vec::new(),
+            pos: 0,
+            base_offset: 0,
+            base_line: 1,
+            line_pos: 0,
+            line_at_pos: 1,
+            mode: Mode::Top,
+            eof: false,
+            seen_value: false,
+            max_record,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// True once the stream held at least one JSON value.
+    pub fn saw_json(&self) -> bool {
+        self.seen_value
+    }
+
+    fn line_of(&mut self, pos: usize) -> u64 {
+        if pos < self.line_pos {
+            self.line_pos = 0;
+            self.line_at_pos = self.base_line;
+        }
+        self.line_at_pos += memchr::memchr_iter(b'\n', &self.buf[self.line_pos..pos]).count() as u64;
+        self.line_pos = pos;
+        self.line_at_pos
+    }
+
+    fn reject(&mut self, out: &mut Block, start: usize, end: usize, reason: &str) {
+        const KEEP: usize = 1 << 20;
+        let line = self.line_of(start);
+        let end = end.min(self.buf.len());
+        let mut text = self.buf[start..end.min(start + KEEP)].to_vec();
+        let mut reason = reason.to_string();
+        if end - start > KEEP {
+            text.truncate(KEEP);
+            reason.push_str(&format!(" (text cut to {KEEP} of {} bytes)", end - start));
+        }
+        out.rejects.push(Reject { line, offset: self.base_offset + start as u64, reason, text });
+    }
+
+    /// Reads until at least one more byte is buffered; false at end of stream.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + BLOCK, 0);
+        let mut filled = old;
+        while filled < self.buf.len() {
+            match self.reader.read(&mut self.buf[filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buf.truncate(filled);
+                    return Err(e);
+                }
+            }
+        }
+        self.buf.truncate(filled);
+        Ok(filled > old)
+    }
+
+    /// The next block, or `None` at end of stream. An I/O error ends the stream.
+    pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        let mut out = Block::default();
+        loop {
+            if self.pos >= self.buf.len() && !self.fill()? {
+                break;
+            }
+            match self.step(&mut out) {
+                Step::Progress => {
+                    if self.pos >= BLOCK && (!out.spans.is_empty() || !out.rejects.is_empty()) {
+                        break;
+                    }
+                }
+                Step::NeedMore(item_start) => {
+                    if self.eof {
+                        self.at_eof(&mut out, item_start);
+                        break;
+                    }
+                    if self.buf.len() - item_start > self.max_record {
+                        let reason = format!(
+                            "record larger than the {} MiB limit; the rest of the file was not read",
+                            self.max_record >> 20
+                        );
+                        self.reject(&mut out, item_start, item_start + 4096, &reason);
+                        self.eof = true;
+                        self.pos = self.buf.len();
+                        break;
+                    }
+                    if !out.spans.is_empty() || !out.rejects.is_empty() {
+                        // Hand the finished records out; keep the unfinished item for next time.
+                        self.pos = item_start;
+                        break;
+                    }
+                    self.pos = item_start;
+                    self.fill()?;
+                }
+            }
+        }
+        if out.spans.is_empty() && out.rejects.is_empty() && self.pos >= self.buf.len() && self.eof {
+            self.buf.clear();
+            return Ok(None);
+        }
+        // Move the unconsumed tail into a fresh buffer; the block keeps the consumed part.
+        let tail = self.buf[self.pos..].to_vec();
+        let line = self.line_of(self.pos);
+        self.base_offset += self.pos as u64;
+        self.base_line = line;
+        self.line_pos = 0;
+        self.line_at_pos = line;
+        self.buf.truncate(self.pos);
+        out.bytes = std::mem::replace(&mut self.buf, tail);
+        self.pos = 0;
+        Ok(Some(out))
+    }
+
+    fn at_eof(&mut self, out: &mut Block, item_start: usize) {
+        let rest = &self.buf[item_start..];
+        if rest.iter().any(|b| !b.is_ascii_whitespace()) {
+            let what = match self.mode {
+                Mode::Lines | Mode::Top => "truncated record: unexpected end of file",
+                _ => "truncated record: unexpected end of file inside an array",
+            };
+            self.reject(out, item_start, self.buf.len(), what);
+        } else if self.mode != Mode::Top && self.mode != Mode::Lines {
+            let line = self.line_of(self.buf.len());
+            self.warnings.push(Reject {
+                line,
+                offset: self.base_offset + self.buf.len() as u64,
+                reason: "end of file inside an array or page: the file looks truncated".into(),
+                text: Vec::new(),
+            });
+        }
+        self.pos = self.buf.len();
+        self.mode = Mode::Top;
+    }
+
+    fn record(&mut self, out: &mut Block, start: usize, end: usize) {
+        let line = self.line_of(start);
+        out.spans.push(Span { start, end, line, offset: self.base_offset + start as u64 });
+    }
+
+    fn step(&mut self, out: &mut Block) -> Step {
+        let p = skip_ws(&self.buf, self.pos, self.mode != Mode::Lines);
+        if p >= self.buf.len() {
+            return Step::NeedMore(p);
+        }
+        let c = self.buf[p];
+        match self.mode {
+            Mode::Lines => {
+                let (end, next) = match memchr::memchr(b'\n', &self.buf[p..]).map(|i| p + i) {
+                    Some(nl) => (trim_end(&self.buf, p, nl), nl + 1),
+                    None if self.eof => (trim_end(&self.buf, p, self.buf.len()), self.buf.len()),
+                    None => return Step::NeedMore(p),
+                };
+                self.line_item(out, p, end);
+                self.pos = next;
+                Step::Progress
+            }
+            Mode::Top => match c {
+                b'[' => {
+                    self.seen_value = true;
+                    self.mode = Mode::Array { envelope: false };
+                    self.pos = p + 1;
+                    Step::Progress
+                }
+                b'{' => match scan_head(&self.buf, p) {
+                    Head::Envelope(after) => {
+                        self.seen_value = true;
+                        self.mode = Mode::Array { envelope: true };
+                        self.pos = after;
+                        Step::Progress
+                    }
+                    Head::Record(end) => {
+                        let first = !self.seen_value;
+                        let one_line = !self.buf[p..end].contains(&b'\n') && next_is_newline(&self.buf, end);
+                        self.seen_value = true;
+                        self.record(out, p, end);
+                        self.pos = end;
+                        if first && one_line {
+                            self.mode = Mode::Lines;
+                        }
+                        Step::Progress
+                    }
+                    Head::NeedMore => Step::NeedMore(p),
+                    Head::Invalid { at, reason } => self.resync(out, p, at, reason),
+                },
+                b']' | b',' => {
+                    self.pos = p + 1;
+                    Step::Progress
+                }
+                _ => self.junk(out, p),
+            },
+            Mode::Array { envelope } => {
+                if c == b']' {
+                    self.mode = if envelope { Mode::EnvelopeRest } else { Mode::Top };
+                    self.pos = p + 1;
+                    return Step::Progress;
+                }
+                if c == b',' {
+                    self.pos = p + 1;
+                    return Step::Progress;
+                }
+                let scanned = if c == b'{' { scan_value(&self.buf, p) } else { scan_any(&self.buf, p) };
+                match scanned {
+                    Scan::Complete(end) => {
+                        if c == b'{' {
+                            self.record(out, p, end);
+                        } else {
+                            self.reject(out, p, end, "array element is not a JSON object");
+                        }
+                        self.pos = end;
+                        Step::Progress
+                    }
+                    Scan::NeedMore => Step::NeedMore(p),
+                    Scan::Invalid { at, reason } => self.resync(out, p, at, reason),
+                }
+            }
+            Mode::EnvelopeRest => match c {
+                b',' => {
+                    self.pos = p + 1;
+                    Step::Progress
+                }
+                b'}' => {
+                    self.mode = Mode::Top;
+                    self.pos = p + 1;
+                    Step::Progress
+                }
+                b'"' => match scan_member(&self.buf, p) {
+                    Scan::Complete(end) => {
+                        self.pos = end;
+                        Step::Progress
+                    }
+                    Scan::NeedMore => Step::NeedMore(p),
+                    Scan::Invalid { at, reason } => self.resync(out, p, at, reason),
+                },
+                _ => self.resync(out, p, p, "unexpected character in a page object"),
+            },
+        }
+    }
+
+    fn line_item(&mut self, out: &mut Block, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        match self.buf[start] {
+            b'{' => self.record(out, start, end),
+            _ => self.reject(out, start, end, "not a JSON object (expected one object per line)"),
+        }
+    }
+
+    /// Text that does not start a JSON value: reject it up to the next line that does.
+    fn junk(&mut self, out: &mut Block, start: usize) -> Step {
+        let mut i = start;
+        loop {
+            match memchr::memchr(b'\n', &self.buf[i..]) {
+                Some(n) => {
+                    i += n + 1;
+                    let q = skip_inline_ws(&self.buf, i);
+                    if q >= self.buf.len() {
+                        if !self.eof {
+                            return Step::NeedMore(start);
+                        }
+                        i = self.buf.len();
+                        break;
+                    }
+                    if matches!(self.buf[q], b'{' | b'[') {
+                        break;
+                    }
+                }
+                None if self.eof => {
+                    i = self.buf.len();
+                    break;
+                }
+                None => return Step::NeedMore(start),
+            }
+        }
+        let end = trim_end(&self.buf, start, i);
+        self.reject(out, start, end, "not JSON: expected '{' or '['");
+        self.pos = i;
+        Step::Progress
+    }
+
+    /// Broken structure: reject from `start` through the line holding `at`, then go on from
+    /// the next line in top-level mode.
+    fn resync(&mut self, out: &mut Block, start: usize, at: usize, reason: &str) -> Step {
+        let nl = memchr::memchr(b'\n', &self.buf[at..]).map_or(self.buf.len(), |n| at + n);
+        let end = trim_end(&self.buf, start, nl);
+        let start_line = self.line_of(start);
+        let line = self.line_of(at);
+        let reason = if line == start_line {
+            format!("invalid JSON: {reason}")
+        } else {
+            format!("invalid JSON: {reason} at line {line}")
+        };
+        self.reject(out, start, end.max(at.min(self.buf.len())), &reason);
+        self.pos = nl;
+        if self.mode != Mode::Lines {
+            self.mode = Mode::Top;
+        }
+        Step::Progress
+    }
+}
+
+enum Step {
+    Progress,
+    NeedMore(usize),
+}
+
+fn skip_ws(b: &[u8], mut i: usize, newlines: bool) -> usize {
+    while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || b[i] == b'\r' || (newlines && b[i] == b'\n')) {
+        i += 1;
+    }
+    i
+}
+
+fn skip_inline_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+        i += 1;
+    }
+    i
+}
+
+fn trim_end(b: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start && b[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    end
+}
+
+fn next_is_newline(b: &[u8], mut i: usize) -> bool {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r') {
+        i += 1;
+    }
+    i < b.len() && b[i] == b'\n'
+}
+
+/// End of the string starting at `b[i] == '"'`, exclusive.
+fn scan_string(b: &[u8], i: usize) -> Scan {
+    let mut j = i + 1;
+    loop {
+        match memchr::memchr3(b'"', b'\\', b'\n', &b[j..]) {
+            None => return Scan::NeedMore,
+            Some(n) => {
+                j += n;
+                match b[j] {
+                    b'"' => return Scan::Complete(j + 1),
+                    b'\\' => {
+                        if j + 1 >= b.len() {
+                            return Scan::NeedMore;
+                        }
+                        if b[j + 1] == b'\n' {
+                            return Scan::Invalid { at: j + 1, reason: "line break inside a string" };
+                        }
+                        j += 2;
+                    }
+                    _ => return Scan::Invalid { at: j, reason: "line break inside a string" },
+                }
+            }
+        }
+    }
+}
+
+/// Maximum nesting the splitter follows; deeper input is rejected, not recursed into.
+const MAX_DEPTH: usize = 1024;
+
+/// End of the object or array starting at `b[i]`.
+fn scan_value(b: &[u8], i: usize) -> Scan {
+    let mut stack: Vec<u8> = Vec::with_capacity(16);
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            b'"' => match scan_string(b, j) {
+                Scan::Complete(e) => {
+                    j = e;
+                    continue;
+                }
+                other => return other,
+            },
+            b'{' => stack.push(b'}'),
+            b'[' => stack.push(b']'),
+            c @ (b'}' | b']') => {
+                if stack.pop() != Some(c) {
+                    return Scan::Invalid { at: j, reason: "mismatched bracket" };
+                }
+                if stack.is_empty() {
+                    return Scan::Complete(j + 1);
+                }
+            }
+            _ => {}
+        }
+        if stack.len() > MAX_DEPTH {
+            return Scan::Invalid { at: j, reason: "nesting deeper than 1024 levels" };
+        }
+        j += 1;
+    }
+    Scan::NeedMore
+}
+
+/// End of any JSON value at `b[i]` (scalars end at `,` `]` `}` or whitespace).
+fn scan_any(b: &[u8], i: usize) -> Scan {
+    match b[i] {
+        b'{' | b'[' => scan_value(b, i),
+        b'"' => scan_string(b, i),
+        _ => match b[i..].iter().position(|c| matches!(c, b',' | b']' | b'}') || c.is_ascii_whitespace()) {
+            Some(n) if n > 0 => Scan::Complete(i + n),
+            Some(_) => Scan::Invalid { at: i, reason: "unexpected character" },
+            None => Scan::NeedMore,
+        },
+    }
+}
+
+/// `"key": value` then an optional comma, from `b[i] == '"'`.
+fn scan_member(b: &[u8], i: usize) -> Scan {
+    let key_end = match scan_string(b, i) {
+        Scan::Complete(e) => e,
+        other => return other,
+    };
+    let c = skip_ws(b, key_end, true);
+    if c >= b.len() {
+        return Scan::NeedMore;
+    }
+    if b[c] != b':' {
+        return Scan::Invalid { at: c, reason: "expected ':' after a key" };
+    }
+    let v = skip_ws(b, c + 1, true);
+    if v >= b.len() {
+        return Scan::NeedMore;
+    }
+    let end = match scan_any(b, v) {
+        Scan::Complete(e) => e,
+        other => return other,
+    };
+    let n = skip_ws(b, end, true);
+    if n >= b.len() {
+        return Scan::NeedMore;
+    }
+    match b[n] {
+        b',' => Scan::Complete(n + 1),
+        b'}' => Scan::Complete(n),
+        _ => Scan::Invalid { at: n, reason: "expected ',' or '}' after a value" },
+    }
+}
+
+/// A top-level object: a page/batch envelope (returns the position after its record array's
+/// `[`) or a record (returns its end).
+fn scan_head(b: &[u8], start: usize) -> Head {
+    let mut i = start + 1;
+    loop {
+        i = skip_ws(b, i, true);
+        if i >= b.len() {
+            return Head::NeedMore;
+        }
+        match b[i] {
+            b'}' => return Head::Record(i + 1),
+            b'"' => {}
+            _ => return Head::Invalid { at: i, reason: "expected a key" },
+        }
+        let key_end = match scan_string(b, i) {
+            Scan::Complete(e) => e,
+            Scan::NeedMore => return Head::NeedMore,
+            Scan::Invalid { at, reason } => return Head::Invalid { at, reason },
+        };
+        let key = &b[i + 1..key_end - 1];
+        let c = skip_ws(b, key_end, true);
+        if c >= b.len() {
+            return Head::NeedMore;
+        }
+        if b[c] != b':' {
+            return Head::Invalid { at: c, reason: "expected ':' after a key" };
+        }
+        let v = skip_ws(b, c + 1, true);
+        if v >= b.len() {
+            return Head::NeedMore;
+        }
+        if (key == b"value" || key == b"records") && b[v] == b'[' {
+            return Head::Envelope(v + 1);
+        }
+        let end = match scan_any(b, v) {
+            Scan::Complete(e) => e,
+            Scan::NeedMore => return Head::NeedMore,
+            Scan::Invalid { at, reason } => return Head::Invalid { at, reason },
+        };
+        i = skip_ws(b, end, true);
+        if i >= b.len() {
+            return Head::NeedMore;
+        }
+        match b[i] {
+            b',' => i += 1,
+            b'}' => return Head::Record(i + 1),
+            _ => return Head::Invalid { at: i, reason: "expected ',' or '}' after a value" },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> (Vec<String>, Vec<(u64, String)>) {
+        let mut s = Splitter::new(text.as_bytes(), 1 << 20);
+        let (mut recs, mut rejs) = (Vec::new(), Vec::new());
+        while let Some(b) = s.next_block().unwrap() {
+            for sp in &b.spans {
+                recs.push(String::from_utf8(b.bytes[sp.start..sp.end].to_vec()).unwrap());
+            }
+            for r in b.rejects {
+                rejs.push((r.line, r.reason));
+            }
+        }
+        (recs, rejs)
+    }
+
+    #[test]
+    fn containers() {
+        let page = r#"{"@odata.context":"x","value":[{"id":"a"},{"id":"b","s":"}]"}],"@odata.nextLink":"n"}"#;
+        assert_eq!(split(page).0, vec![r#"{"id":"a"}"#, r#"{"id":"b","s":"}]"}"#]);
+        let two_pages = format!("{page}\n{page}");
+        assert_eq!(split(&two_pages).0.len(), 4);
+        assert_eq!(split("[\n  {\"id\": \"a\"},\n  {\"id\": \"b\"}\n]\n[{\"id\":\"c\"}]").0.len(), 3);
+        assert_eq!(split("{\"id\":\"a\"}\n{\"id\":\"b\"}\r\n\n{\"id\":\"c\"}").0.len(), 3);
+        assert_eq!(split("{\n \"id\": \"a\"\n}\n").0, vec!["{\n \"id\": \"a\"\n}"]);
+        assert_eq!(split(r#"{"records":[{"id":"a"}]}"#).0.len(), 1);
+    }
+
+    #[test]
+    fn bad_input_is_rejected_and_good_records_kept() {
+        let (recs, rejs) = split("{\"id\":\"a\"}\n{\"id\":\"b\",\n{\"id\":\"c\"}\nhello\n");
+        assert_eq!(recs, vec![r#"{"id":"a"}"#, r#"{"id":"b","#, r#"{"id":"c"}"#]);
+        assert_eq!(rejs.len(), 1);
+        assert_eq!(rejs[0].0, 4);
+        let (recs, rejs) = split("[{\"id\":\"a\"},{\"id\":\"b");
+        assert_eq!(recs.len(), 1);
+        assert!(rejs[0].1.contains("truncated"), "{rejs:?}");
+        let (recs, rejs) = split("not json at all\nreally\n[{\"id\":\"a\"}]");
+        assert_eq!((recs.len(), rejs.len()), (1, 1));
+        let (recs, rejs) = split("[{\"id\":\"a\"}, 5, {\"id\":\"b\"}]");
+        assert_eq!((recs.len(), rejs.len()), (2, 1));
+    }
+
+    #[test]
+    fn records_across_block_boundaries() {
+        let rec = format!("{{\"id\":\"{}\"}}", "x".repeat(1000));
+        let text = format!("[{}]", vec![rec.as_str(); 10_000].join(","));
+        let (recs, rejs) = split(&text);
+        assert_eq!((recs.len(), rejs.len()), (10_000, 0));
+        assert!(recs.iter().all(|r| r == &rec));
+    }
+}

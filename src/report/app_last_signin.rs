@@ -1,0 +1,128 @@
+//! Last sign-in per application (SPEC 3.4): a Graph `signInActivity` per appId over user
+//! sign-ins in the window: latest interactive (any status), latest non-interactive, latest
+//! successful; request id = sign-in id.
+
+use arrow_array::{Array, RecordBatch};
+use serde::Serialize;
+
+use super::{Request, USER_TYPES};
+use crate::error::Result;
+use crate::normalize::EventType;
+use crate::render::{Cell, Tabular, Timestamp};
+use crate::report::window::Window;
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
+use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
+use crate::store::{Store, manifest::Manifest};
+
+pub const TYPE_NAME: &str = "appLastSignIn";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInActivity {
+    pub last_sign_in_date_time: Option<Timestamp>,
+    pub last_sign_in_request_id: Option<String>,
+    pub last_non_interactive_sign_in_date_time: Option<Timestamp>,
+    pub last_non_interactive_sign_in_request_id: Option<String>,
+    pub last_successful_sign_in_date_time: Option<Timestamp>,
+    pub last_successful_sign_in_request_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppLastSignIn {
+    pub id: String,
+    pub app_id: String,
+    pub app_display_name: Option<String>,
+    pub sign_in_activity: SignInActivity,
+}
+
+impl Tabular for AppLastSignIn {
+    fn headers() -> &'static [&'static str] {
+        &["appDisplayName", "appId", "lastSignIn", "lastNonInteractive", "lastSuccessful"]
+    }
+    fn cells(&self) -> Vec<Cell> {
+        let a = &self.sign_in_activity;
+        vec![
+            Cell::text(self.app_display_name.as_deref()),
+            Cell::text(Some(&self.app_id)),
+            Cell::Time(a.last_sign_in_date_time.map(|t| t.0)),
+            Cell::Time(a.last_non_interactive_sign_in_date_time.map(|t| t.0)),
+            Cell::Time(a.last_successful_sign_in_date_time.map(|t| t.0)),
+        ]
+    }
+}
+
+#[derive(Default)]
+struct AppState {
+    name: Latest<Option<String>>,
+    interactive: Latest<()>,
+    non_interactive: Latest<()>,
+    successful: Latest<()>,
+}
+
+#[derive(Default)]
+struct Agg(Groups<AppState>);
+
+impl Aggregate for Agg {
+    fn update(&mut self, batch: &RecordBatch, event_type: EventType, window: &Window) {
+        let c = Columns(batch);
+        let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
+        let (apps, names) = (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME));
+        let rows: Vec<usize> = (0..batch.num_rows()).filter(|&i| window.contains(created.value(i))).collect();
+        let slots = self.0.slots(&apps, &rows);
+        for (&i, &s) in rows.iter().zip(&slots) {
+            let t = created.value(i);
+            let st = &mut self.0.states[s];
+            let id = ids.value(i);
+            st.name.offer(t, id, || names.get(i).map(str::to_string));
+            match event_type {
+                EventType::InteractiveUser => st.interactive.offer(t, id, || ()),
+                EventType::NonInteractiveUser => st.non_interactive.offer(t, id, || ()),
+                _ => {}
+            }
+            if codes.is_valid(i) && codes.value(i) == 0 {
+                st.successful.offer(t, id, || ());
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.0.merge_with(other.0, |a, b| {
+            a.name.merge(b.name);
+            a.interactive.merge(b.interactive);
+            a.non_interactive.merge(b.non_interactive);
+            a.successful.merge(b.successful);
+        });
+    }
+}
+
+/// Rows sorted by appId.
+pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppLastSignIn>> {
+    let sel = Selection { event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
+    let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
+    let at = |l: &Latest<()>| (l.time().map(Timestamp), l.id().map(str::to_string));
+    Ok(agg
+        .0
+        .into_sorted()
+        .into_iter()
+        .filter(|(app, _)| req.app.as_ref().is_none_or(|a| a.eq_ignore_ascii_case(app)))
+        .map(|(app, st)| {
+            let (a, b) = at(&st.interactive);
+            let (c, d) = at(&st.non_interactive);
+            let (e, f) = at(&st.successful);
+            AppLastSignIn {
+                id: app.clone(),
+                app_id: app,
+                app_display_name: st.name.value,
+                sign_in_activity: SignInActivity {
+                    last_sign_in_date_time: a,
+                    last_sign_in_request_id: b,
+                    last_non_interactive_sign_in_date_time: c,
+                    last_non_interactive_sign_in_request_id: d,
+                    last_successful_sign_in_date_time: e,
+                    last_successful_sign_in_request_id: f,
+                },
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,87 @@
+//! Report windows (SPEC section 2): `Dn` = (as-of - n x 24 h, as-of]; `--since` inclusive,
+//! `--until` exclusive. As-of is the latest event time in the store unless given, because an
+//! offline export must not be measured against the wall clock.
+
+use crate::time::{MICROS_PER_DAY, format_timestamp};
+
+/// A half-open interval of UTC microseconds, `[start_us, end_us)`, and the as-of it ends at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start_us: i64,
+    pub end_us: i64,
+    pub as_of_us: i64,
+    /// `D30`, or empty for an explicit range.
+    pub period: String,
+}
+
+/// How the user asked for a window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Period {
+    Days(u32),
+    Range { since: Option<i64>, until: Option<i64> },
+}
+
+impl Period {
+    /// Parses `D7`, `d30`, `7d`.
+    pub fn parse_days(s: &str) -> Option<Period> {
+        let s = s.trim();
+        let n = s.strip_prefix(['D', 'd']).or_else(|| s.strip_suffix(['D', 'd']))?;
+        n.parse::<u32>().ok().filter(|&n| n > 0).map(Period::Days)
+    }
+}
+
+impl Window {
+    /// Resolves `period` against `as_of` (the given one, or the store's latest event time;
+    /// `None` for an empty store).
+    pub fn resolve(period: &Period, as_of: Option<i64>) -> Window {
+        let as_of = as_of.unwrap_or(0);
+        match period {
+            Period::Days(n) => Window {
+                start_us: as_of - i64::from(*n) * MICROS_PER_DAY + 1,
+                end_us: as_of + 1,
+                as_of_us: as_of,
+                period: format!("D{n}"),
+            },
+            Period::Range { since, until } => Window {
+                start_us: since.unwrap_or(i64::MIN),
+                end_us: until.unwrap_or(as_of + 1),
+                as_of_us: as_of,
+                period: String::new(),
+            },
+        }
+    }
+
+    pub fn contains(&self, t: i64) -> bool {
+        t >= self.start_us && t < self.end_us
+    }
+
+    /// One line for people: the window and the as-of it ends at.
+    pub fn describe(&self) -> String {
+        if self.period.is_empty() {
+            let start =
+                if self.start_us == i64::MIN { "the beginning".into() } else { format_timestamp(self.start_us) };
+            format!("window [{start}, {})", format_timestamp(self.end_us))
+        } else {
+            let start = format_timestamp(self.start_us - 1);
+            format!("window {} = ({start}, {}] (as of the latest event)", self.period, format_timestamp(self.as_of_us))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_timestamp;
+
+    #[test]
+    fn days_window_is_left_open_right_closed() {
+        let as_of = parse_timestamp("2024-05-08T12:00:00Z").unwrap();
+        let w = Window::resolve(&Period::Days(7), Some(as_of));
+        assert!(w.contains(as_of));
+        assert!(!w.contains(parse_timestamp("2024-05-01T12:00:00Z").unwrap()));
+        assert!(w.contains(parse_timestamp("2024-05-01T12:00:00.000001Z").unwrap()));
+        assert_eq!(Period::parse_days("D30"), Some(Period::Days(30)));
+        assert_eq!(Period::parse_days("7d"), Some(Period::Days(7)));
+        assert_eq!(Period::parse_days("D0"), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! Typed rows <-> a Hive-partitioned Parquet store on disk; the only module that touches
+//! Parquet. Owns the manifest (what the store holds), the ingest transaction (lock, staging,
+//! atomic commit), dedupe by sign-in id, the quarantine, and `store info` / `store verify`.
+//!
+//! Layout:
+//! ```text
+//! <store>/manifest.json                  the commit point: tables -> files, ingest history
+//! <store>/signins/event_type=<t>/date=YYYY-MM-DD/part-*.parquet
+//! <store>/quarantine/ingest-<generation>.jsonl
+//! <store>/.staging/<generation>/         files of an ingest in progress
+//! <store>/.lock                          held by a running ingest
+//! ```
+
+pub mod manifest;
+pub mod reader;
+pub mod schema;
+pub mod writer;
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+
+use arrow_array::{Array, StringArray};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use manifest::{FileEntry, IngestRecord, Manifest, sync_dir};
+use writer::StagedFile;
+
+pub const SIGNINS: &str = "signins";
+
+/// A store folder. Opening does not create it; the first ingest does.
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    pub fn open(root: impl Into<PathBuf>) -> Store {
+        Store { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.root.join("manifest.json")
+    }
+
+    pub fn manifest(&self) -> Result<Manifest> {
+        Manifest::load(&self.manifest_path())
+    }
+
+    /// Absolute path of a manifest-relative path.
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        rel.split('/').fold(self.root.clone(), |p, part| p.join(part))
+    }
+
+    /// Starts an ingest: takes the lock (refusing if another ingest holds it), removes what a
+    /// killed ingest left behind, and prepares a staging folder.
+    pub fn begin(&self) -> Result<Transaction> {
+        fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let lock_path = self.root.join(".lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(Error::Locked { path: self.root.clone() }),
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+        }
+        let manifest = self.manifest()?;
+        self.remove_orphans(&manifest)?;
+        let generation = manifest.generation + 1;
+        let staging = self.root.join(".staging").join(generation.to_string());
+        fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(Transaction { store: self.clone(), _lock: lock, manifest, staging, generation })
+    }
+
+    /// Files under the table folders that the manifest does not list (left by a killed ingest).
+    pub fn orphans(&self, manifest: &Manifest) -> Vec<PathBuf> {
+        let listed: HashSet<PathBuf> = manifest.tables.values().flatten().map(|f| self.path_of(&f.path)).collect();
+        let mut out = Vec::new();
+        let mut stack = vec![self.root.join(SIGNINS)];
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = fs::read_dir(&dir) else { continue };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "parquet") && !listed.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn remove_orphans(&self, manifest: &Manifest) -> Result<()> {
+        for p in self.orphans(manifest) {
+            fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+        }
+        let staging = self.root.join(".staging");
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        Ok(())
+    }
+
+    /// The 128-bit hashes of every stored sign-in id, for dedupe.
+    pub fn id_hashes(&self, manifest: &Manifest) -> Result<IdSet> {
+        let groups = reader::row_groups(self, manifest.files(SIGNINS))?;
+        let parts: Vec<Vec<u128>> = groups
+            .par_iter()
+            .map(|rg| {
+                let mut out = Vec::with_capacity(rg.rows);
+                for batch in rg.read(&[schema::ID])? {
+                    let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
+                    out.extend(ids.iter().flatten().map(id_hash));
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        let mut set = IdSet::default();
+        set.reserve(parts.iter().map(Vec::len).sum());
+        set.extend(parts.into_iter().flatten());
+        Ok(set)
+    }
+
+    /// Fast check before a report: every listed file is there with the size the manifest says.
+    pub fn quick_check(&self, manifest: &Manifest) -> Vec<String> {
+        let mut problems = Vec::new();
+        for f in manifest.tables.values().flatten() {
+            let p = self.path_of(&f.path);
+            match fs::metadata(&p) {
+                Ok(m) if m.len() == f.bytes => {}
+                Ok(m) => problems.push(format!("{}: size {} but the manifest says {}", p.display(), m.len(), f.bytes)),
+                Err(e) => problems.push(format!("{}: {e}", p.display())),
+            }
+        }
+        problems
+    }
+
+    /// Full check: every listed file reads to the end with the row count the manifest says;
+    /// files nobody lists are reported too.
+    pub fn verify(&self) -> Result<Verification> {
+        let manifest = self.manifest()?;
+        let mut problems = self.quick_check(&manifest);
+        let files: Vec<&FileEntry> = manifest
+            .tables
+            .values()
+            .flatten()
+            .filter(|f| fs::metadata(self.path_of(&f.path)).is_ok_and(|m| m.len() == f.bytes))
+            .collect();
+        let mut deep: Vec<String> = files
+            .par_iter()
+            .filter_map(|f| {
+                let rows = reader::row_groups(self, std::slice::from_ref(*f)).and_then(|groups| {
+                    let mut rows = 0u64;
+                    for rg in &groups {
+                        for b in rg.read(&schema_columns().iter().map(String::as_str).collect::<Vec<_>>())? {
+                            rows += b.num_rows() as u64;
+                        }
+                    }
+                    Ok(rows)
+                });
+                match rows {
+                    Ok(n) if n == f.rows => None,
+                    Ok(n) => {
+                        Some(format!("{}: {n} rows but the manifest says {}", self.path_of(&f.path).display(), f.rows))
+                    }
+                    Err(e) => Some(e.to_string()),
+                }
+            })
+            .collect();
+        deep.sort();
+        problems.extend(deep);
+        let orphans = self.orphans(&manifest);
+        let rows = manifest.tables.values().flatten().map(|f| f.rows).sum();
+        Ok(Verification { files: manifest.tables.values().map(Vec::len).sum(), rows, problems, orphans })
+    }
+}
+
+fn schema_columns() -> Vec<String> {
+    schema::signins_schema().fields().iter().map(|f| f.name().clone()).collect()
+}
+
+/// What `store verify` found.
+#[derive(Debug)]
+pub struct Verification {
+    pub files: usize,
+    pub rows: u64,
+    pub problems: Vec<String>,
+    /// Files left by an ingest that was killed before its commit; never read, removed by the
+    /// next ingest.
+    pub orphans: Vec<PathBuf>,
+}
+
+/// The dedupe key of a sign-in id.
+pub fn id_hash(id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+}
+
+/// Ids are already uniform 128-bit hashes: hashing them again would only cost time.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64 ^ (v >> 64) as u64;
+    }
+}
+
+pub type IdSet = HashSet<u128, BuildHasherDefault<IdHasher>>;
+
+/// An ingest in progress. Dropping it without `commit` leaves the store as it was.
+pub struct Transaction {
+    store: Store,
+    _lock: fs::File,
+    manifest: Manifest,
+    staging: PathBuf,
+    generation: u64,
+}
+
+impl Transaction {
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Moves the staged files into place and replaces the manifest: the commit point.
+    /// A quarantine file, when given, is moved to `quarantine/`.
+    pub fn commit(
+        mut self,
+        files: Vec<StagedFile>,
+        quarantine: Option<PathBuf>,
+        mut record: IngestRecord,
+    ) -> Result<Manifest> {
+        let root = self.store.root.clone();
+        let mut dirs = BTreeSet::new();
+        for f in &files {
+            let dest = self.store.path_of(&f.entry.path);
+            let dir = dest.parent().expect("partition path has a parent").to_path_buf();
+            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            fs::rename(&f.staged, &dest).map_err(|e| Error::io(&dest, e))?;
+            dirs.insert(dir);
+        }
+        if let Some(q) = quarantine {
+            let dir = root.join("quarantine");
+            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let name = format!("ingest-{:06}.jsonl", self.generation);
+            fs::rename(&q, dir.join(&name)).map_err(|e| Error::io(&q, e))?;
+            dirs.insert(dir);
+            record.quarantine_file = Some(format!("quarantine/{name}"));
+        }
+        for d in &dirs {
+            sync_dir(d);
+        }
+        let table = self.manifest.tables.entry(SIGNINS.to_string()).or_default();
+        table.extend(files.into_iter().map(|f| f.entry));
+        table.sort_by(|a, b| (&a.event_type, &a.date, &a.path).cmp(&(&b.event_type, &b.date, &b.path)));
+        self.manifest.generation = self.generation;
+        record.generation = self.generation;
+        self.manifest.ingests.push(record);
+        self.manifest.save(&self.store.manifest_path())?;
+        let _ = fs::remove_dir_all(root.join(".staging"));
+        Ok(std::mem::take(&mut self.manifest))
+    }
+}

@@ -1,0 +1,69 @@
+//! Parquet files of the store -> Arrow record batches, one row group at a time, reading only
+//! the columns asked for. Row groups are the unit of parallelism for `scan`.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use rayon::prelude::*;
+
+use super::Store;
+use super::manifest::FileEntry;
+use crate::error::{Error, Result};
+
+/// One row group of one file: the smallest piece of work a scan hands to a thread.
+#[derive(Clone)]
+pub struct RowGroup {
+    pub entry: Arc<FileEntry>,
+    pub path: PathBuf,
+    pub index: usize,
+    pub rows: usize,
+    meta: ArrowReaderMetadata,
+}
+
+/// Loads the footers of `files` (in parallel) and lists their row groups.
+pub fn row_groups(store: &Store, files: &[FileEntry]) -> Result<Vec<RowGroup>> {
+    let per_file: Vec<Vec<RowGroup>> = files
+        .par_iter()
+        .map(|entry| {
+            let path = store.path_of(&entry.path);
+            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let meta =
+                ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| Error::parquet(&path, e))?;
+            let entry = Arc::new(entry.clone());
+            Ok(meta
+                .metadata()
+                .row_groups()
+                .iter()
+                .enumerate()
+                .map(|(index, rg)| RowGroup {
+                    entry: entry.clone(),
+                    path: path.clone(),
+                    index,
+                    rows: rg.num_rows() as usize,
+                    meta: meta.clone(),
+                })
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    Ok(per_file.into_iter().flatten().collect())
+}
+
+impl RowGroup {
+    /// Reads the named columns of this row group as batches of up to 64 Ki rows.
+    pub fn read(&self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone());
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        let reader = builder
+            .with_projection(mask)
+            .with_row_groups(vec![self.index])
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(|e| Error::parquet(&self.path, e))?;
+        reader.map(|b| b.map_err(|e| Error::arrow(&self.path, e))).collect()
+    }
+}

@@ -1,0 +1,155 @@
+//! Typed sign-ins -> staged Parquet files, one open file per partition (event type x UTC day)
+//! per ingest worker. Memory is bounded: batches are cut at a row or byte size, and when the
+//! buffered total passes the budget the largest row group in progress is closed.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+
+use super::manifest::FileEntry;
+use super::schema::{self, SignInBatchBuilder, signins_schema};
+use crate::error::{Error, Result};
+use crate::normalize::{EventType, SignIn};
+use crate::time::{day_of, format_day};
+
+const BATCH_ROWS: usize = 8192;
+const BATCH_BYTES: usize = 8 << 20;
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// How an ingest writes its Parquet files.
+#[derive(Clone, Debug)]
+pub struct WriteOptions {
+    /// Keep the original record text (the `raw` column). Off: typed columns only, faster.
+    pub keep_raw: bool,
+    /// zstd level of every column.
+    pub zstd_level: i32,
+    /// Bytes one worker may buffer across its open partitions before closing row groups early.
+    pub memory_budget: usize,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { keep_raw: true, zstd_level: 1, memory_budget: 96 << 20 }
+    }
+}
+
+pub fn writer_properties(opts: &WriteOptions) -> WriterProperties {
+    let level = ZstdLevel::try_new(opts.zstd_level).unwrap_or_default();
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("signin-insights {}", env!("CARGO_PKG_VERSION")));
+    for col in [schema::RAW, schema::ID, schema::CORRELATION_ID] {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(col), false);
+    }
+    b = b.set_column_statistics_enabled(ColumnPath::from(schema::RAW), EnabledStatistics::None);
+    b.build()
+}
+
+/// A file written to the staging folder, with its future place in the store.
+#[derive(Debug)]
+pub struct StagedFile {
+    pub staged: PathBuf,
+    pub entry: FileEntry,
+}
+
+struct Part {
+    builder: SignInBatchBuilder,
+    writer: ArrowWriter<File>,
+    staged: PathBuf,
+    rel_path: String,
+    rows: u64,
+    min: i64,
+    max: i64,
+}
+
+/// One worker's open partition files.
+pub struct PartitionWriters {
+    staging: PathBuf,
+    prefix: String,
+    opts: WriteOptions,
+    props: WriterProperties,
+    parts: HashMap<(EventType, i64), Part>,
+    seq: u32,
+}
+
+impl PartitionWriters {
+    /// `prefix` makes file names unique across workers and ingests (e.g. `g000007-w1`).
+    pub fn new(staging: &Path, prefix: String, opts: WriteOptions) -> Self {
+        let props = writer_properties(&opts);
+        PartitionWriters { staging: staging.to_path_buf(), prefix, opts, props, parts: HashMap::new(), seq: 0 }
+    }
+
+    pub fn append(&mut self, s: &SignIn<'_>, raw: &str, source_file: &str, source_line: u64) -> Result<()> {
+        let key = (s.kind(), day_of(s.created_us));
+        if !self.parts.contains_key(&key) {
+            let part = self.open(key)?;
+            self.parts.insert(key, part);
+        }
+        let part = self.parts.get_mut(&key).expect("inserted above");
+        part.builder.append(s, self.opts.keep_raw.then_some(raw), source_file, source_line);
+        part.rows += 1;
+        part.min = part.min.min(s.created_us);
+        part.max = part.max.max(s.created_us);
+        if part.builder.len() >= BATCH_ROWS || part.builder.buffered_bytes() >= BATCH_BYTES {
+            let batch = part.builder.finish();
+            part.writer.write(&batch).map_err(|e| Error::parquet(&part.staged, e))?;
+            self.enforce_budget()?;
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, (event_type, day): (EventType, i64)) -> Result<Part> {
+        self.seq += 1;
+        let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
+        let staged = self.staging.join(&name);
+        let rel_path = format!("signins/event_type={}/date={}/{name}", event_type.as_str(), format_day(day));
+        let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
+        let writer = ArrowWriter::try_new(file, signins_schema(), Some(self.props.clone()))
+            .map_err(|e| Error::parquet(&staged, e))?;
+        Ok(Part { builder: SignInBatchBuilder::new(), writer, staged, rel_path, rows: 0, min: i64::MAX, max: i64::MIN })
+    }
+
+    fn enforce_budget(&mut self) -> Result<()> {
+        let total: usize = self.parts.values().map(|p| p.writer.in_progress_size() + p.builder.buffered_bytes()).sum();
+        if total <= self.opts.memory_budget {
+            return Ok(());
+        }
+        if let Some(p) = self.parts.values_mut().max_by_key(|p| p.writer.in_progress_size()) {
+            p.writer.flush().map_err(|e| Error::parquet(&p.staged, e))?;
+        }
+        Ok(())
+    }
+
+    /// Closes every file; returns them with their manifest entries (paths not yet in place).
+    pub fn finish(self) -> Result<Vec<StagedFile>> {
+        let mut out = Vec::with_capacity(self.parts.len());
+        for ((event_type, day), mut p) in self.parts {
+            if !p.builder.is_empty() {
+                let batch = p.builder.finish();
+                p.writer.write(&batch).map_err(|e| Error::parquet(&p.staged, e))?;
+            }
+            let file = p.writer.into_inner().map_err(|e| Error::parquet(&p.staged, e))?;
+            file.sync_all().map_err(|e| Error::io(&p.staged, e))?;
+            let bytes = file.metadata().map_err(|e| Error::io(&p.staged, e))?.len();
+            out.push(StagedFile {
+                staged: p.staged,
+                entry: FileEntry {
+                    path: p.rel_path,
+                    event_type: event_type.as_str().to_string(),
+                    date: format_day(day),
+                    rows: p.rows,
+                    bytes,
+                    min_time_us: p.min,
+                    max_time_us: p.max,
+                },
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,218 @@
+//! Timestamps: parsing every form the exports carry into UTC microseconds, and formatting them
+//! back as Graph does (`YYYY-MM-DDTHH:MM:SSZ`, fraction only when non-zero). Pure functions.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Parses an event time into UTC microseconds since the epoch.
+///
+/// Accepts ISO-8601 with `T` or a space, 0-9 fractional digits (truncated to microseconds),
+/// `Z`, no zone (taken as UTC), or an offset `+HH:MM`, `+HHMM`, `+HH` and the malformed `-8:00`
+/// seen in Microsoft's examples; and the US-locale portal forms `M/D/YYYY[,] h:mm:ss[.fff] AM/PM`.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() >= 10 && b[4] == b'-' {
+        parse_iso(b)
+    } else if b.contains(&b'/') {
+        parse_us_locale(s)
+    } else {
+        None
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+}
+
+fn civil_micros(y: i32, mo: u32, d: u32, h: u32, mi: u32, sec: u32, micros: u32) -> Option<i64> {
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(y, mo, d)?;
+    let days = i64::from(date.num_days_from_ce() - 719_163);
+    let secs = i64::from(h * 3600 + mi * 60 + sec.min(59));
+    Some(days * MICROS_PER_DAY + secs * 1_000_000 + i64::from(micros))
+}
+
+fn parse_iso(b: &[u8]) -> Option<i64> {
+    let y = digits(&b[0..4])? as i32;
+    let mo = digits(&b[5..7])?;
+    if b[7] != b'-' {
+        return None;
+    }
+    let d = digits(&b[8..10])?;
+    let mut rest = &b[10..];
+    let (mut h, mut mi, mut sec, mut micros) = (0, 0, 0, 0);
+    if !rest.is_empty() {
+        if !(rest[0] == b'T' || rest[0] == b't' || rest[0] == b' ') || rest.len() < 6 {
+            return None;
+        }
+        h = digits(&rest[1..3])?;
+        if rest[3] != b':' {
+            return None;
+        }
+        mi = digits(&rest[4..6])?;
+        rest = &rest[6..];
+        if rest.first() == Some(&b':') {
+            sec = digits(rest.get(1..3)?)?;
+            rest = &rest[3..];
+        }
+        if rest.first() == Some(&b'.') || rest.first() == Some(&b',') {
+            let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 || n > 9 {
+                return None;
+            }
+            let frac = &rest[1..1 + n];
+            for i in 0..6 {
+                micros = micros * 10 + frac.get(i).map_or(0, |c| u32::from(c - b'0'));
+            }
+            rest = &rest[1 + n..];
+        }
+    }
+    let base = civil_micros(y, mo, d, h, mi, sec, micros)?;
+    Some(base - parse_offset(rest)? * 1_000_000)
+}
+
+/// Offset in seconds east of UTC: empty or `Z` is 0.
+fn parse_offset(b: &[u8]) -> Option<i64> {
+    let b = trim_ascii(b);
+    match b {
+        [] | [b'Z'] | [b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest.iter().position(|&c| c == b':') {
+                Some(i) => (digits(&rest[..i])?, digits(&rest[i + 1..])?),
+                None if rest.len() == 4 => (digits(&rest[..2])?, digits(&rest[2..])?),
+                None if rest.len() <= 2 => (digits(rest)?, 0),
+                None => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i64::from(h * 3600 + m * 60);
+            Some(if *sign == b'-' { -secs } else { secs })
+        }
+        _ => None,
+    }
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
+/// `4/28/2021, 2:08:45.221 PM`, `12/12/2025 3:03:58 PM`, `1/9/2007 10:41:00 AM +01:00`,
+/// `01/09/2007 09:41:00` (24-hour when no AM/PM).
+fn parse_us_locale(s: &str) -> Option<i64> {
+    let mut parts = s.split(|c: char| c == ' ' || c == ',').filter(|p| !p.is_empty());
+    let date = parts.next()?;
+    let mut dp = date.split('/');
+    let mo = digits(dp.next()?.as_bytes())?;
+    let d = digits(dp.next()?.as_bytes())?;
+    let y = digits(dp.next()?.as_bytes())? as i32;
+    if dp.next().is_some() || y < 1000 {
+        return None;
+    }
+    let time = parts.next().unwrap_or("0:00:00");
+    let (hms, frac) = match time.split_once('.') {
+        Some((a, f)) => (a, f),
+        None => (time, ""),
+    };
+    let mut tp = hms.split(':');
+    let mut h = digits(tp.next()?.as_bytes())?;
+    let mi = digits(tp.next()?.as_bytes())?;
+    let sec = tp.next().map_or(Some(0), |x| digits(x.as_bytes()))?;
+    let mut micros = 0;
+    if !frac.is_empty() {
+        if frac.len() > 9 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        for i in 0..6 {
+            micros = micros * 10 + frac.as_bytes().get(i).map_or(0, |c| u32::from(c - b'0'));
+        }
+    }
+    let mut offset = 0;
+    for p in parts {
+        match p {
+            "AM" | "am" if (1..=12).contains(&h) => h %= 12,
+            "PM" | "pm" if (1..=12).contains(&h) => h = h % 12 + 12,
+            _ => offset = parse_offset(p.as_bytes())?,
+        }
+    }
+    Some(civil_micros(y, mo, d, h, mi, sec, micros)? - offset * 1_000_000)
+}
+
+/// Formats UTC microseconds as Graph does: `2024-05-01T12:34:56Z`, or with the fraction
+/// (trailing zeros trimmed) when it is not zero.
+pub fn format_timestamp(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000);
+    let dt = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
+    let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+    if frac == 0 {
+        format!("{base}Z")
+    } else {
+        let f = format!("{frac:06}");
+        format!("{base}.{}Z", f.trim_end_matches('0'))
+    }
+}
+
+/// The UTC day (days since the epoch) of a timestamp.
+pub fn day_of(us: i64) -> i64 {
+    us.div_euclid(MICROS_PER_DAY)
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn format_day(day: i64) -> String {
+    let dt = DateTime::<Utc>::from_timestamp(day * 86_400, 0).unwrap_or_default();
+    format!("{:04}-{:02}-{:02}", dt.year(), dt.month(), dt.day())
+}
+
+/// Parses `YYYY-MM-DD` into a day number.
+pub fn parse_day(s: &str) -> Option<i64> {
+    let b = s.trim().as_bytes();
+    if b.len() != 10 {
+        return None;
+    }
+    parse_iso(b).map(day_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_forms() {
+        let z = parse_timestamp("2020-03-13T19:15:41.6195833Z").unwrap();
+        assert_eq!(format_timestamp(z), "2020-03-13T19:15:41.619583Z");
+        assert_eq!(parse_timestamp("2020-03-13T19:15:41Z").unwrap(), 1_584_126_941_000_000);
+        assert_eq!(parse_timestamp("2020-03-13T19:15:41+00:00"), parse_timestamp("2020-03-13T19:15:41Z"));
+        assert_eq!(parse_timestamp("2021-03-01T00:00:00-8:00"), parse_timestamp("2021-03-01T08:00:00Z"));
+        assert_eq!(parse_timestamp("2021-03-01T05:30:00+0530"), parse_timestamp("2021-03-01T00:00:00Z"));
+        assert_eq!(parse_timestamp("2021-03-01 00:00:00"), parse_timestamp("2021-03-01T00:00:00Z"));
+        assert_eq!(parse_timestamp("2023-07-26 22:58:30.983201900"), parse_timestamp("2023-07-26T22:58:30.983201Z"));
+        assert_eq!(parse_timestamp("2021-02-30T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2021-03-01T00:00:00.Z"), None);
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn us_locale_forms() {
+        assert_eq!(parse_timestamp("4/28/2021, 2:08:45.221 PM"), parse_timestamp("2021-04-28T14:08:45.221Z"));
+        assert_eq!(parse_timestamp("12/12/2025 3:03:58 PM"), parse_timestamp("2025-12-12T15:03:58Z"));
+        assert_eq!(parse_timestamp("11/14/2025 12:48:53 AM"), parse_timestamp("2025-11-14T00:48:53Z"));
+        assert_eq!(parse_timestamp("1/9/2007 10:41:00 AM +01:00"), parse_timestamp("2007-01-09T09:41:00Z"));
+        assert_eq!(parse_timestamp("01/09/2007 09:41:00"), parse_timestamp("2007-01-09T09:41:00Z"));
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_timestamp(1_500_000), "1970-01-01T00:00:01.5Z");
+        assert_eq!(format_day(day_of(parse_timestamp("2024-05-01T23:59:59.999999Z").unwrap())), "2024-05-01");
+        assert_eq!(parse_day("2024-05-01").map(format_day).as_deref(), Some("2024-05-01"));
+    }
+}
