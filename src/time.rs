@@ -107,7 +107,7 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 /// `4/28/2021, 2:08:45.221 PM`, `12/12/2025 3:03:58 PM`, `1/9/2007 10:41:00 AM +01:00`,
 /// `01/09/2007 09:41:00` (24-hour when no AM/PM).
 fn parse_us_locale(s: &str) -> Option<i64> {
-    let mut parts = s.split(|c: char| c == ' ' || c == ',').filter(|p| !p.is_empty());
+    let mut parts = s.split([' ', ',']).filter(|p| !p.is_empty());
     let date = parts.next()?;
     let mut dp = date.split('/');
     let mo = digits(dp.next()?.as_bytes())?;

@@ -1,1 +1,9 @@
-fn main() {}
+//! The one integration-test binary: command-line behaviour, golden outputs, and properties
+//! that prove every parallel report equal to a deliberately naive reference.
+
+mod cli;
+mod golden;
+mod naive;
+mod props;
+mod shapes;
+mod util;

@@ -82,7 +82,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -90,7 +90,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
+        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -99,7 +99,7 @@ impl Rng {
         self.below(100) < percent
     }
     pub fn uuid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
+        let (a, b) = (self.next_u64(), self.next_u64());
         format!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
             a >> 32,
@@ -126,7 +126,7 @@ fn zipf(n: usize) -> Vec<f64> {
 }
 
 fn zipf_pick(cdf: &[f64], rng: &mut Rng) -> usize {
-    let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     cdf.partition_point(|&c| c < u).min(cdf.len() - 1)
 }
 
@@ -171,7 +171,7 @@ impl World {
             app_cdf: zipf(USER_APPS.len()),
             start_us: opts.end_us - span_us,
             span_us,
-            tenant: Rng::new(opts.seed ^ 0x7e4a_47).uuid(),
+            tenant: Rng::new(opts.seed ^ 0x007e_4a47).uuid(),
         }
     }
 
@@ -492,9 +492,9 @@ fn write_file(
                     }
                     w.write_all(world.record(k, n).as_bytes())?;
                 }
-                write!(
+                writeln!(
                     w,
-                    "],\"@odata.nextLink\":\"https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken={}\"}}\n",
+                    "],\"@odata.nextLink\":\"https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken={}\"}}",
                     world.seed * 1000 + p as u64
                 )?;
             }

@@ -436,19 +436,19 @@ fn work(
         let name = &names[input];
         let mut stored = 0;
         let mut duplicates = 0;
-        for r in block.rejects {
+        for r in &block.rejects {
             shared.quarantine(
                 Diagnostic {
                     file: name.clone(),
                     line: r.line,
                     offset: r.offset,
-                    reason: r.reason,
+                    reason: r.reason.clone(),
                     record: String::from_utf8_lossy(&r.text).into_owned(),
                 },
                 false,
             )?;
         }
-        shared.read.fetch_add(block.spans.len() as u64, Ordering::Relaxed);
+        shared.read.fetch_add((block.spans.len() + block.rejects.len()) as u64, Ordering::Relaxed);
         for span in &block.spans {
             let bytes = &block.bytes[span.start..span.end];
             let parsed = std::str::from_utf8(bytes)

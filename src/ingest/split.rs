@@ -247,13 +247,31 @@ impl<R: Read> Splitter<R> {
         let c = self.buf[p];
         match self.mode {
             Mode::Lines => {
-                let (end, next) = match memchr::memchr(b'\n', &self.buf[p..]).map(|i| p + i) {
-                    Some(nl) => (trim_end(&self.buf, p, nl), nl + 1),
-                    None if self.eof => (trim_end(&self.buf, p, self.buf.len()), self.buf.len()),
+                let line_end = match memchr::memchr(b'\n', &self.buf[p..]) {
+                    Some(i) => p + i,
+                    None if self.eof => self.buf.len(),
                     None => return Step::NeedMore(p),
                 };
-                self.line_item(out, p, end);
-                self.pos = next;
+                if p == line_end {
+                    self.pos = (line_end + 1).min(self.buf.len());
+                    return Step::Progress;
+                }
+                // Several objects may share a line (`}{` where gzip members or files were joined).
+                if c == b'{'
+                    && let Scan::Complete(end) = scan_value(&self.buf[..line_end], p)
+                {
+                    self.record(out, p, end);
+                    self.pos = end;
+                    return Step::Progress;
+                }
+                let end = trim_end(&self.buf, p, line_end);
+                let reason = if c == b'{' {
+                    "invalid JSON: the record does not end on its line"
+                } else {
+                    "not a JSON object (expected one object per line)"
+                };
+                self.reject(out, p, end, reason);
+                self.pos = (line_end + 1).min(self.buf.len());
                 Step::Progress
             }
             Mode::Top => match c {
@@ -335,16 +353,6 @@ impl<R: Read> Splitter<R> {
                 },
                 _ => self.resync(out, p, p, "unexpected character in a page object"),
             },
-        }
-    }
-
-    fn line_item(&mut self, out: &mut Block, start: usize, end: usize) {
-        if start >= end {
-            return;
-        }
-        match self.buf[start] {
-            b'{' => self.record(out, start, end),
-            _ => self.reject(out, start, end, "not a JSON object (expected one object per line)"),
         }
     }
 
@@ -625,9 +633,9 @@ mod tests {
     #[test]
     fn bad_input_is_rejected_and_good_records_kept() {
         let (recs, rejs) = split("{\"id\":\"a\"}\n{\"id\":\"b\",\n{\"id\":\"c\"}\nhello\n");
-        assert_eq!(recs, vec![r#"{"id":"a"}"#, r#"{"id":"b","#, r#"{"id":"c"}"#]);
-        assert_eq!(rejs.len(), 1);
-        assert_eq!(rejs[0].0, 4);
+        assert_eq!(recs, vec![r#"{"id":"a"}"#, r#"{"id":"c"}"#]);
+        assert_eq!(rejs.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 4], "{rejs:?}");
+        assert!(rejs[0].1.contains("does not end on its line"), "{rejs:?}");
         let (recs, rejs) = split("[{\"id\":\"a\"},{\"id\":\"b");
         assert_eq!(recs.len(), 1);
         assert!(rejs[0].1.contains("truncated"), "{rejs:?}");

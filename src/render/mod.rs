@@ -49,7 +49,7 @@ impl std::fmt::Display for Percent {
 impl Serialize for Percent {
     /// A JSON number: `100`, `96.5`, `3.13`.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 100 == 0 { s.serialize_u64(self.0 / 100) } else { s.serialize_f64(self.0 as f64 / 100.0) }
+        if self.0.is_multiple_of(100) { s.serialize_u64(self.0 / 100) } else { s.serialize_f64(self.0 as f64 / 100.0) }
     }
 }
 

@@ -11,18 +11,22 @@ const MAX_WIDTH: usize = 48;
 
 /// Replaces control characters (ESC, CR, ...) by their escaped form and cuts to `max` columns.
 pub fn sanitize(s: &str, max: usize) -> String {
+    let escaped: String =
+        s.chars().map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() }).collect();
+    if escaped.width() <= max {
+        return escaped;
+    }
     let mut out = String::new();
     let mut width = 0;
-    for ch in s.chars() {
-        let piece = if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() };
-        let w = UnicodeWidthStr::width(piece.as_str());
-        if width + w > max.saturating_sub(1) && width + w > max {
-            out.push('…');
-            return out;
+    for ch in escaped.chars() {
+        let w = ch.to_string().width();
+        if width + w > max.saturating_sub(1) {
+            break;
         }
         width += w;
-        out.push_str(&piece);
+        out.push(ch);
     }
+    out.push('…');
     out
 }
 

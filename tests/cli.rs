@@ -1,0 +1,243 @@
+//! Command-line behaviour: exit codes, messages that name file and position, bad input that
+//! leaves good records ingested, dedupe across ingests, verification, the store lock.
+
+use std::path::Path;
+
+use crate::shapes::write;
+use crate::util::{run, testdata};
+
+fn store_arg(dir: &Path) -> String {
+    dir.join("store").to_string_lossy().to_string()
+}
+
+const GOOD: &str =
+    r#"{"id":"g1","createdDateTime":"2024-05-01T10:00:00Z","appId":"a","appDisplayName":"A","status":{"errorCode":0}}"#;
+
+fn good(id: &str) -> String {
+    GOOD.replace("g1", id)
+}
+
+#[test]
+fn bad_input_is_quarantined_with_file_and_position_and_good_records_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // JSON lines with a broken line in the middle.
+    write(
+        &input,
+        "lines.jsonl",
+        format!("{}\n{{\"id\":\"x\",\"createdDateTime\":\n{}\n", good("l1"), good("l2")).as_bytes(),
+    );
+    // A truncated array.
+    write(&input, "truncated.json", format!("[{},{},{{\"id\":\"t3\",\"crea", good("t1"), good("t2")).as_bytes());
+    // Wrong types, missing fields, a bad time.
+    let bad = [
+        r#"{"id":"w1","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":"50126"}}"#,
+        r#"{"id":"w2","createdDateTime":"2024-05-01T10:00:00Z","appDisplayName":42}"#,
+        r#"{"createdDateTime":"2024-05-01T10:00:00Z"}"#,
+        r#"{"id":"w4"}"#,
+        r#"{"id":"w5","createdDateTime":"last tuesday"}"#,
+    ];
+    write(&input, "types.json", format!("[{},{}]", bad.join(","), good("w6")).as_bytes());
+    // Invalid UTF-8 inside a string, between good records.
+    let mut bytes = format!("{}\n", good("u1")).into_bytes();
+    bytes.extend(b"{\"id\":\"u2\",\"createdDateTime\":\"2024-05-01T10:00:00Z\",\"appDisplayName\":\"\xff\xfe\"}\n");
+    bytes.extend(format!("{}\n", good("u3")).as_bytes());
+    write(&input, "utf8.jsonl", &bytes);
+    write(&input, "empty.json", b"");
+    write(&input, "README.txt", b"These are the exports from the tenant.\nAsk Bob.\n");
+
+    let r = run(&["ingest", "--store", &store_arg(dir.path()), &input.to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines = input.join("lines.jsonl").to_string_lossy().to_string();
+    assert!(r.stderr.contains(&format!("{lines}:2 (byte ")), "{}", r.stderr);
+    assert!(r.stderr.contains("`status.errorCode`"), "{}", r.stderr);
+    assert!(r.stderr.contains("`appDisplayName`"), "{}", r.stderr);
+    assert!(r.stderr.contains("missing `id`"), "{}", r.stderr);
+    assert!(r.stderr.contains("missing `createdDateTime`"), "{}", r.stderr);
+    assert!(r.stderr.contains("not a timestamp"), "{}", r.stderr);
+    assert!(r.stderr.contains("truncated record"), "{}", r.stderr);
+    assert!(r.stderr.contains("invalid UTF-8"), "{}", r.stderr);
+    assert!(r.stderr.contains("empty.json: empty"), "{}", r.stderr);
+    assert!(r.stderr.contains("README.txt:1 (byte 0): not JSON"), "{}", r.stderr);
+    // 2 + 2 + 1 + 2 good records; 1 + 1 + 5 + 1 + 1 (README) rejected records; 1 empty file.
+    assert!(
+        r.stderr.contains("ingest: 6 files, 16 records read, 7 stored, 0 duplicates skipped, 9 quarantined"),
+        "{}",
+        r.stderr
+    );
+
+    let q = std::fs::read_to_string(dir.path().join("store/quarantine/ingest-000001.jsonl")).unwrap();
+    assert_eq!(q.lines().count(), 10, "9 records and 1 file problem:\n{q}");
+    assert!(q.contains("\\\"errorCode\\\":\\\"50126\\\""), "the rejected text is kept");
+
+    let s = run(&["signins", "--store", &store_arg(dir.path()), "--format", "csv"]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    let mut ids: Vec<&str> = s.stdout.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["l1", "l2", "t1", "t2", "u1", "u3", "w6"]);
+}
+
+#[test]
+fn the_same_export_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let sample = testdata("sample").to_string_lossy().to_string();
+    let first = run(&["ingest", "--store", &store, &sample]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("1515 records read, 1500 stored, 15 duplicates skipped, 0 quarantined"),
+        "{}",
+        first.stderr
+    );
+    let before: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin"]
+        .iter()
+        .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
+        .collect();
+    let second = run(&["ingest", "--store", &store, &sample]);
+    assert!(second.stderr.contains("1515 records read, 0 stored, 1515 duplicates skipped"), "{}", second.stderr);
+    let after: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin"]
+        .iter()
+        .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
+        .collect();
+    assert_eq!(before, after);
+    let v = run(&["store", "verify", "--store", &store]);
+    assert_eq!(v.code, 0);
+    assert!(v.stdout.contains("1500 rows, 0 problems"), "{}", v.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    assert_eq!(run(&["report", "no-such-report"]).code, 2);
+    assert_eq!(run(&["frobnicate"]).code, 2);
+    let r = run(&["report", "apps", "--store", &store]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no store here"), "{}", r.stderr);
+    let r = run(&["ingest", "--store", &store, "/no/such/file.json"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("/no/such/file.json: no such file"), "{}", r.stderr);
+    let golden = testdata("golden/small/signins.json").to_string_lossy().to_string();
+    assert_eq!(run(&["ingest", "--store", &store, &golden]).code, 0);
+    let r = run(&["report", "apps", "--store", &store, "--period", "week"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--period"), "{}", r.stderr);
+    assert_eq!(run(&["report", "apps", "--store", &store, "--since", "yesterday"]).code, 2);
+}
+
+#[test]
+fn json_output_is_one_envelope_and_csv_is_neutralised() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let sample = testdata("sample").to_string_lossy().to_string();
+    assert_eq!(run(&["ingest", "--quiet", "--store", &store, &sample]).code, 0);
+    let r = run(&["report", "apps", "--store", &store, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("stdout is one JSON document");
+    assert!(v["@odata.context"].as_str().unwrap().ends_with("#Collection(microsoft.graph.applicationSignInSummary)"));
+    assert_eq!(v.as_object().unwrap().len(), 2);
+    let total: u64 = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["successfulSignInCount"].as_u64().unwrap() + r["failedSignInCount"].as_u64().unwrap())
+        .sum();
+    let drill =
+        run(&["signins", "--store", &store, "--event-type", "interactiveUser", "--period", "D30", "--format", "jsonl"]);
+    assert_eq!(drill.stdout.lines().count() as u64, total, "the drill-down lists the sign-ins behind the figure");
+    for line in drill.stdout.lines() {
+        let rec: serde_json::Value = serde_json::from_str(line).expect("original record");
+        assert_eq!(rec["signInEventTypes"][0], "interactiveUser");
+    }
+    let csv = run(&["report", "apps", "--store", &store, "--format", "csv"]).stdout;
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\") Test App\""), "{csv}");
+}
+
+#[test]
+fn a_damaged_store_is_named_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let golden = testdata("golden/small/signins.json").to_string_lossy().to_string();
+    assert_eq!(run(&["ingest", "--store", &store, &golden]).code, 0);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("store/manifest.json")).unwrap()).unwrap();
+    let victim = manifest["tables"]["signins"][0]["path"].as_str().unwrap().to_string();
+    let path = dir.path().join("store").join(&victim);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 16].fill(0xAB);
+    std::fs::write(&path, &bytes).unwrap();
+    let v = run(&["store", "verify", "--store", &store]);
+    assert_eq!(v.code, 1);
+    assert!(v.stderr.contains(&victim), "{}", v.stderr);
+    std::fs::write(&path, &bytes[..mid]).unwrap();
+    let r = run(&["report", "apps", "--store", &store]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains(&victim) && r.stderr.contains("failed verification"), "{}", r.stderr);
+    std::fs::remove_file(&path).unwrap();
+    let v = run(&["store", "verify", "--store", &store]);
+    assert!(v.stderr.contains(&victim), "{}", v.stderr);
+    assert_eq!(
+        run(&["report", "apps", "--store", &store, "--no-verify"]).code,
+        1,
+        "a missing file still fails the read"
+    );
+}
+
+#[test]
+fn a_second_ingest_is_refused_while_one_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    std::fs::create_dir_all(&store).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("store/.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let golden = testdata("golden/small/signins.json").to_string_lossy().to_string();
+    let r = run(&["ingest", "--store", &store, &golden]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("locked by another ingest"), "{}", r.stderr);
+    drop(lock);
+    assert_eq!(run(&["ingest", "--store", &store, &golden]).code, 0);
+}
+
+#[test]
+fn an_interrupted_ingest_leaves_the_old_numbers() {
+    use signin_insights::generate::{GenOptions, Shape, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let golden = testdata("golden/small/signins.json").to_string_lossy().to_string();
+    assert_eq!(run(&["ingest", "--store", &store, &golden]).code, 0);
+    let before = run(&["report", "apps", "--store", &store, "--format", "json", "--period", "D30"]).stdout;
+    let big = dir.path().join("big");
+    generate(&GenOptions { records: 60_000, shape: Shape::Jsonl, ..GenOptions::default() }, &big).unwrap();
+    for delay_ms in [30, 150, 400] {
+        let mut child = crate::util::bin()
+            .args(["ingest", "--quiet", "--threads", "1", "--store", &store, &big.to_string_lossy()])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let v = run(&["store", "verify", "--store", &store]);
+        assert_eq!(v.code, 0, "after a kill at {delay_ms} ms: {}{}", v.stdout, v.stderr);
+        let now = run(&["report", "apps", "--store", &store, "--format", "json", "--period", "D30"]).stdout;
+        if !finished && !now.contains("OfficeHome") {
+            assert_eq!(now, before, "a killed ingest changed the numbers");
+        }
+    }
+}
+
+#[test]
+fn public_log_analytics_samples_are_quarantined_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let f = testdata("public/msticpy/aad_logons.pkl.jsonl").to_string_lossy().to_string();
+    let r = run(&["ingest", "--store", &store, &f]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("86 records read, 0 stored, 0 duplicates skipped, 86 quarantined"), "{}", r.stderr);
+}

@@ -1,0 +1,87 @@
+//! Golden outputs: hand-made inputs under `testdata/golden/<case>/`, expected outputs in
+//! `expected/`, each checked by hand (the case's README shows the arithmetic). Adding a case
+//! means adding files; this test runs the CLI on every expected file it finds.
+
+use std::path::Path;
+
+use signin_insights::store::Store;
+
+use crate::util::{run, testdata};
+
+/// Runs `report <name> --format json` on `store`.
+pub fn report_json(store: &Store, name: &str, period: Option<&str>) -> String {
+    let root = store.root().to_string_lossy().to_string();
+    let mut args = vec!["report", name, "--store", &root, "--format", "json"];
+    if let Some(p) = period {
+        args.extend(["--period", p]);
+    }
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+/// The command line an expected file stands for, from its name.
+fn args_for(name: &str) -> Vec<String> {
+    let stem = name.rsplit_once('.').map_or(name, |x| x.0);
+    let format = if name.ends_with(".csv") { "csv" } else { "json" };
+    let mut args: Vec<String> = match stem {
+        "signins-alpha-0502-failed" => {
+            ["signins", "--app", "11111111-1111-1111-1111-111111111111", "--day", "2024-05-02", "--failed"]
+                .map(String::from)
+                .to_vec()
+        }
+        _ => {
+            let (report, period) = stem.rsplit_once('-').expect("<report>-<period>");
+            vec!["report".into(), report.into(), "--period".into(), period.into()]
+        }
+    };
+    args.extend(["--format".into(), format.into()]);
+    args
+}
+
+fn check_case(case: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let store_s = store.to_string_lossy().to_string();
+    let input = case.join("signins.json");
+    let r = run(&["ingest", "--quiet", "--store", &store_s, &input.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut checked = 0;
+    for e in std::fs::read_dir(case.join("expected")).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let mut args = args_for(&name);
+        args.extend(["--store".into(), store_s.clone()]);
+        let r = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let want = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(r.stdout, want, "{} differs from its golden file", name);
+        checked += 1;
+    }
+    assert!(checked >= 6, "golden files found: {checked}");
+}
+
+#[test]
+fn golden_small() {
+    check_case(&testdata("golden/small"));
+}
+
+#[test]
+fn sample_reports_are_identical_across_shapes_of_the_same_data() {
+    use signin_insights::generate::{GenOptions, Shape, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for shape in [Shape::Graph, Shape::Array, Shape::Jsonl] {
+        let input = dir.path().join(format!("{shape:?}"));
+        generate(&GenOptions { records: 800, seed: 3, shape, per_file: 300, ..GenOptions::default() }, &input).unwrap();
+        let store = Store::open(dir.path().join(format!("store-{shape:?}")));
+        crate::util::ingest_with(&store, &[input], 2);
+        let all: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin"]
+            .iter()
+            .map(|r| report_json(&store, r, Some("D7")))
+            .collect();
+        outputs.push(all);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}

@@ -1,0 +1,94 @@
+//! Properties: on generated data of every shape, every parallel report equals the naive
+//! reference, whatever the number of ingest and scan threads.
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use signin_insights::generate::{GenOptions, Shape, generate};
+use signin_insights::normalize::EventType;
+use signin_insights::report::window::{Period, Window};
+use signin_insights::report::{Request, app_daily, app_errors, app_last_signin, apps, latest_event, signins};
+use signin_insights::store::Store;
+
+use crate::naive;
+use crate::util::{ingest_with, pool};
+
+fn strip_ids(v: Value) -> Vec<Value> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().expect("object").remove("id");
+            r
+        })
+        .collect()
+}
+
+fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period: Option<u32>, ingest_threads: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    let opts =
+        GenOptions { records, days, seed, shape, per_file, per_page: 37, overlap_percent: 10, ..GenOptions::default() };
+    let generated = generate(&opts, &input).expect("generate");
+    let store = Store::open(dir.path().join("store"));
+    let summary = ingest_with(&store, std::slice::from_ref(&input), ingest_threads);
+    assert_eq!(summary.records_read, generated.written);
+    assert_eq!(summary.stored, records);
+    assert_eq!(summary.duplicates, generated.written - records);
+    assert_eq!(summary.quarantined, 0);
+
+    let rows = naive::load(&input);
+    assert_eq!(rows.len() as u64, records);
+    let manifest = store.manifest().expect("manifest");
+    let as_of = latest_event(&manifest);
+    assert_eq!(as_of, rows.iter().map(|r| r.created_us).max());
+    let period = match period {
+        Some(n) => Period::Days(n),
+        None => Period::Range { since: None, until: None },
+    };
+    let window = Window::resolve(&period, as_of);
+    let w = naive::Win { start: window.start_us, end: window.end_us };
+    let req = Request { window: window.clone(), event_types: None, top: Some(3), app: None };
+
+    for threads in [1, 2, 5] {
+        pool(threads).install(|| {
+            let all = Request { top: None, ..req.clone() };
+            let got = serde_json::to_value(apps::compute(&store, &manifest, &all, apps::Sort::Total).unwrap()).unwrap();
+            assert_eq!(got, naive::apps(&rows, &w), "apps, {threads} threads");
+            let got = serde_json::to_value(app_errors::compute(&store, &manifest, &req).unwrap()).unwrap();
+            assert_eq!(got, naive::app_errors(&rows, &w, 3), "app-errors, {threads} threads");
+            let got = serde_json::to_value(app_daily::compute(&store, &manifest, &req).unwrap()).unwrap();
+            assert_eq!(strip_ids(got), naive::app_daily(&rows, &w), "app-daily, {threads} threads");
+            let got = serde_json::to_value(app_last_signin::compute(&store, &manifest, &req).unwrap()).unwrap();
+            assert_eq!(got, naive::app_last_signin(&rows, &w), "app-last-signin, {threads} threads");
+            let filter = signins::Filter { failed: true, ..signins::Filter::default() };
+            let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter, false).unwrap();
+            let want = rows.iter().filter(|r| window.contains(r.created_us) && r.code != Some(0)).count();
+            assert_eq!(got.len(), want, "failed sign-ins, {threads} threads");
+        });
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reports_equal_the_naive_reference(
+        seed in 0u64..10_000,
+        records in 1u64..600,
+        days in 1u32..12,
+        shape in prop_oneof![Just(Shape::Graph), Just(Shape::Array), Just(Shape::Jsonl)],
+        per_file in 20u64..400,
+        period in prop_oneof![Just(Some(1u32)), Just(Some(7)), Just(Some(30)), Just(None)],
+        ingest_threads in 1usize..4,
+    ) {
+        check(seed, records, days, shape, per_file, period, ingest_threads);
+    }
+}
+
+/// A larger data set than the property cases, in Graph pages, against every report.
+#[test]
+fn ten_thousand_sign_ins_equal_the_naive_reference() {
+    check(42, 10_000, 30, Shape::Graph, 3_000, Some(7), 2);
+}
