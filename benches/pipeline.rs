@@ -1,1 +1,120 @@
-fn main() {}
+//! Criterion benchmarks, one group per pipeline stage, each with its throughput:
+//! split (bytes -> record spans), normalize (record -> typed sign-in), write (typed rows ->
+//! Parquet), and scan (the app reports over a store). Inputs come from the seeded generator.
+//! Run: `cargo bench` (or `cargo bench -- scan` for one group).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use signin_insights::generate::{GenOptions, Shape, generate};
+use signin_insights::ingest::{self, IngestOptions, split::Splitter};
+use signin_insights::normalize::normalize;
+use signin_insights::report::window::{Period, Window};
+use signin_insights::report::{Request, app_errors, apps, latest_event};
+use signin_insights::store::Store;
+use signin_insights::store::writer::{PartitionWriters, WriteOptions};
+
+struct Corpus {
+    _dir: tempfile::TempDir,
+    graph: Vec<u8>,
+    lines: Vec<u8>,
+    records: Vec<Vec<u8>>,
+    store: PathBuf,
+}
+
+fn corpus(records: u64) -> Corpus {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let read_all = |shape, name: &str| {
+        let out = dir.path().join(name);
+        let opts = GenOptions { records, shape, per_file: records, overlap_percent: 0, ..GenOptions::default() };
+        let s = generate(&opts, &out).expect("generate");
+        std::fs::read(&s.files[0]).expect("read")
+    };
+    let graph = read_all(Shape::Graph, "graph");
+    let lines = read_all(Shape::Jsonl, "lines");
+    let records = lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+    let store = dir.path().join("store");
+    let inputs = ingest::expand(&[dir.path().join("lines")]).expect("inputs");
+    ingest::ingest(&Store::open(&store), &inputs, &IngestOptions::default(), &indicatif::ProgressBar::hidden())
+        .expect("ingest");
+    Corpus { _dir: dir, graph, lines, records, store }
+}
+
+fn count_spans(text: &[u8]) -> usize {
+    let mut s = Splitter::new(text, 64 << 20);
+    let mut n = 0;
+    while let Some(b) = s.next_block().expect("in memory") {
+        n += b.spans.len();
+    }
+    n
+}
+
+fn stages(c: &mut Criterion) {
+    let corpus = corpus(20_000);
+
+    let mut g = c.benchmark_group("split");
+    g.sample_size(20);
+    g.throughput(Throughput::Bytes(corpus.graph.len() as u64));
+    g.bench_function("graph pages", |b| b.iter(|| black_box(count_spans(&corpus.graph))));
+    g.throughput(Throughput::Bytes(corpus.lines.len() as u64));
+    g.bench_function("json lines", |b| b.iter(|| black_box(count_spans(&corpus.lines))));
+    g.finish();
+
+    let mut g = c.benchmark_group("normalize");
+    g.sample_size(20);
+    g.throughput(Throughput::Bytes(corpus.records.iter().map(Vec::len).sum::<usize>() as u64));
+    g.bench_function("graph signIn", |b| {
+        b.iter(|| {
+            corpus
+                .records
+                .iter()
+                .map(|r| normalize(std::str::from_utf8(r).expect("utf-8"), None).expect("valid").created_us)
+                .sum::<i64>()
+        })
+    });
+    g.finish();
+
+    let parsed: Vec<_> = corpus
+        .records
+        .iter()
+        .map(|r| normalize(std::str::from_utf8(r).expect("utf-8"), None).expect("valid"))
+        .collect();
+    let texts: Vec<&str> = corpus.records.iter().map(|r| std::str::from_utf8(r).expect("utf-8")).collect();
+    let mut g = c.benchmark_group("write");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(corpus.records.iter().map(Vec::len).sum::<usize>() as u64));
+    for (name, keep_raw) in [("typed + raw", true), ("typed only", false)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let opts = WriteOptions { keep_raw, ..WriteOptions::default() };
+                let mut w = PartitionWriters::new(dir.path(), "bench".into(), opts);
+                for (s, t) in parsed.iter().zip(&texts) {
+                    w.append(s, t, "bench.jsonl", 1).expect("append");
+                }
+                black_box(w.finish().expect("finish").len())
+            })
+        });
+    }
+    g.finish();
+
+    let store = Store::open(&corpus.store);
+    let manifest = store.manifest().expect("manifest");
+    let window = Window::resolve(&Period::Days(30), latest_event(&manifest));
+    let req = Request { window, event_types: None, top: None, app: None };
+    let mut g = c.benchmark_group("scan");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(corpus.records.len() as u64));
+    g.bench_function("apps", |b| {
+        b.iter(|| black_box(apps::compute(&store, &manifest, &req, apps::Sort::Total).expect("apps").len()))
+    });
+    g.bench_function("app-errors", |b| {
+        b.iter(|| black_box(app_errors::compute(&store, &manifest, &req).expect("errors").len()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

@@ -176,6 +176,7 @@ struct Shared {
     file_problems: AtomicU64,
     raw_bytes: Arc<AtomicU64>,
     quarantine: Mutex<Quarantine>,
+    buffers: split::BufferPool,
 }
 
 struct Quarantine {
@@ -242,6 +243,7 @@ pub fn ingest(
             out: None,
             shown: Vec::new(),
         }),
+        buffers: split::BufferPool::default(),
     };
     progress.set_length(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
@@ -387,7 +389,7 @@ fn scan_input(
         Ok((s, _)) => s,
         Err(e) => return file_problem(format!("cannot read: {e}")),
     };
-    let mut splitter = split::Splitter::new(stream, opts.max_record);
+    let mut splitter = split::Splitter::new(stream, opts.max_record).with_pool(shared.buffers.clone());
     let mut any = false;
     loop {
         match splitter.next_block() {
@@ -455,7 +457,7 @@ fn work(
                 .map_err(|e| {
                     crate::normalize::Refusal(format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))
                 })
-                .and_then(|text| normalize(bytes, opts.hint).map(|s| (text, s)));
+                .and_then(|text| normalize(text, opts.hint).map(|s| (text, s)));
             match parsed {
                 Ok((text, s)) => {
                     if shared.first_sighting(&s.id) {
@@ -479,6 +481,7 @@ fn work(
         }
         shared.stored.fetch_add(stored, Ordering::Relaxed);
         shared.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+        shared.buffers.give(block.bytes);
     }
     writers.finish()
 }

@@ -10,9 +10,10 @@
 //! and reason, and the splitter resynchronises at the next line that starts a JSON value.
 
 use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
 
 /// Bytes read from the stream per block.
-pub const BLOCK: usize = 4 << 20;
+pub const BLOCK: usize = 2 << 20;
 
 /// One record inside a [`Block`]'s bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,29 @@ pub struct Block {
     pub bytes: Vec<u8>,
     pub spans: Vec<Span>,
     pub rejects: Vec<Reject>,
+}
+
+/// Block buffers handed back by the consumers for reuse, so that a long ingest does not
+/// allocate and free a multi-megabyte buffer per block (the system allocator keeps such blocks
+/// around, which showed as hundreds of MB of resident memory).
+#[derive(Clone, Default)]
+pub struct BufferPool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl BufferPool {
+    const KEEP: usize = 8;
+
+    /// Returns a buffer for reuse.
+    pub fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut free = self.0.lock().expect("buffer pool");
+        if free.len() < Self::KEEP {
+            free.push(buf);
+        }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        self.0.lock().expect("buffer pool").pop().unwrap_or_default()
+    }
 }
 
 /// Where the splitter is in the container structure, at item granularity.
@@ -83,6 +107,7 @@ pub struct Splitter<R> {
     eof: bool,
     seen_value: bool,
     max_record: usize,
+    pool: BufferPool,
     pub warnings: Vec<Reject>,
 }
 
@@ -100,8 +125,15 @@ impl<R: Read> Splitter<R> {
             eof: false,
             seen_value: false,
             max_record,
+            pool: BufferPool::default(),
             warnings: Vec::new(),
         }
+    }
+
+    /// Takes block buffers from `pool` instead of allocating them.
+    pub fn with_pool(mut self, pool: BufferPool) -> Self {
+        self.pool = pool;
+        self
     }
 
     /// True once the stream held at least one JSON value.
@@ -138,24 +170,14 @@ impl<R: Read> Splitter<R> {
             return Ok(false);
         }
         let old = self.buf.len();
-        self.buf.resize(old + BLOCK, 0);
-        let mut filled = old;
-        while filled < self.buf.len() {
-            match self.reader.read(&mut self.buf[filled..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(filled);
-                    return Err(e);
-                }
-            }
+        // Exact: growing by doubling would double every pooled buffer too. `read_to_end` on a
+        // `Take` appends into spare capacity without zeroing it first.
+        self.buf.reserve_exact(BLOCK);
+        let n = (&mut self.reader).take(BLOCK as u64).read_to_end(&mut self.buf)?;
+        if n < BLOCK {
+            self.eof = true;
         }
-        self.buf.truncate(filled);
-        Ok(filled > old)
+        Ok(self.buf.len() > old)
     }
 
     /// The next block, or `None` at end of stream. An I/O error ends the stream.
@@ -201,7 +223,8 @@ impl<R: Read> Splitter<R> {
             return Ok(None);
         }
         // Move the unconsumed tail into a fresh buffer; the block keeps the consumed part.
-        let tail = self.buf[self.pos..].to_vec();
+        let mut tail = self.pool.take();
+        tail.extend_from_slice(&self.buf[self.pos..]);
         let line = self.line_of(self.pos);
         self.base_offset += self.pos as u64;
         self.base_line = line;
@@ -256,7 +279,18 @@ impl<R: Read> Splitter<R> {
                     self.pos = (line_end + 1).min(self.buf.len());
                     return Step::Progress;
                 }
-                // Several objects may share a line (`}{` where gzip members or files were joined).
+                // One object per line is the rule: hand the line over (serde validates it).
+                // Several objects may share a line (`}{` where gzip members or files were
+                // joined): only then follow the structure.
+                let end = trim_end(&self.buf, p, line_end);
+                if c == b'{'
+                    && self.buf[end - 1] == b'}'
+                    && memchr::memmem::find(&self.buf[p + 1..end], b"}{").is_none()
+                {
+                    self.record(out, p, end);
+                    self.pos = (line_end + 1).min(self.buf.len());
+                    return Step::Progress;
+                }
                 if c == b'{'
                     && let Scan::Complete(end) = scan_value(&self.buf[..line_end], p)
                 {
@@ -264,7 +298,6 @@ impl<R: Read> Splitter<R> {
                     self.pos = end;
                     return Step::Progress;
                 }
-                let end = trim_end(&self.buf, p, line_end);
                 let reason = if c == b'{' {
                     "invalid JSON: the record does not end on its line"
                 } else {

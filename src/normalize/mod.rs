@@ -152,8 +152,9 @@ pub struct Refusal(pub String);
 /// Event type: the first of `signInEventTypes` when present; else `hint` (the table or
 /// category an export came from); else `isInteractive` (v1.0 exports); else interactiveUser,
 /// since Graph v1.0 lists only interactive sign-ins.
-pub fn normalize(record: &[u8], hint: Option<EventType>) -> Result<SignIn<'_>, Refusal> {
-    let raw: RawSignIn<'_> = serde_json::from_slice(record).map_err(|e| Refusal(describe(record, &e)))?;
+pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Refusal> {
+    // `from_str`: the caller validated UTF-8 once already (it needs the text for the raw column).
+    let raw: RawSignIn<'_> = serde_json::from_str(record).map_err(|e| Refusal(describe(record, &e)))?;
     if raw.envelope_value.is_some() && raw.id.is_none() {
         return Err(Refusal("a page object (with `value`) where a sign-in record was expected".into()));
     }
@@ -217,8 +218,8 @@ fn truncate(s: &str, n: usize) -> &str {
 
 /// A serde error with the dotted path of the field it concerns, found by a second, slower
 /// parse that only runs for refused records.
-fn describe(record: &[u8], e: &serde_json::Error) -> String {
-    let mut de = serde_json::Deserializer::from_slice(record);
+fn describe(record: &str, e: &serde_json::Error) -> String {
+    let mut de = serde_json::Deserializer::from_str(record);
     let path = match serde_path_to_error::deserialize::<_, RawSignIn<'_>>(&mut de) {
         Err(err) => err.path().to_string(),
         Ok(_) => String::new(),
@@ -234,7 +235,7 @@ mod tests {
 
     #[test]
     fn graph_record() {
-        let r = br#"{"id":"x1","createdDateTime":"2024-05-01T10:00:00.1234567Z","appId":"a","appDisplayName":"Caf\u00e9",
+        let r = r#"{"id":"x1","createdDateTime":"2024-05-01T10:00:00.1234567Z","appId":"a","appDisplayName":"Caf\u00e9",
             "status":{"errorCode":50126,"failureReason":"bad"},"signInEventTypes":["nonInteractiveUser"],"extra":{"deep":[1,2]}}"#;
         let s = normalize(r, None).unwrap();
         assert_eq!(s.id, "x1");
@@ -247,7 +248,7 @@ mod tests {
     #[test]
     fn event_type_fallbacks() {
         let base = |extra: &str| format!(r#"{{"id":"x","createdDateTime":"2024-05-01T10:00:00Z"{extra}}}"#);
-        let kind = |s: &str, hint| normalize(s.as_bytes(), hint).unwrap().kind();
+        let kind = |s: &str, hint| normalize(s, hint).unwrap().kind();
         assert_eq!(kind(&base(""), None), EventType::InteractiveUser);
         assert_eq!(kind(&base(r#","isInteractive":false"#), None), EventType::NonInteractiveUser);
         assert_eq!(kind(&base(""), Some(EventType::ServicePrincipal)), EventType::ServicePrincipal);
@@ -257,13 +258,13 @@ mod tests {
     #[test]
     fn refusals_name_the_field() {
         let e =
-            normalize(br#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":"50126"}}"#, None);
+            normalize(r#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":"50126"}}"#, None);
         assert!(e.unwrap_err().0.starts_with("`status.errorCode`"));
-        let e = normalize(br#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","appId":5}"#, None);
+        let e = normalize(r#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","appId":5}"#, None);
         assert!(e.unwrap_err().0.starts_with("`appId`"));
-        assert_eq!(normalize(br#"{"createdDateTime":"2024-05-01T10:00:00Z"}"#, None).unwrap_err().0, "missing `id`");
-        assert!(normalize(br#"{"id":"x"}"#, None).unwrap_err().0.contains("createdDateTime"));
-        assert!(normalize(br#"{"id":"x","createdDateTime":"soon"}"#, None).unwrap_err().0.contains("not a timestamp"));
+        assert_eq!(normalize(r#"{"createdDateTime":"2024-05-01T10:00:00Z"}"#, None).unwrap_err().0, "missing `id`");
+        assert!(normalize(r#"{"id":"x"}"#, None).unwrap_err().0.contains("createdDateTime"));
+        assert!(normalize(r#"{"id":"x","createdDateTime":"soon"}"#, None).unwrap_err().0.contains("not a timestamp"));
         assert!(
             normalize(
                 br#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":99999999999}}"#,
@@ -271,7 +272,7 @@ mod tests {
             )
             .is_err()
         );
-        let s = normalize(br#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{}}"#, None).unwrap();
+        let s = normalize(r#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{}}"#, None).unwrap();
         assert_eq!(s.error_code, None);
     }
 }

@@ -18,7 +18,12 @@ use crate::normalize::{EventType, SignIn};
 use crate::time::{day_of, format_day};
 
 const BATCH_ROWS: usize = 8192;
-const BATCH_BYTES: usize = 8 << 20;
+const BATCH_BYTES: usize = 1 << 20;
+/// Appends between two checks of the memory budget.
+const BUDGET_CHECK_EVERY: u64 = 512;
+/// A partition that received no row in this many appends is closed: exports are mostly in time
+/// order, so a day that has gone quiet rarely comes back (if it does, a new file is opened).
+const IDLE_APPENDS: u64 = 50_000;
 const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// How an ingest writes its Parquet files.
@@ -34,7 +39,7 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { keep_raw: true, zstd_level: 1, memory_budget: 96 << 20 }
+        WriteOptions { keep_raw: true, zstd_level: 1, memory_budget: 64 << 20 }
     }
 }
 
@@ -66,6 +71,42 @@ struct Part {
     rows: u64,
     min: i64,
     max: i64,
+    last_append: u64,
+}
+
+impl Part {
+    fn memory(&self) -> usize {
+        // Builders grow by doubling: count their capacity as twice what they hold.
+        self.writer.memory_size() + 2 * self.builder.buffered_bytes()
+    }
+
+    /// Writes the last rows and the footer, and syncs the file.
+    fn close(mut self, (event_type, day): (EventType, i64)) -> Result<StagedFile> {
+        self.write_batch()?;
+        let file = self.writer.into_inner().map_err(|e| Error::parquet(&self.staged, e))?;
+        file.sync_all().map_err(|e| Error::io(&self.staged, e))?;
+        let bytes = file.metadata().map_err(|e| Error::io(&self.staged, e))?.len();
+        Ok(StagedFile {
+            staged: self.staged,
+            entry: FileEntry {
+                path: self.rel_path,
+                event_type: event_type.as_str().to_string(),
+                date: format_day(day),
+                rows: self.rows,
+                bytes,
+                min_time_us: self.min,
+                max_time_us: self.max,
+            },
+        })
+    }
+
+    fn write_batch(&mut self) -> Result<()> {
+        if !self.builder.is_empty() {
+            let batch = self.builder.finish();
+            self.writer.write(&batch).map_err(|e| Error::parquet(&self.staged, e))?;
+        }
+        Ok(())
+    }
 }
 
 /// One worker's open partition files.
@@ -75,14 +116,25 @@ pub struct PartitionWriters {
     opts: WriteOptions,
     props: WriterProperties,
     parts: HashMap<(EventType, i64), Part>,
+    done: Vec<StagedFile>,
     seq: u32,
+    appends: u64,
 }
 
 impl PartitionWriters {
     /// `prefix` makes file names unique across workers and ingests (e.g. `g000007-w1`).
     pub fn new(staging: &Path, prefix: String, opts: WriteOptions) -> Self {
         let props = writer_properties(&opts);
-        PartitionWriters { staging: staging.to_path_buf(), prefix, opts, props, parts: HashMap::new(), seq: 0 }
+        PartitionWriters {
+            staging: staging.to_path_buf(),
+            prefix,
+            opts,
+            props,
+            parts: HashMap::new(),
+            done: Vec::new(),
+            seq: 0,
+            appends: 0,
+        }
     }
 
     pub fn append(&mut self, s: &SignIn<'_>, raw: &str, source_file: &str, source_line: u64) -> Result<()> {
@@ -96,9 +148,12 @@ impl PartitionWriters {
         part.rows += 1;
         part.min = part.min.min(s.created_us);
         part.max = part.max.max(s.created_us);
+        part.last_append = self.appends;
         if part.builder.len() >= BATCH_ROWS || part.builder.buffered_bytes() >= BATCH_BYTES {
-            let batch = part.builder.finish();
-            part.writer.write(&batch).map_err(|e| Error::parquet(&part.staged, e))?;
+            part.write_batch()?;
+        }
+        self.appends += 1;
+        if self.appends.is_multiple_of(BUDGET_CHECK_EVERY) {
             self.enforce_budget()?;
         }
         Ok(())
@@ -112,43 +167,46 @@ impl PartitionWriters {
         let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
         let writer = ArrowWriter::try_new(file, signins_schema(), Some(self.props.clone()))
             .map_err(|e| Error::parquet(&staged, e))?;
-        Ok(Part { builder: SignInBatchBuilder::new(), writer, staged, rel_path, rows: 0, min: i64::MAX, max: i64::MIN })
+        Ok(Part {
+            builder: SignInBatchBuilder::new(),
+            writer,
+            staged,
+            rel_path,
+            rows: 0,
+            min: i64::MAX,
+            max: i64::MIN,
+            last_append: self.appends,
+        })
     }
 
+    /// Spills the partitions holding the most memory (rows not yet written, and the row group
+    /// in progress, which `memory_size` counts unencoded) until the worker is under budget.
     fn enforce_budget(&mut self) -> Result<()> {
-        let total: usize = self.parts.values().map(|p| p.writer.in_progress_size() + p.builder.buffered_bytes()).sum();
-        if total <= self.opts.memory_budget {
-            return Ok(());
+        let now = self.appends;
+        let idle: Vec<_> =
+            self.parts.iter().filter(|(_, p)| now - p.last_append > IDLE_APPENDS).map(|(k, _)| *k).collect();
+        for key in idle {
+            let part = self.parts.remove(&key).expect("listed above");
+            self.done.push(part.close(key)?);
         }
-        if let Some(p) = self.parts.values_mut().max_by_key(|p| p.writer.in_progress_size()) {
+        let mut total: usize = self.parts.values().map(Part::memory).sum();
+        while total > self.opts.memory_budget {
+            let Some(p) = self.parts.values_mut().filter(|p| p.memory() > 0).max_by_key(|p| p.memory()) else {
+                break;
+            };
+            let before = p.memory();
+            p.write_batch()?;
             p.writer.flush().map_err(|e| Error::parquet(&p.staged, e))?;
+            total = total - before + p.memory();
         }
         Ok(())
     }
 
     /// Closes every file; returns them with their manifest entries (paths not yet in place).
-    pub fn finish(self) -> Result<Vec<StagedFile>> {
-        let mut out = Vec::with_capacity(self.parts.len());
-        for ((event_type, day), mut p) in self.parts {
-            if !p.builder.is_empty() {
-                let batch = p.builder.finish();
-                p.writer.write(&batch).map_err(|e| Error::parquet(&p.staged, e))?;
-            }
-            let file = p.writer.into_inner().map_err(|e| Error::parquet(&p.staged, e))?;
-            file.sync_all().map_err(|e| Error::io(&p.staged, e))?;
-            let bytes = file.metadata().map_err(|e| Error::io(&p.staged, e))?.len();
-            out.push(StagedFile {
-                staged: p.staged,
-                entry: FileEntry {
-                    path: p.rel_path,
-                    event_type: event_type.as_str().to_string(),
-                    date: format_day(day),
-                    rows: p.rows,
-                    bytes,
-                    min_time_us: p.min,
-                    max_time_us: p.max,
-                },
-            });
+    pub fn finish(mut self) -> Result<Vec<StagedFile>> {
+        let mut out = std::mem::take(&mut self.done);
+        for (key, p) in self.parts {
+            out.push(p.close(key)?);
         }
         Ok(out)
     }
