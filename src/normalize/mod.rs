@@ -267,7 +267,7 @@ mod tests {
         assert!(normalize(r#"{"id":"x","createdDateTime":"soon"}"#, None).unwrap_err().0.contains("not a timestamp"));
         assert!(
             normalize(
-                br#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":99999999999}}"#,
+                r#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":99999999999}}"#,
                 None
             )
             .is_err()
