@@ -478,8 +478,23 @@ fn next_is_newline(b: &[u8], mut i: usize) -> bool {
 /// End of the string starting at `b[i] == '"'`, exclusive.
 fn scan_string(b: &[u8], i: usize) -> Scan {
     let mut j = i + 1;
+    // Most strings in a sign-in (keys, ids, enum values) are short: a plain loop finds their
+    // end before a SIMD search would have been set up. Long ones go to memchr.
+    let short_end = (j + 32).min(b.len());
+    while j < short_end {
+        match b[j] {
+            b'"' => return Scan::Complete(j + 1),
+            b'\\' => match b.get(j + 1) {
+                None => return Scan::NeedMore,
+                Some(b'\n') => return Scan::Invalid { at: j + 1, reason: "line break inside a string" },
+                Some(_) => j += 2,
+            },
+            b'\n' => return Scan::Invalid { at: j, reason: "line break inside a string" },
+            _ => j += 1,
+        }
+    }
     loop {
-        match memchr::memchr3(b'"', b'\\', b'\n', &b[j..]) {
+        match memchr::memchr3(b'"', b'\\', b'\n', b.get(j..).unwrap_or_default()) {
             None => return Scan::NeedMore,
             Some(n) => {
                 j += n;
