@@ -73,13 +73,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             write!(out, "{{\"@odata.context\":{},\"value\":[", serde_json::to_string(&context("signIn"))?)?;
             for (i, r) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                out.write_all(compact_json(r.raw.as_deref().unwrap_or("null")).as_bytes())?;
+                out.write_all(record_json(r)?.as_bytes())?;
             }
             out.write_all(b"\n]}\n")
         }
         Format::Jsonl => {
             for r in &rows {
-                out.write_all(compact_json(r.raw.as_deref().unwrap_or("null")).as_bytes())?;
+                out.write_all(record_json(r)?.as_bytes())?;
                 out.write_all(b"\n")?;
             }
             Ok(())
@@ -87,4 +87,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         _ => render(&Rendered { rows: &rows, context: "", caption: &window.describe() }, format, out),
     })?;
     Ok(0)
+}
+
+/// The original record on one line; the key columns when the store was ingested without it
+/// (`ingest --no-raw`).
+fn record_json(r: &signins::SignInRow) -> std::io::Result<String> {
+    match &r.raw {
+        Some(raw) => Ok(compact_json(raw)),
+        None => Ok(serde_json::to_string(r)?),
+    }
 }
