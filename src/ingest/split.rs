@@ -107,6 +107,8 @@ pub struct Splitter<R> {
     eof: bool,
     seen_value: bool,
     max_record: usize,
+    /// Dropping an over-long line up to its newline (JSON lines only).
+    skipping: bool,
     pool: BufferPool,
     pub warnings: Vec<Reject>,
 }
@@ -125,6 +127,7 @@ impl<R: Read> Splitter<R> {
             eof: false,
             seen_value: false,
             max_record,
+            skipping: false,
             pool: BufferPool::default(),
             warnings: Vec::new(),
         }
@@ -184,6 +187,9 @@ impl<R: Read> Splitter<R> {
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
         let mut out = Block::default();
         loop {
+            if self.skipping && out.spans.is_empty() && out.rejects.is_empty() {
+                self.skip_line()?;
+            }
             if self.pos >= self.buf.len() && !self.fill()? {
                 break;
             }
@@ -198,19 +204,27 @@ impl<R: Read> Splitter<R> {
                         self.at_eof(&mut out, item_start);
                         break;
                     }
-                    if self.buf.len() - item_start > self.max_record {
-                        let reason = format!(
-                            "record larger than the {} MiB limit; the rest of the file was not read",
-                            self.max_record >> 20
-                        );
-                        self.reject(&mut out, item_start, item_start + 4096, &reason);
-                        self.eof = true;
-                        self.pos = self.buf.len();
-                        break;
-                    }
                     if !out.spans.is_empty() || !out.rejects.is_empty() {
                         // Hand the finished records out; keep the unfinished item for next time.
                         self.pos = item_start;
+                        break;
+                    }
+                    if self.buf.len() - item_start > self.max_record {
+                        let limit = self.max_record >> 20;
+                        if self.mode == Mode::Lines {
+                            // Nothing in `out` points into the buffer: drop the line and go on
+                            // at the next one.
+                            let reason = format!("record larger than the {limit} MiB limit (line skipped)");
+                            self.reject(&mut out, item_start, item_start + 4096, &reason);
+                            self.skipping = true;
+                            self.pos = item_start;
+                            break;
+                        }
+                        let reason =
+                            format!("record larger than the {limit} MiB limit; the rest of the file was not read");
+                        self.reject(&mut out, item_start, item_start + 4096, &reason);
+                        self.eof = true;
+                        self.pos = self.buf.len();
                         break;
                     }
                     self.pos = item_start;
@@ -234,6 +248,28 @@ impl<R: Read> Splitter<R> {
         out.bytes = std::mem::replace(&mut self.buf, tail);
         self.pos = 0;
         Ok(Some(out))
+    }
+
+    /// Discards bytes up to and including the next newline, reading as needed, without
+    /// keeping them: an over-long line costs no memory.
+    fn skip_line(&mut self) -> io::Result<()> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..]) {
+                self.pos += i + 1;
+                self.skipping = false;
+                return Ok(());
+            }
+            // No newline in what is buffered, so no line to count: just move the offset on.
+            self.base_offset += self.buf.len() as u64;
+            self.buf.clear();
+            self.pos = 0;
+            self.line_pos = 0;
+            self.line_at_pos = self.base_line;
+            if !self.fill()? {
+                self.skipping = false;
+                return Ok(());
+            }
+        }
     }
 
     fn at_eof(&mut self, out: &mut Block, item_start: usize) {
@@ -691,6 +727,28 @@ mod tests {
         assert_eq!((recs.len(), rejs.len()), (1, 1));
         let (recs, rejs) = split("[{\"id\":\"a\"}, 5, {\"id\":\"b\"}]");
         assert_eq!((recs.len(), rejs.len()), (2, 1));
+    }
+
+    #[test]
+    fn an_over_long_line_is_skipped_and_the_next_lines_kept() {
+        let big = format!("{{\"id\":\"{}\"}}", "x".repeat(3 * BLOCK));
+        let text = format!("{{\"id\":\"a\"}}\n{big}\n{{\"id\":\"b\"}}\n{{\"id\":\"c\"}}\n");
+        let mut s = Splitter::new(text.as_bytes(), 1 << 20);
+        let (mut recs, mut rejs) = (Vec::new(), Vec::new());
+        while let Some(b) = s.next_block().unwrap() {
+            for sp in &b.spans {
+                recs.push((sp.line, String::from_utf8(b.bytes[sp.start..sp.end].to_vec()).unwrap()));
+            }
+            rejs.extend(b.rejects.into_iter().map(|r| (r.line, r.offset, r.reason, r.text.len())));
+        }
+        assert_eq!(
+            recs,
+            vec![(1, r#"{"id":"a"}"#.into()), (3, r#"{"id":"b"}"#.into()), (4, r#"{"id":"c"}"#.into())],
+            "{rejs:?}"
+        );
+        assert_eq!(rejs.len(), 1, "{rejs:?}");
+        assert_eq!((rejs[0].0, rejs[0].1, rejs[0].3), (2, 11, 4096));
+        assert!(rejs[0].2.contains("line skipped"));
     }
 
     #[test]
