@@ -511,43 +511,45 @@ fn next_is_newline(b: &[u8], mut i: usize) -> bool {
     i < b.len() && b[i] == b'\n'
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `x` equal to `b` (exact for the lowest such byte, which is
+/// all the caller uses).
+fn bytes_equal(x: u64, b: u8) -> u64 {
+    let y = x ^ (ONES * u64::from(b));
+    y.wrapping_sub(ONES) & !y & HIGHS
+}
+
+/// Position of the first `"`, `\\` or newline at or after `j`, eight bytes at a time for the
+/// first 64 bytes (most strings in a sign-in are keys, ids and enum values, and end there),
+/// then by memchr's SIMD search.
+fn next_special(b: &[u8], mut j: usize) -> Option<usize> {
+    let swar_end = (j + 64).min(b.len());
+    while j + 8 <= swar_end {
+        let x = u64::from_le_bytes(b[j..j + 8].try_into().expect("8 bytes"));
+        let m = bytes_equal(x, b'"') | bytes_equal(x, b'\\') | bytes_equal(x, b'\n');
+        if m != 0 {
+            return Some(j + (m.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    memchr::memchr3(b'"', b'\\', b'\n', b.get(j..).unwrap_or_default()).map(|n| j + n)
+}
+
 /// End of the string starting at `b[i] == '"'`, exclusive.
 fn scan_string(b: &[u8], i: usize) -> Scan {
     let mut j = i + 1;
-    // Most strings in a sign-in (keys, ids, enum values) are short: a plain loop finds their
-    // end before a SIMD search would have been set up. Long ones go to memchr.
-    let short_end = (j + 32).min(b.len());
-    while j < short_end {
-        match b[j] {
-            b'"' => return Scan::Complete(j + 1),
-            b'\\' => match b.get(j + 1) {
-                None => return Scan::NeedMore,
-                Some(b'\n') => return Scan::Invalid { at: j + 1, reason: "line break inside a string" },
-                Some(_) => j += 2,
-            },
-            b'\n' => return Scan::Invalid { at: j, reason: "line break inside a string" },
-            _ => j += 1,
-        }
-    }
     loop {
-        match memchr::memchr3(b'"', b'\\', b'\n', b.get(j..).unwrap_or_default()) {
-            None => return Scan::NeedMore,
-            Some(n) => {
-                j += n;
-                match b[j] {
-                    b'"' => return Scan::Complete(j + 1),
-                    b'\\' => {
-                        if j + 1 >= b.len() {
-                            return Scan::NeedMore;
-                        }
-                        if b[j + 1] == b'\n' {
-                            return Scan::Invalid { at: j + 1, reason: "line break inside a string" };
-                        }
-                        j += 2;
-                    }
-                    _ => return Scan::Invalid { at: j, reason: "line break inside a string" },
-                }
-            }
+        let Some(k) = next_special(b, j) else { return Scan::NeedMore };
+        match b[k] {
+            b'"' => return Scan::Complete(k + 1),
+            b'\\' => match b.get(k + 1) {
+                None => return Scan::NeedMore,
+                Some(b'\n') => return Scan::Invalid { at: k + 1, reason: "line break inside a string" },
+                Some(_) => j = k + 2,
+            },
+            _ => return Scan::Invalid { at: k, reason: "line break inside a string" },
         }
     }
 }
@@ -749,6 +751,25 @@ mod tests {
         assert_eq!(rejs.len(), 1, "{rejs:?}");
         assert_eq!((rejs[0].0, rejs[0].1, rejs[0].3), (2, 11, 4096));
         assert!(rejs[0].2.contains("line skipped"));
+    }
+
+    #[test]
+    fn string_ends_are_found_at_every_length_and_offset() {
+        for len in 0..150 {
+            for esc in [None, Some(0), Some(7), Some(63)] {
+                let mut body = "é".repeat(len / 2) + &"a".repeat(len % 2);
+                if let Some(e) = esc.filter(|&e| e <= body.len() && body.is_char_boundary(e)) {
+                    body.insert_str(e, "\\\"");
+                }
+                let text = format!("x\"{body}\"tail");
+                match scan_string(text.as_bytes(), 1) {
+                    Scan::Complete(end) => assert_eq!(end, text.len() - 4, "{text:?}"),
+                    _ => panic!("{text:?}"),
+                }
+                assert!(matches!(scan_string(format!("\"{body}").as_bytes(), 0), Scan::NeedMore));
+                assert!(matches!(scan_string(format!("\"{body}\n\"").as_bytes(), 0), Scan::Invalid { .. }));
+            }
+        }
     }
 
     #[test]
