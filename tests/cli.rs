@@ -241,3 +241,43 @@ fn public_log_analytics_samples_are_quarantined_not_dropped() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("86 records read, 0 stored, 0 duplicates skipped, 86 quarantined"), "{}", r.stderr);
 }
+
+#[test]
+fn hostile_records_are_bounded_errors_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.jsonl");
+    let ok = |id: &str| good(id);
+    let deep = format!(
+        "{{\"id\":\"d\",\"createdDateTime\":\"2024-05-01T10:00:00Z\",\"x\":{}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let lines = [
+        ok("h1"),
+        "{\"id\":\"n\u{0}ul\",\"createdDateTime\":\"2024-05-01T10:00:00Z\"}".to_string(),
+        r#"{"id":"s","createdDateTime":"2024-05-01T10:00:00Z","appDisplayName":"\ud800"}"#.to_string(),
+        r#"{"id":"k","id":"k2","createdDateTime":"2024-05-01T10:00:00Z"}"#.to_string(),
+        r#"{"id":"r","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":1e400}}"#.to_string(),
+        deep,
+        "\u{0}\u{0}\u{0}".to_string(),
+        ok("h2"),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let r = run(&["ingest", "--store", &store_arg(dir.path()), &input.to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    // The 100,000-deep record is valid JSON and its nesting sits in a field the reports do not
+    // read: serde skips it without recursion, so it is stored, not refused.
+    assert!(r.stderr.contains("8 records read, 3 stored, 0 duplicates skipped, 5 quarantined"), "{}", r.stderr);
+    for needle in [
+        "hostile.jsonl:2 (byte 111): `id`: control character",
+        "hostile.jsonl:3 (byte 166): `appDisplayName`:",
+        "hostile.jsonl:4 (byte 244): duplicate field `id` (column 14 of the record)",
+        "hostile.jsonl:5 (byte 306): `status.errorCode`: number out of range",
+        "hostile.jsonl:7 (byte 200444): not a JSON object",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+    }
+    let s = run(&["signins", "--store", &store_arg(dir.path()), "--format", "jsonl"]);
+    assert_eq!(s.stdout.lines().count(), 3);
+    assert!(s.stdout.lines().any(|l| l.len() > 200_000), "the deep record is kept whole");
+}

@@ -224,8 +224,14 @@ fn describe(record: &str, e: &serde_json::Error) -> String {
         Err(err) => err.path().to_string(),
         Ok(_) => String::new(),
     };
+    // serde's "at line L column C" counts within the record; say so, since the caller adds the
+    // record's own line in the file.
     let msg = e.to_string();
-    // serde's "at line L column C" is relative to the record; keep it, the caller adds the file position.
+    let msg = match msg.rfind(" at line ") {
+        Some(i) if e.line() <= 1 => format!("{} (column {} of the record)", &msg[..i], e.column()),
+        Some(i) => format!("{} (line {}, column {} of the record)", &msg[..i], e.line(), e.column()),
+        None => msg,
+    };
     if path.is_empty() || path == "." { msg } else { format!("`{path}`: {msg}") }
 }
 

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::normalize::EventType;
 use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
 use crate::store::schema::{ADDITIONAL_DETAILS, APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID};
 use crate::store::{Store, manifest::Manifest};
 use crate::time::{MICROS_PER_DAY, day_of, format_day};
@@ -68,13 +68,9 @@ struct Agg(Groups<HashMap<(i64, Option<i32>), DayState>>);
 impl Aggregate for Agg {
     fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
         let c = Columns(batch);
-        let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
-        let (apps, names, reasons, details) =
-            (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON), c.dict(ADDITIONAL_DETAILS));
-        let rows: Vec<usize> = (0..batch.num_rows()).filter(|&i| window.contains(created.value(i))).collect();
-        let slots = self.0.slots(&apps, &rows);
-        for (&i, &s) in rows.iter().zip(&slots) {
-            let t = created.value(i);
+        let (ids, codes) = (c.text(ID), c.ints(ERROR_CODE));
+        let (names, reasons, details) = (c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON), c.dict(ADDITIONAL_DETAILS));
+        for (i, s, t) in rows_by_app(&mut self.0, batch, window) {
             let code = codes.is_valid(i).then(|| codes.value(i));
             let st = self.0.states[s].entry((day_of(t), code)).or_default();
             st.count += 1;

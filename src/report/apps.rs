@@ -8,7 +8,7 @@ use super::Request;
 use crate::error::Result;
 use crate::normalize::EventType;
 use crate::render::{Cell, Percent, Tabular};
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
 use crate::store::{Store, manifest::Manifest};
 
@@ -52,12 +52,9 @@ struct Agg(Groups<AppState>);
 impl Aggregate for Agg {
     fn update(&mut self, batch: &RecordBatch, _: EventType, window: &crate::report::window::Window) {
         let c = Columns(batch);
-        let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
-        let (apps, names) = (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME));
-        let rows: Vec<usize> = (0..batch.num_rows()).filter(|&i| window.contains(created.value(i))).collect();
-        let slots = self.0.slots(&apps, &rows);
-        for (&i, &s) in rows.iter().zip(&slots) {
-            let t = created.value(i);
+        let (ids, codes) = (c.text(ID), c.ints(ERROR_CODE));
+        let names = c.dict(APP_DISPLAY_NAME);
+        for (i, s, t) in rows_by_app(&mut self.0, batch, window) {
             let st = &mut self.0.states[s];
             if codes.is_valid(i) && codes.value(i) == 0 {
                 st.succeeded += 1;

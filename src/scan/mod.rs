@@ -172,6 +172,20 @@ impl<S: Default> Groups<S> {
     }
 }
 
+/// The rows of `batch` inside `window`, each as (row, group slot by appId, created): the
+/// opening of every per-app report's `update`.
+pub fn rows_by_app<S: Default>(
+    groups: &mut Groups<S>,
+    batch: &RecordBatch,
+    window: &Window,
+) -> Vec<(usize, usize, i64)> {
+    let c = Columns(batch);
+    let created = c.times(crate::store::schema::CREATED);
+    let rows: Vec<usize> = (0..batch.num_rows()).filter(|&i| window.contains(created.value(i))).collect();
+    let slots = groups.slots(&c.dict(crate::store::schema::APP_ID), &rows);
+    rows.into_iter().zip(slots).map(|(i, s)| (i, s, created.value(i))).collect()
+}
+
 /// The latest of a set of sign-ins by (created, id), with a value taken from it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Latest<T> {
