@@ -18,6 +18,10 @@ pub struct Args {
     /// Keep only the typed columns, not the original record text (faster, smaller).
     #[arg(long)]
     no_raw: bool,
+    /// Memory each worker may fill with rows and row groups in progress, in MiB: lower means
+    /// less memory and smaller row groups.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(4..=4096))]
+    memory_mib: u64,
     /// Largest inflated size of one gzip file, in MiB.
     #[arg(long, default_value_t = 64 * 1024)]
     max_inflated_mib: u64,
@@ -41,6 +45,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let inputs = ingest::expand(&args.paths)?;
     let mut opts = IngestOptions { hint, max_inflated: args.max_inflated_mib << 20, ..IngestOptions::default() };
     opts.write.keep_raw = !args.no_raw;
+    opts.write.memory_budget = (args.memory_mib << 20) as usize;
     if let Some(n) = config.threads {
         opts.threads = n.max(1);
     }

@@ -39,7 +39,7 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { keep_raw: true, zstd_level: 1, memory_budget: 64 << 20 }
+        WriteOptions { keep_raw: true, zstd_level: 1, memory_budget: 32 << 20 }
     }
 }
 
