@@ -82,3 +82,22 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+#[test]
+fn a_truncated_gzip_keeps_every_whole_record_before_the_cut() {
+    let recs: Vec<String> = (0..4000).map(rec).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(recs.join("\n").as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let cut = &gz[..gz.len() * 2 / 3];
+    // What a reader can still inflate from the cut file: the whole records in it.
+    let mut inflated = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(cut), &mut inflated);
+    let whole = inflated.split(|&b| b == b'\n').filter(|l| l.ends_with(b"}")).count() as u64;
+    assert!(whole > 1000);
+    let (read, stored, problems) = count(cut);
+    assert_eq!(stored, whole);
+    // Every whole record is read, the cut one is quarantined, and the read error is a file problem.
+    assert_eq!(read, whole + 1);
+    assert_eq!(problems, 2);
+}

@@ -248,9 +248,9 @@ pub fn ingest(
     progress.set_length(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
     let threads = opts.threads.max(1);
-    let staged = run_threads(&txn, inputs, &names, opts, threads, &shared, progress)?;
-    progress.set_position(shared.raw_bytes.load(Ordering::Relaxed));
+    let staged = run_threads(&txn, inputs, &names, opts, threads, &shared, progress);
     progress.finish_and_clear();
+    let staged = staged?;
 
     let q = shared.quarantine.into_inner().expect("quarantine");
     let quarantine_file = match q.out {
@@ -292,8 +292,11 @@ pub fn ingest(
     Ok(summary)
 }
 
-fn shard(existing: IdSet) -> Vec<Mutex<IdSet>> {
+fn shard(existing: Vec<u128>) -> Vec<Mutex<IdSet>> {
     let mut shards: Vec<IdSet> = (0..SHARDS).map(|_| IdSet::default()).collect();
+    for set in &mut shards {
+        set.reserve(existing.len() / SHARDS + 1);
+    }
     for h in existing {
         shards[(h as usize) % SHARDS].insert(h);
     }
@@ -405,6 +408,11 @@ fn scan_input(
                 break;
             }
         }
+    }
+    if let Some((at, e)) = splitter.take_error() {
+        file_problem(format!(
+            "read error after byte {at} of the decoded text, the rest of the file was not read: {e}"
+        ))?;
     }
     for w in std::mem::take(&mut splitter.warnings) {
         shared.quarantine(

@@ -109,6 +109,8 @@ pub struct Splitter<R> {
     max_record: usize,
     /// Dropping an over-long line up to its newline (JSON lines only).
     skipping: bool,
+    /// A read error that ended the stream early; what was read before it is still split.
+    error: Option<io::Error>,
     pool: BufferPool,
     pub warnings: Vec<Reject>,
 }
@@ -128,6 +130,7 @@ impl<R: Read> Splitter<R> {
             seen_value: false,
             max_record,
             skipping: false,
+            error: None,
             pool: BufferPool::default(),
             warnings: Vec::new(),
         }
@@ -176,11 +179,23 @@ impl<R: Read> Splitter<R> {
         // Exact: growing by doubling would double every pooled buffer too. `read_to_end` on a
         // `Take` appends into spare capacity without zeroing it first.
         self.buf.reserve_exact(BLOCK);
-        let n = (&mut self.reader).take(BLOCK as u64).read_to_end(&mut self.buf)?;
-        if n < BLOCK {
-            self.eof = true;
+        match (&mut self.reader).take(BLOCK as u64).read_to_end(&mut self.buf) {
+            Ok(n) if n < BLOCK => self.eof = true,
+            Ok(_) => {}
+            Err(e) => {
+                // Keep the bytes read before the error (read_to_end leaves them in the buffer):
+                // the records in them are still ingested, the cut one is quarantined.
+                self.eof = true;
+                self.error = Some(e);
+            }
         }
         Ok(self.buf.len() > old)
+    }
+
+    /// The read error that ended the stream early, if any, with the offset it happened at.
+    pub fn take_error(&mut self) -> Option<(u64, io::Error)> {
+        let at = self.base_offset + self.buf.len() as u64;
+        self.error.take().map(|e| (at, e))
     }
 
     /// The next block, or `None` at end of stream. An I/O error ends the stream.

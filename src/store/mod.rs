@@ -113,8 +113,8 @@ impl Store {
         Ok(())
     }
 
-    /// The 128-bit hashes of every stored sign-in id, for dedupe.
-    pub fn id_hashes(&self, manifest: &Manifest) -> Result<IdSet> {
+    /// The 128-bit hashes of every stored sign-in id, for dedupe (ids are unique in the store).
+    pub fn id_hashes(&self, manifest: &Manifest) -> Result<Vec<u128>> {
         let groups = reader::row_groups(self, manifest.files(SIGNINS))?;
         let parts: Vec<Vec<u128>> = groups
             .par_iter()
@@ -127,10 +127,7 @@ impl Store {
                 Ok(out)
             })
             .collect::<Result<_>>()?;
-        let mut set = IdSet::default();
-        set.reserve(parts.iter().map(Vec::len).sum());
-        set.extend(parts.into_iter().flatten());
-        Ok(set)
+        Ok(parts.concat())
     }
 
     /// Fast check before a report: every listed file is there with the size the manifest says.
