@@ -177,6 +177,8 @@ struct Shared {
     raw_bytes: Arc<AtomicU64>,
     quarantine: Mutex<Quarantine>,
     buffers: split::BufferPool,
+    /// Set by a worker that failed (e.g. disk full): scanners stop, the ingest is not committed.
+    failed: std::sync::atomic::AtomicBool,
 }
 
 struct Quarantine {
@@ -244,6 +246,7 @@ pub fn ingest(
             shown: Vec::new(),
         }),
         buffers: split::BufferPool::default(),
+        failed: std::sync::atomic::AtomicBool::new(false),
     };
     progress.set_length(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
@@ -398,8 +401,8 @@ fn scan_input(
         match splitter.next_block() {
             Ok(Some(block)) => {
                 any |= !block.spans.is_empty() || !block.rejects.is_empty();
-                if tx.send(Work { input: i, block }).is_err() {
-                    return Ok(()); // workers stopped on an error; it is reported from there
+                if shared.failed.load(Ordering::Relaxed) || tx.send(Work { input: i, block }).is_err() {
+                    return Ok(()); // a worker failed; its error is reported from there
                 }
             }
             Ok(None) => break,
@@ -432,8 +435,24 @@ fn scan_input(
     Ok(())
 }
 
-/// A worker: normalises records, drops duplicates, writes the rest.
+/// A worker: normalises records, drops duplicates, writes the rest. On an error it raises
+/// `failed` and keeps draining the queue so that no scanner blocks on a full channel.
 fn work(
+    rx: &Mutex<Receiver<Work>>,
+    writers: PartitionWriters,
+    names: &[String],
+    opts: &IngestOptions,
+    shared: &Shared,
+) -> Result<Vec<StagedFile>> {
+    let result = work_loop(rx, writers, names, opts, shared);
+    if result.is_err() {
+        shared.failed.store(true, Ordering::Relaxed);
+        while rx.lock().expect("work queue").recv().is_ok() {}
+    }
+    result
+}
+
+fn work_loop(
     rx: &Mutex<Receiver<Work>>,
     mut writers: PartitionWriters,
     names: &[String],
