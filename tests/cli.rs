@@ -90,13 +90,13 @@ fn the_same_export_twice_changes_nothing() {
         "{}",
         first.stderr
     );
-    let before: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin"]
+    let before: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals"]
         .iter()
         .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
         .collect();
     let second = run(&["ingest", "--store", &store, &sample]);
     assert!(second.stderr.contains("1515 records read, 0 stored, 1515 duplicates skipped"), "{}", second.stderr);
-    let after: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin"]
+    let after: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals"]
         .iter()
         .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
         .collect();

@@ -16,6 +16,7 @@ pub struct Row {
     pub kind: String,
     pub app_id: String,
     pub app_name: Option<String>,
+    pub resource_id: Option<String>,
     pub code: Option<i64>,
     pub reason: Option<String>,
     pub details: Option<String>,
@@ -81,6 +82,7 @@ pub fn load(dir: &Path) -> Vec<Row> {
                     kind: r["signInEventTypes"][0].as_str().unwrap_or("interactiveUser").to_string(),
                     app_id: ms(&r, "appId").unwrap_or_default(),
                     app_name: ms(&r, "appDisplayName"),
+                    resource_id: ms(&r, "resourceId"),
                     code: status.get("errorCode").and_then(Value::as_i64),
                     reason: ms(&status, "failureReason"),
                     details: ms(&status, "additionalDetails"),
@@ -218,6 +220,50 @@ pub fn app_last_signin(rows: &[Row], w: &Win) -> Value {
                     "lastSignInDateTime": a, "lastSignInRequestId": b,
                     "lastNonInteractiveSignInDateTime": c, "lastNonInteractiveSignInRequestId": d,
                     "lastSuccessfulSignInDateTime": e, "lastSuccessfulSignInRequestId": f}})
+            })
+            .collect(),
+    )
+}
+
+/// SPEC 3.7: per app id, as client (appId) and resource (resourceId), delegated (user sign-ins)
+/// and app-only (service principal and managed identity sign-ins).
+pub fn service_principals(rows: &[Row], w: &Win) -> Value {
+    use base64::Engine;
+    let kinds = ["interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"];
+    let mut by_app: BTreeMap<String, [Vec<&Row>; 4]> = BTreeMap::new();
+    for r in selected(rows, &kinds, w) {
+        let user = r.kind.ends_with("User");
+        let roles = if user { (0, 1) } else { (2, 3) };
+        if !r.app_id.is_empty() {
+            by_app.entry(r.app_id.clone()).or_default()[roles.0].push(r);
+        }
+        if let Some(res) = r.resource_id.as_ref().filter(|s| !s.is_empty()) {
+            by_app.entry(res.clone()).or_default()[roles.1].push(r);
+        }
+    }
+    let activity = |rs: &[&Row]| -> Value {
+        if rs.is_empty() {
+            return Value::Null;
+        }
+        let pair = |r: Option<&Row>| (r.map(|r| ts(r.created_us)), r.map(|r| r.id.clone()));
+        let (a, b) = pair(latest_of(rs.to_vec()));
+        let (c, d) = pair(latest_of(rs.iter().copied().filter(|r| r.kind == "nonInteractiveUser").collect()));
+        let (e, f) = pair(latest_of(rs.iter().copied().filter(|r| r.code == Some(0)).collect()));
+        json!({"lastSignInDateTime": a, "lastSignInRequestId": b,
+               "lastNonInteractiveSignInDateTime": c, "lastNonInteractiveSignInRequestId": d,
+               "lastSuccessfulSignInDateTime": e, "lastSuccessfulSignInRequestId": f})
+    };
+    Value::Array(
+        by_app
+            .into_iter()
+            .map(|(app, roles)| {
+                let all: Vec<&Row> = roles.iter().flatten().copied().collect();
+                json!({"id": base64::engine::general_purpose::STANDARD.encode(&app), "appId": app,
+                       "delegatedClientSignInActivity": activity(&roles[0]),
+                       "delegatedResourceSignInActivity": activity(&roles[1]),
+                       "applicationAuthenticationClientSignInActivity": activity(&roles[2]),
+                       "applicationAuthenticationResourceSignInActivity": activity(&roles[3]),
+                       "lastSignInActivity": activity(&all)})
             })
             .collect(),
     )

@@ -7,7 +7,9 @@ use serde_json::Value;
 use signin_insights::generate::{GenOptions, Shape, generate};
 use signin_insights::normalize::EventType;
 use signin_insights::report::window::{Period, Window};
-use signin_insights::report::{Request, app_daily, app_errors, app_last_signin, apps, latest_event, signins};
+use signin_insights::report::{
+    Request, app_daily, app_errors, app_last_signin, apps, latest_event, service_principals, signins,
+};
 use signin_insights::store::Store;
 
 use crate::naive;
@@ -62,6 +64,8 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
             assert_eq!(strip_ids(got), naive::app_daily(&rows, &w), "app-daily, {threads} threads");
             let got = serde_json::to_value(app_last_signin::compute(&store, &manifest, &req).unwrap()).unwrap();
             assert_eq!(got, naive::app_last_signin(&rows, &w), "app-last-signin, {threads} threads");
+            let got = serde_json::to_value(service_principals::compute(&store, &manifest, &req).unwrap()).unwrap();
+            assert_eq!(got, naive::service_principals(&rows, &w), "service-principals, {threads} threads");
             let filter = signins::Filter { failed: true, ..signins::Filter::default() };
             let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter, false).unwrap();
             let want = rows.iter().filter(|r| window.contains(r.created_us) && r.code != Some(0)).count();

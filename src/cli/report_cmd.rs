@@ -4,7 +4,7 @@ use super::{Config, StoreArg, WindowArgs, with_stdout};
 use crate::error::{Error, Result};
 use crate::normalize::EventType;
 use crate::render::{Format, Rendered, Tabular, render};
-use crate::report::{self, Request, app_daily, app_errors, app_last_signin, apps, context};
+use crate::report::{self, Request, app_daily, app_errors, app_last_signin, apps, context, service_principals};
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -21,6 +21,9 @@ pub enum ReportName {
     AppErrors,
     /// Last sign-in per application (signInActivity).
     AppLastSignin,
+    /// Service principal sign-in activity, as client and resource (servicePrincipalSignInActivities).
+    #[value(alias = "servicePrincipalSignInActivities")]
+    ServicePrincipals,
 }
 
 #[derive(clap::Args, Debug)]
@@ -101,6 +104,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         ReportName::AppLastSignin => {
             emit(&app_last_signin::compute(&store, &manifest, &req)?, app_last_signin::TYPE_NAME, &caption, format)
         }
+        ReportName::ServicePrincipals => emit(
+            &service_principals::compute(&store, &manifest, &req)?,
+            service_principals::TYPE_NAME,
+            &caption,
+            format,
+        ),
     }?;
     Ok(0)
 }
@@ -111,6 +120,7 @@ fn label(r: ReportName) -> &'static str {
         ReportName::AppDaily => "Application activity by day",
         ReportName::AppErrors => "Top sign-in errors per application",
         ReportName::AppLastSignin => "Last sign-in per application",
+        ReportName::ServicePrincipals => "Service principal sign-in activity",
     }
 }
 
