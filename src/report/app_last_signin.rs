@@ -27,6 +27,25 @@ pub struct SignInActivity {
     pub last_successful_sign_in_request_id: Option<String>,
 }
 
+impl SignInActivity {
+    /// From the latest sign-in (any status), the latest non-interactive one and the latest
+    /// successful one; request id = sign-in id.
+    pub fn from_latest(last: &Latest<()>, non_interactive: &Latest<()>, successful: &Latest<()>) -> SignInActivity {
+        let at = |l: &Latest<()>| (l.time().map(Timestamp), l.id().map(str::to_string));
+        let (last_sign_in_date_time, last_sign_in_request_id) = at(last);
+        let (last_non_interactive_sign_in_date_time, last_non_interactive_sign_in_request_id) = at(non_interactive);
+        let (last_successful_sign_in_date_time, last_successful_sign_in_request_id) = at(successful);
+        SignInActivity {
+            last_sign_in_date_time,
+            last_sign_in_request_id,
+            last_non_interactive_sign_in_date_time,
+            last_non_interactive_sign_in_request_id,
+            last_successful_sign_in_date_time,
+            last_successful_sign_in_request_id,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppLastSignIn {
@@ -97,29 +116,16 @@ impl Aggregate for Agg {
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppLastSignIn>> {
     let sel = Selection { event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
     let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
-    let at = |l: &Latest<()>| (l.time().map(Timestamp), l.id().map(str::to_string));
     Ok(agg
         .0
         .into_sorted()
         .into_iter()
         .filter(|(app, _)| req.app.as_ref().is_none_or(|a| a.eq_ignore_ascii_case(app)))
-        .map(|(app, st)| {
-            let (a, b) = at(&st.interactive);
-            let (c, d) = at(&st.non_interactive);
-            let (e, f) = at(&st.successful);
-            AppLastSignIn {
-                id: app.clone(),
-                app_id: app,
-                app_display_name: st.name.value,
-                sign_in_activity: SignInActivity {
-                    last_sign_in_date_time: a,
-                    last_sign_in_request_id: b,
-                    last_non_interactive_sign_in_date_time: c,
-                    last_non_interactive_sign_in_request_id: d,
-                    last_successful_sign_in_date_time: e,
-                    last_successful_sign_in_request_id: f,
-                },
-            }
+        .map(|(app, st)| AppLastSignIn {
+            id: app.clone(),
+            app_id: app,
+            app_display_name: st.name.value,
+            sign_in_activity: SignInActivity::from_latest(&st.interactive, &st.non_interactive, &st.successful),
         })
         .collect())
 }

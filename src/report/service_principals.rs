@@ -11,7 +11,7 @@ use super::Request;
 use super::app_last_signin::SignInActivity;
 use crate::error::Result;
 use crate::normalize::EventType;
-use crate::render::{Cell, Tabular, Timestamp};
+use crate::render::{Cell, Tabular};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
 use crate::store::schema::{APP_ID, CREATED, ERROR_CODE, ID, RESOURCE_ID};
@@ -75,20 +75,10 @@ impl Role {
         self.non_interactive.merge(other.non_interactive);
     }
 
+    /// `None` for a role nobody signed in with, as Graph shows it (`null`).
     fn activity(&self) -> Option<SignInActivity> {
         self.attempt.at.as_ref()?;
-        let at = |l: &Latest<()>| (l.time().map(Timestamp), l.id().map(str::to_string));
-        let (a, b) = at(&self.attempt);
-        let (c, d) = at(&self.non_interactive);
-        let (e, f) = at(&self.success);
-        Some(SignInActivity {
-            last_sign_in_date_time: a,
-            last_sign_in_request_id: b,
-            last_non_interactive_sign_in_date_time: c,
-            last_non_interactive_sign_in_request_id: d,
-            last_successful_sign_in_date_time: e,
-            last_successful_sign_in_request_id: f,
-        })
+        Some(SignInActivity::from_latest(&self.attempt, &self.non_interactive, &self.success))
     }
 }
 
