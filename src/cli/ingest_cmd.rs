@@ -43,6 +43,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         },
     };
     let inputs = ingest::expand(&args.paths)?;
+    if inputs.is_empty() && !config.quiet {
+        eprintln!("signin-insights: no files found under the given paths; nothing to ingest");
+    }
     let mut opts = IngestOptions { hint, max_inflated: args.max_inflated_mib << 20, ..IngestOptions::default() };
     opts.write.keep_raw = !args.no_raw;
     opts.write.memory_budget = (args.memory_mib << 20) as usize;

@@ -431,7 +431,7 @@ pub fn generate(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let world = World::new(opts);
     let n = opts.records;
     let per_file = opts.per_file.max(1);
-    let files = n.div_ceil(per_file).max(1);
+    let files = n.div_ceil(per_file);
     let mut summary = GenSummary { distinct: n, ..GenSummary::default() };
     for f in 0..files {
         let first = f * per_file;
