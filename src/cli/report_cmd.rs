@@ -87,7 +87,10 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         app: args.app.clone(),
     };
     let format = config.format(args.format);
-    let caption = format!("{} ({})", label(args.report), req.window.describe());
+    let caption = match report::latest_event(&manifest) {
+        None if args.window.as_of.is_none() => format!("{} (the store holds no sign-ins)", label(args.report)),
+        _ => format!("{} ({})", label(args.report), req.window.describe()),
+    };
     if format != Format::Table && !config.quiet {
         eprintln!("signin-insights: {caption}");
     }
