@@ -80,7 +80,7 @@ fn parse_iso(b: &[u8]) -> Option<i64> {
 
 /// Offset in seconds east of UTC: empty or `Z` is 0.
 fn parse_offset(b: &[u8]) -> Option<i64> {
-    let b = trim_ascii(b);
+    let b = b.trim_ascii();
     match b {
         [] | [b'Z'] | [b'z'] => Some(0),
         [sign @ (b'+' | b'-'), rest @ ..] => {
@@ -98,10 +98,6 @@ fn parse_offset(b: &[u8]) -> Option<i64> {
         }
         _ => None,
     }
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    b.trim_ascii()
 }
 
 /// `4/28/2021, 2:08:45.221 PM`, `12/12/2025 3:03:58 PM`, `1/9/2007 10:41:00 AM +01:00`,

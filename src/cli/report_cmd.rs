@@ -55,13 +55,13 @@ pub struct Args {
 
 /// Opens the manifest and refuses a store whose files do not match it.
 pub fn checked_manifest(store: &Store, no_verify: bool) -> Result<Manifest> {
-    let manifest = store.manifest()?;
-    if manifest.generation == 0 && !store.manifest_path().exists() {
+    if !store.manifest_path().exists() {
         return Err(Error::Usage(format!(
             "{}: no store here; run `signin-insights ingest` first",
             store.root().display()
         )));
     }
+    let manifest = store.manifest()?;
     let problems = store.quick_check(&manifest);
     if !problems.is_empty() && !no_verify {
         for p in &problems {

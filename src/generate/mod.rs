@@ -189,10 +189,9 @@ impl World {
         let (t, seventh) = self.time_of(k, n);
         let mut rng = Rng::new(self.seed.rotate_left(17) ^ k.wrapping_mul(0x2545_F491_4F6C_DD1D));
         let id = rng.uuid();
-        let created = format!("{}{}Z", format_timestamp(t).trim_end_matches('Z').split('.').next().unwrap_or(""), {
-            let frac = t.rem_euclid(1_000_000);
-            format!(".{frac:06}{seventh}")
-        });
+        // Graph shows 7 fractional digits; the seventh is below what the store keeps.
+        let whole_seconds = format_timestamp(t.div_euclid(1_000_000) * 1_000_000);
+        let created = format!("{}.{:06}{seventh}Z", whole_seconds.trim_end_matches('Z'), t.rem_euclid(1_000_000));
         let kind = match rng.below(100) {
             0..=29 => 0,  // interactiveUser
             30..=84 => 1, // nonInteractiveUser

@@ -18,13 +18,6 @@ pub enum Encoding {
     Utf16Be,
 }
 
-/// What decoding found, for the summary and diagnostics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Decoded {
-    pub gzip: bool,
-    pub encoding: Encoding,
-}
-
 /// Counts raw (on-disk) bytes as they are read, for progress and throughput.
 pub struct Counting<R> {
     inner: R,
@@ -67,7 +60,7 @@ impl<R: Read> Read for Limited<R> {
 }
 
 /// Wraps a raw stream so that it yields UTF-8 text bytes.
-pub fn decode(mut raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<(Box<dyn Read + Send>, Decoded)> {
+pub fn decode(mut raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<Box<dyn Read + Send>> {
     let magic = read_head(&mut raw, 2)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
@@ -80,11 +73,10 @@ pub fn decode(mut raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<(B
     let head = read_head(&mut text, 4)?;
     let (encoding, bom) = sniff_encoding(&head);
     let text: Box<dyn Read + Send> = Box::new(io::Cursor::new(head[bom..].to_vec()).chain(text));
-    let decoded = Decoded { gzip, encoding };
     Ok(match encoding {
-        Encoding::Utf8 => (text, decoded),
-        Encoding::Utf16Le => (Box::new(Utf16Reader::new(text, UTF_16LE.new_decoder_without_bom_handling())), decoded),
-        Encoding::Utf16Be => (Box::new(Utf16Reader::new(text, UTF_16BE.new_decoder_without_bom_handling())), decoded),
+        Encoding::Utf8 => text,
+        Encoding::Utf16Le => Box::new(Utf16Reader::new(text, UTF_16LE.new_decoder_without_bom_handling())),
+        Encoding::Utf16Be => Box::new(Utf16Reader::new(text, UTF_16BE.new_decoder_without_bom_handling())),
     })
 }
 

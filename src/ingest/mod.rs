@@ -392,7 +392,7 @@ fn scan_input(
             .quarantine(Diagnostic { file: name.to_string(), line: 0, offset: 0, reason, record: String::new() }, true)
     };
     let stream = match open_input(input, shared.raw_bytes.clone()).and_then(|r| decode::decode(r, opts.max_inflated)) {
-        Ok((s, _)) => s,
+        Ok(s) => s,
         Err(e) => return file_problem(format!("cannot read: {e}")),
     };
     let mut splitter = split::Splitter::new(stream, opts.max_record).with_pool(shared.buffers.clone());

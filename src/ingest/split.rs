@@ -142,11 +142,6 @@ impl<R: Read> Splitter<R> {
         self
     }
 
-    /// True once the stream held at least one JSON value.
-    pub fn saw_json(&self) -> bool {
-        self.seen_value
-    }
-
     fn line_of(&mut self, pos: usize) -> u64 {
         if pos < self.line_pos {
             self.line_pos = 0;

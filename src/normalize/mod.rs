@@ -45,10 +45,6 @@ impl EventType {
     pub fn parse(s: &str) -> Option<EventType> {
         EventType::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
     }
-
-    pub fn is_user(self) -> bool {
-        matches!(self, EventType::InteractiveUser | EventType::NonInteractiveUser)
-    }
 }
 
 /// A normalised sign-in, borrowing its text from the raw record where it can.

@@ -248,10 +248,6 @@ impl Transaction {
         &self.manifest
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Moves the staged files into place and replaces the manifest: the commit point.
     /// A quarantine file, when given, is moved to `quarantine/`.
     pub fn commit(

@@ -3,6 +3,7 @@
 //! buffered total passes the budget the largest row group in progress is closed.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,31 @@ struct Part {
 }
 
 impl Part {
+    /// Creates the staged file `name` for the partition `(event_type, day)`.
+    fn open(
+        staging: &Path,
+        name: String,
+        (event_type, day): (EventType, i64),
+        props: &WriterProperties,
+        now: u64,
+    ) -> Result<Part> {
+        let staged = staging.join(&name);
+        let rel_path = format!("signins/event_type={}/date={}/{name}", event_type.as_str(), format_day(day));
+        let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
+        let writer = ArrowWriter::try_new(file, signins_schema(), Some(props.clone()))
+            .map_err(|e| Error::parquet(&staged, e))?;
+        Ok(Part {
+            builder: SignInBatchBuilder::new(),
+            writer,
+            staged,
+            rel_path,
+            rows: 0,
+            min: i64::MAX,
+            max: i64::MIN,
+            last_append: now,
+        })
+    }
+
     fn memory(&self) -> usize {
         // Builders grow by doubling: count their capacity as twice what they hold.
         self.writer.memory_size() + 2 * self.builder.buffered_bytes()
@@ -139,11 +165,14 @@ impl PartitionWriters {
 
     pub fn append(&mut self, s: &SignIn<'_>, raw: &str, source_file: &str, source_line: u64) -> Result<()> {
         let key = (s.kind(), day_of(s.created_us));
-        if !self.parts.contains_key(&key) {
-            let part = self.open(key)?;
-            self.parts.insert(key, part);
-        }
-        let part = self.parts.get_mut(&key).expect("inserted above");
+        let part = match self.parts.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => {
+                self.seq += 1;
+                let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
+                v.insert(Part::open(&self.staging, name, key, &self.props, self.appends)?)
+            }
+        };
         part.builder.append(s, self.opts.keep_raw.then_some(raw), source_file, source_line);
         part.rows += 1;
         part.min = part.min.min(s.created_us);
@@ -157,26 +186,6 @@ impl PartitionWriters {
             self.enforce_budget()?;
         }
         Ok(())
-    }
-
-    fn open(&mut self, (event_type, day): (EventType, i64)) -> Result<Part> {
-        self.seq += 1;
-        let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
-        let staged = self.staging.join(&name);
-        let rel_path = format!("signins/event_type={}/date={}/{name}", event_type.as_str(), format_day(day));
-        let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
-        let writer = ArrowWriter::try_new(file, signins_schema(), Some(self.props.clone()))
-            .map_err(|e| Error::parquet(&staged, e))?;
-        Ok(Part {
-            builder: SignInBatchBuilder::new(),
-            writer,
-            staged,
-            rel_path,
-            rows: 0,
-            min: i64::MAX,
-            max: i64::MIN,
-            last_append: self.appends,
-        })
     }
 
     /// Spills the partitions holding the most memory (rows not yet written, and the row group
