@@ -9,17 +9,32 @@ pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 ///
 /// Accepts ISO-8601 with `T` or a space, 0-9 fractional digits (truncated to microseconds),
 /// `Z`, no zone (taken as UTC), or an offset `+HH:MM`, `+HHMM`, `+HH` and the malformed `-8:00`
-/// seen in Microsoft's examples; and the US-locale portal forms `M/D/YYYY[,] h:mm:ss[.fff] AM/PM`.
+/// seen in Microsoft's examples; the US-locale portal forms `M/D/YYYY[,] h:mm:ss[.fff] AM/PM`;
+/// and Windows PowerShell's `ConvertTo-Json` form `/Date(<ms since the epoch>[+-HHMM])/` (the
+/// offset there only says which zone the value was shown in; the milliseconds are UTC).
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
     if b.len() >= 10 && b[4] == b'-' {
         parse_iso(b)
+    } else if let Some(inner) = s.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
+        parse_dotnet_date(inner)
     } else if b.contains(&b'/') {
         parse_us_locale(s)
     } else {
         None
     }
+}
+
+fn parse_dotnet_date(inner: &str) -> Option<i64> {
+    let split = inner.char_indices().skip(1).find(|&(_, c)| c == '+' || c == '-').map_or(inner.len(), |(i, _)| i);
+    let (ms, zone) = inner.split_at(split);
+    if !zone.is_empty() && (zone.len() != 5 || digits(&zone.as_bytes()[1..]).is_none()) {
+        return None;
+    }
+    let ms: i64 = ms.parse().ok()?;
+    // Years 0001-9999, as everywhere else.
+    (-62_135_596_800_000..=253_402_300_799_999).contains(&ms).then(|| ms * 1000)
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -202,6 +217,17 @@ mod tests {
         assert_eq!(parse_timestamp("11/14/2025 12:48:53 AM"), parse_timestamp("2025-11-14T00:48:53Z"));
         assert_eq!(parse_timestamp("1/9/2007 10:41:00 AM +01:00"), parse_timestamp("2007-01-09T09:41:00Z"));
         assert_eq!(parse_timestamp("01/09/2007 09:41:00"), parse_timestamp("2007-01-09T09:41:00Z"));
+    }
+
+    #[test]
+    fn powershell_dotnet_dates() {
+        // 1609459200000 ms = 2021-01-01T00:00:00Z, whatever zone the suffix names.
+        assert_eq!(parse_timestamp("/Date(1609459200000)/"), parse_timestamp("2021-01-01T00:00:00Z"));
+        assert_eq!(parse_timestamp("/Date(1609459200123+0100)/"), parse_timestamp("2021-01-01T00:00:00.123Z"));
+        assert_eq!(parse_timestamp("/Date(-86400000)/"), parse_timestamp("1969-12-31T00:00:00Z"));
+        assert_eq!(parse_timestamp("/Date(12x)/"), None);
+        assert_eq!(parse_timestamp("/Date(1+01)/"), None);
+        assert_eq!(parse_timestamp("/Date(99999999999999999)/"), None);
     }
 
     #[test]

@@ -86,24 +86,26 @@ fn the_same_export_twice_changes_nothing() {
     let first = run(&["ingest", "--store", &store, &sample]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
-        first.stderr.contains("1515 records read, 1500 stored, 15 duplicates skipped, 0 quarantined"),
+        first.stderr.contains("1539 records read, 1524 stored, 15 duplicates skipped, 0 quarantined"),
         "{}",
         first.stderr
     );
-    let before: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals"]
-        .iter()
-        .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
-        .collect();
+    let before: Vec<String> =
+        ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals", "credentials"]
+            .iter()
+            .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
+            .collect();
     let second = run(&["ingest", "--store", &store, &sample]);
-    assert!(second.stderr.contains("1515 records read, 0 stored, 1515 duplicates skipped"), "{}", second.stderr);
-    let after: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals"]
-        .iter()
-        .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
-        .collect();
+    assert!(second.stderr.contains("1539 records read, 0 stored, 1539 duplicates skipped"), "{}", second.stderr);
+    let after: Vec<String> =
+        ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals", "credentials"]
+            .iter()
+            .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
+            .collect();
     assert_eq!(before, after);
     let v = run(&["store", "verify", "--store", &store]);
     assert_eq!(v.code, 0);
-    assert!(v.stdout.contains("1500 rows, 0 problems"), "{}", v.stdout);
+    assert!(v.stdout.contains("1528 rows, 0 problems"), "{}", v.stdout);
 }
 
 #[test]
@@ -289,4 +291,77 @@ fn hostile_records_are_bounded_errors_not_crashes() {
     let s = run(&["signins", "--store", &store_arg(dir.path()), "--format", "jsonl"]);
     assert_eq!(s.stdout.lines().count(), 3);
     assert!(s.stdout.lines().any(|l| l.len() > 200_000), "the deep record is kept whole");
+}
+
+/// Credential inventory: a newer export of an origin replaces the older one (and only that
+/// origin); `--kind credentials` reads objects without credential lists and refuses sign-ins;
+/// an inventory without sign-ins needs an explicit as-of.
+#[test]
+fn a_newer_inventory_replaces_the_older_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let ctx = r#""@odata.context":"https://graph.microsoft.com/v1.0/$metadata#applications""#;
+    let secret = |key: &str| {
+        format!(
+            r#"{{"keyId":"{key}","displayName":"s","startDateTime":"2024-01-01T00:00:00Z","endDateTime":"2024-06-01T00:00:00Z"}}"#
+        )
+    };
+    let app = |keys: &[&str]| {
+        let list: Vec<String> = keys.iter().map(|k| secret(k)).collect();
+        format!(
+            r#"{{{ctx},"value":[{{"id":"o1","appId":"app1","displayName":"One","keyCredentials":[],"passwordCredentials":[{}]}}]}}"#,
+            list.join(",")
+        )
+    };
+    let sp = r#"[{"id":"p1","appId":"app2","displayName":"Two","servicePrincipalType":"Application","keyCredentials":[],"passwordCredentials":[]}]"#;
+    write(dir.path(), "old.json", app(&["k1", "k2"]).as_bytes());
+    write(dir.path(), "sp.json", sp.as_bytes());
+    write(dir.path(), "new.json", app(&["k2", "k3"]).as_bytes());
+    let path = |n: &str| dir.path().join(n).to_string_lossy().to_string();
+    let keys = |extra: &[&str]| {
+        let mut args = vec!["report", "credentials", "--store", &store, "--format", "json"];
+        if !extra.contains(&"--as-of") {
+            args.extend(["--as-of", "2024-05-01"]);
+        }
+        args.extend(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["value"].as_array().unwrap().iter().map(|r| r["keyId"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+
+    let r = run(&["ingest", "--store", &store, &path("old.json"), &path("sp.json")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("1 applications with 2 credentials stored"), "{}", r.stderr);
+    assert_eq!(keys(&[]), ["k1", "k2"]);
+    let r = run(&["report", "credentials", "--store", &store]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--as-of"), "{}", r.stderr);
+
+    let r = run(&["ingest", "--store", &store, "--kind", "credentials", &path("new.json")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(keys(&[]), ["k2", "k3"]);
+    // The service principal snapshot was not touched: app2 is still an unused app.
+    let r = run(&["report", "app-last-signin", "--store", &store, "--format", "csv", "--as-of", "2024-05-01"]);
+    assert!(r.stdout.contains("Two,app2,,,"), "{}", r.stdout);
+    assert!(r.stdout.contains("One,app1,,,"), "{}", r.stdout);
+    // Expiry filters: 31 days after as-of.
+    assert_eq!(keys(&["--expiring-within", "31d"]), ["k2", "k3"]);
+    assert_eq!(keys(&["--expiring-within", "30d"]).len(), 0);
+    assert_eq!(keys(&["--expired", "--as-of", "2024-06-01"]).len(), 2);
+    let r = run(&["report", "apps", "--store", &store, "--unused", "--as-of", "2024-05-01"]);
+    assert_eq!(r.code, 2);
+
+    // A sign-in is not an inventory object.
+    write(dir.path(), "signin.json", good("x1").as_bytes());
+    let r = run(&["ingest", "--store", &store, "--kind", "credentials", &path("signin.json")]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("cannot tell whether this object is an application or a service principal"),
+        "{}",
+        r.stderr
+    );
+    let v = run(&["store", "verify", "--store", &store]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    assert!(v.stdout.contains("0 orphaned files"), "{}", v.stdout);
 }

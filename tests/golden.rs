@@ -30,21 +30,43 @@ fn args_for(name: &str) -> Vec<String> {
                 .map(String::from)
                 .to_vec()
         }
+        // <report>-D<n>[-expiring-<duration>|-expired|-unused]
         _ => {
-            let (report, period) = stem.rsplit_once('-').expect("<report>-<period>");
-            vec!["report".into(), report.into(), "--period".into(), period.into()]
+            let at = (1..stem.len())
+                .find(|&i| stem[i..].starts_with("-D") && stem[i + 2..].starts_with(|c: char| c.is_ascii_digit()))
+                .expect("<report>-D<n>[-<filter>]");
+            let (report, rest) = (&stem[..at], &stem[at + 1..]);
+            let (period, filter) = rest.split_once('-').unwrap_or((rest, ""));
+            let mut args: Vec<String> = vec!["report".into(), report.into(), "--period".into(), period.into()];
+            match filter.split_once('-') {
+                Some(("expiring", d)) => args.extend(["--expiring-within".into(), d.into()]),
+                None if filter.is_empty() => {}
+                None => args.push(format!("--{filter}")),
+                Some(_) => panic!("unknown filter in {name}"),
+            }
+            args
         }
     };
     args.extend(["--format".into(), format.into()]);
     args
 }
 
-fn check_case(case: &Path) {
+/// Ingests the case's `*.json` inputs and compares every file of `expected/` with the output of
+/// the command its name stands for; returns how many were compared.
+fn check_case(case: &Path) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let store_s = store.to_string_lossy().to_string();
-    let input = case.join("signins.json");
-    let r = run(&["ingest", "--quiet", "--store", &store_s, &input.to_string_lossy()]);
+    let mut inputs: Vec<String> = std::fs::read_dir(case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
+    inputs.sort();
+    let mut args = vec!["ingest", "--quiet", "--store", &store_s];
+    args.extend(inputs.iter().map(String::as_str));
+    let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let mut checked = 0;
     for e in std::fs::read_dir(case.join("expected")).unwrap() {
@@ -58,12 +80,17 @@ fn check_case(case: &Path) {
         assert_eq!(r.stdout, want, "{} differs from its golden file", name);
         checked += 1;
     }
-    assert!(checked >= 6, "golden files found: {checked}");
+    checked
 }
 
 #[test]
 fn golden_small() {
-    check_case(&testdata("golden/small"));
+    assert!(check_case(&testdata("golden/small")) >= 7);
+}
+
+#[test]
+fn golden_credentials() {
+    assert!(check_case(&testdata("golden/credentials")) >= 7);
 }
 
 #[test]

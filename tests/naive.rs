@@ -20,6 +20,104 @@ pub struct Row {
     pub code: Option<i64>,
     pub reason: Option<String>,
     pub details: Option<String>,
+    pub key_id: Option<String>,
+    pub sp_id: Option<String>,
+}
+
+/// One credential of the inventory (or an object without credentials: `key_id` None).
+#[derive(Clone, Debug)]
+pub struct Cred {
+    pub origin: &'static str,
+    pub object_id: String,
+    pub app_id: String,
+    pub name: Option<String>,
+    pub key_id: Option<String>,
+    pub key_type: &'static str,
+    pub key_usage: &'static str,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+fn is_inventory(r: &Value) -> bool {
+    r.get("keyCredentials").is_some() || r.get("passwordCredentials").is_some()
+}
+
+/// Every JSON record under `dir` with the `@odata.context` of its page.
+fn records(dir: &Path) -> Vec<(Value, Option<String>)> {
+    let mut out = Vec::new();
+    for f in files(dir) {
+        let text = text_of(&f);
+        for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+            match value.expect("reference inputs are valid JSON") {
+                Value::Array(a) => out.extend(a.into_iter().map(|r| (r, None))),
+                Value::Object(o) if o.get("value").is_some_and(Value::is_array) => {
+                    let ctx = o.get("@odata.context").and_then(Value::as_str).map(str::to_string);
+                    out.extend(o["value"].as_array().expect("array").iter().map(|r| (r.clone(), ctx.clone())));
+                }
+                other => out.push((other, None)),
+            }
+        }
+    }
+    out
+}
+
+fn rfc3339(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s).expect("rfc3339").timestamp_micros()
+}
+
+/// The credential inventory under `dir`: every application and service principal, by the
+/// `@odata.type` of each object or else the page's `@odata.context`.
+pub fn inventory(dir: &Path) -> Vec<Cred> {
+    let mut objects: BTreeMap<(&'static str, String), Vec<Cred>> = BTreeMap::new();
+    for (r, ctx) in records(dir) {
+        if !is_inventory(&r) {
+            continue;
+        }
+        let hint = format!("{} {}", ms(&r, "@odata.type").unwrap_or_default(), ctx.unwrap_or_default());
+        let origin = if hint.contains("microsoft.graph.servicePrincipal") || hint.contains("#servicePrincipals") {
+            "servicePrincipal"
+        } else {
+            assert!(hint.contains("application"), "{hint}");
+            "application"
+        };
+        let base = Cred {
+            origin,
+            object_id: ms(&r, "id").expect("id"),
+            app_id: ms(&r, "appId").expect("appId"),
+            name: ms(&r, "displayName"),
+            key_id: None,
+            key_type: "",
+            key_usage: "",
+            start: None,
+            end: None,
+        };
+        let mut creds = Vec::new();
+        for (list, password) in [("keyCredentials", false), ("passwordCredentials", true)] {
+            for k in r[list].as_array().into_iter().flatten() {
+                creds.push(Cred {
+                    key_id: ms(k, "keyId"),
+                    key_type: match (password, k["type"].as_str()) {
+                        (true, _) => "clientSecret",
+                        (false, Some("AsymmetricX509Cert")) => "certificate",
+                        _ => "unknownFutureValue",
+                    },
+                    key_usage: match (password, k["usage"].as_str()) {
+                        (true, _) | (false, Some("Verify")) => "verify",
+                        (false, Some("Sign")) => "sign",
+                        _ => "unknownFutureValue",
+                    },
+                    start: ms(k, "startDateTime").map(|s| rfc3339(&s)),
+                    end: ms(k, "endDateTime").map(|s| rfc3339(&s)),
+                    ..base.clone()
+                });
+            }
+        }
+        if creds.is_empty() {
+            creds.push(base.clone());
+        }
+        objects.insert((origin, base.object_id.to_lowercase()), creds);
+    }
+    objects.into_values().flatten().collect()
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -56,39 +154,28 @@ fn ms(v: &Value, k: &str) -> Option<String> {
 pub fn load(dir: &Path) -> Vec<Row> {
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
-    for f in files(dir) {
-        let text = text_of(&f);
-        for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-            let value = value.expect("reference inputs are valid JSON");
-            let records: Vec<Value> = match value {
-                Value::Array(a) => a,
-                Value::Object(ref o) if o.get("value").is_some_and(Value::is_array) => {
-                    o["value"].as_array().expect("array").clone()
-                }
-                other => vec![other],
-            };
-            for r in records {
-                let id = ms(&r, "id").expect("id");
-                if !seen.insert(id.clone()) {
-                    continue;
-                }
-                let created = chrono::DateTime::parse_from_rfc3339(&ms(&r, "createdDateTime").expect("time"))
-                    .expect("rfc3339")
-                    .timestamp_micros();
-                let status = r.get("status").cloned().unwrap_or(Value::Null);
-                rows.push(Row {
-                    id,
-                    created_us: created,
-                    kind: r["signInEventTypes"][0].as_str().unwrap_or("interactiveUser").to_string(),
-                    app_id: ms(&r, "appId").unwrap_or_default(),
-                    app_name: ms(&r, "appDisplayName"),
-                    resource_id: ms(&r, "resourceId"),
-                    code: status.get("errorCode").and_then(Value::as_i64),
-                    reason: ms(&status, "failureReason"),
-                    details: ms(&status, "additionalDetails"),
-                });
-            }
+    for (r, _) in records(dir) {
+        if is_inventory(&r) {
+            continue;
         }
+        let id = ms(&r, "id").expect("id");
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let status = r.get("status").cloned().unwrap_or(Value::Null);
+        rows.push(Row {
+            id,
+            created_us: rfc3339(&ms(&r, "createdDateTime").expect("time")),
+            kind: r["signInEventTypes"][0].as_str().unwrap_or("interactiveUser").to_string(),
+            app_id: ms(&r, "appId").unwrap_or_default(),
+            app_name: ms(&r, "appDisplayName"),
+            resource_id: ms(&r, "resourceId"),
+            code: status.get("errorCode").and_then(Value::as_i64),
+            reason: ms(&status, "failureReason"),
+            details: ms(&status, "additionalDetails"),
+            key_id: ms(&r, "servicePrincipalCredentialKeyId"),
+            sp_id: ms(&r, "servicePrincipalId"),
+        });
     }
     rows
 }
@@ -202,27 +289,118 @@ fn latest_of(rs: Vec<&Row>) -> Option<&Row> {
     rs.into_iter().reduce(|a, b| if later(b, a) { b } else { a })
 }
 
-pub fn app_last_signin(rows: &[Row], w: &Win) -> Value {
+pub fn app_last_signin(rows: &[Row], w: &Win, inv: &[Cred]) -> Value {
     let sel = selected(rows, &["interactiveUser", "nonInteractiveUser"], w);
     let mut apps: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
     for r in sel {
         apps.entry(&r.app_id).or_default().push(r);
     }
+    // Unused: inventory apps without a sign-in; the application's name before the SP's.
+    let mut unused: BTreeMap<String, Value> = BTreeMap::new();
+    for origin in ["application", "servicePrincipal"] {
+        for c in inv.iter().filter(|c| c.origin == origin) {
+            if apps.keys().any(|a| a.eq_ignore_ascii_case(&c.app_id)) || unused.contains_key(&c.app_id.to_lowercase()) {
+                continue;
+            }
+            let empty = json!({"lastSignInDateTime": null, "lastSignInRequestId": null,
+                "lastNonInteractiveSignInDateTime": null, "lastNonInteractiveSignInRequestId": null,
+                "lastSuccessfulSignInDateTime": null, "lastSuccessfulSignInRequestId": null});
+            unused.insert(
+                c.app_id.to_lowercase(),
+                json!({"id": c.app_id, "appId": c.app_id, "appDisplayName": c.name, "signInActivity": empty}),
+            );
+        }
+    }
     let pair = |r: Option<&Row>| (r.map(|r| ts(r.created_us)), r.map(|r| r.id.clone()));
-    Value::Array(
-        apps.into_iter()
-            .map(|(app, rs)| {
-                let name = latest_of(rs.clone()).and_then(|r| r.app_name.clone());
-                let (a, b) = pair(latest_of(rs.iter().copied().filter(|r| r.kind == "interactiveUser").collect()));
-                let (c, d) = pair(latest_of(rs.iter().copied().filter(|r| r.kind == "nonInteractiveUser").collect()));
-                let (e, f) = pair(latest_of(rs.iter().copied().filter(|r| r.code == Some(0)).collect()));
-                json!({"id": app, "appId": app, "appDisplayName": name, "signInActivity": {
+    let mut out: Vec<Value> = apps
+        .into_iter()
+        .map(|(app, rs)| {
+            let name = latest_of(rs.clone()).and_then(|r| r.app_name.clone());
+            let (a, b) = pair(latest_of(rs.iter().copied().filter(|r| r.kind == "interactiveUser").collect()));
+            let (c, d) = pair(latest_of(rs.iter().copied().filter(|r| r.kind == "nonInteractiveUser").collect()));
+            let (e, f) = pair(latest_of(rs.iter().copied().filter(|r| r.code == Some(0)).collect()));
+            json!({"id": app, "appId": app, "appDisplayName": name, "signInActivity": {
                     "lastSignInDateTime": a, "lastSignInRequestId": b,
                     "lastNonInteractiveSignInDateTime": c, "lastNonInteractiveSignInRequestId": d,
                     "lastSuccessfulSignInDateTime": e, "lastSuccessfulSignInRequestId": f}})
-            })
-            .collect(),
-    )
+        })
+        .collect();
+    out.extend(unused.into_values());
+    out.sort_by(|a, b| a["appId"].as_str().cmp(&b["appId"].as_str()));
+    Value::Array(out)
+}
+
+/// SPEC 3.8: service principal sign-ins by credential key id, full outer joined with the
+/// inventory; then the filters.
+pub fn credentials(rows: &[Row], w: &Win, inv: &[Cred], as_of: i64, filter: (Option<i64>, bool, bool)) -> Value {
+    use base64::Engine;
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut used: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
+    for r in selected(rows, &["servicePrincipal"], w) {
+        if let Some(k) = r.key_id.as_ref().filter(|k| !k.is_empty()) {
+            used.entry(k.to_lowercase()).or_default().push(r);
+        }
+    }
+    let object = |origin: &str, app: &str| {
+        inv.iter().find(|c| c.origin == origin && c.app_id.eq_ignore_ascii_case(app)).map(|c| c.object_id.clone())
+    };
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    let activity = |rs: Option<&Vec<&Row>>| {
+        let rs = rs.cloned().unwrap_or_default();
+        let last = latest_of(rs.clone());
+        let ok = latest_of(rs.into_iter().filter(|r| r.code == Some(0)).collect());
+        json!({"lastSignInDateTime": last.map(|r| ts(r.created_us)), "lastSignInRequestId": last.map(|r| r.id.clone()),
+               "lastNonInteractiveSignInDateTime": null, "lastNonInteractiveSignInRequestId": null,
+               "lastSuccessfulSignInDateTime": ok.map(|r| ts(r.created_us)), "lastSuccessfulSignInRequestId": ok.map(|r| r.id.clone())})
+    };
+    let mut out = Vec::new();
+    for c in inv {
+        let Some(key) = &c.key_id else { continue };
+        let rs = used.get(&key.to_lowercase());
+        let last = rs.and_then(|rs| latest_of(rs.clone()));
+        let (app_obj, sp_obj) = if c.origin == "application" {
+            (
+                Some(c.object_id.clone()),
+                object("servicePrincipal", &c.app_id).or_else(|| last.and_then(|r| nonempty(&r.sp_id))),
+            )
+        } else {
+            (object("application", &c.app_id), Some(c.object_id.clone()))
+        };
+        let mut row = json!({"id": b64(format!("{key}|{}", c.origin)), "keyId": key, "keyType": c.key_type,
+            "keyUsage": c.key_usage, "appId": c.app_id, "appObjectId": app_obj, "servicePrincipalObjectId": sp_obj,
+            "resourceId": last.and_then(|r| nonempty(&r.resource_id)), "credentialOrigin": c.origin,
+            "createdDateTime": c.start.map(ts), "expirationDateTime": c.end.map(ts), "signInActivity": activity(rs)});
+        if rs.is_none() {
+            row["@signinInsights.finding"] = json!("unused");
+        }
+        out.push(row);
+    }
+    for (key, rs) in &used {
+        if inv.iter().any(|c| c.key_id.as_ref().is_some_and(|k| k.eq_ignore_ascii_case(key))) {
+            continue;
+        }
+        let last = latest_of(rs.clone()).expect("used");
+        let app = nonempty(&Some(last.app_id.clone()));
+        let key = last.key_id.clone().expect("key").trim().to_string();
+        out.push(json!({"id": b64(format!("{key}|")), "keyId": key, "keyType": null, "keyUsage": null,
+            "appId": app, "appObjectId": app.as_deref().and_then(|a| object("application", a)),
+            "servicePrincipalObjectId": app.as_deref().and_then(|a| object("servicePrincipal", a)).or_else(|| nonempty(&last.sp_id)),
+            "resourceId": nonempty(&last.resource_id), "credentialOrigin": null, "createdDateTime": null,
+            "expirationDateTime": null, "signInActivity": activity(Some(rs)), "@signinInsights.finding": "notInInventory"}));
+    }
+    let (within, expired, unused) = filter;
+    let end_of = |r: &Value| r["expirationDateTime"].as_str().map(rfc3339);
+    out.retain(|r| {
+        within.is_none_or(|d| end_of(r).is_some_and(|e| e > as_of && e <= as_of + d))
+            && (!expired || end_of(r).is_some_and(|e| e <= as_of))
+            && (!unused || r["@signinInsights.finding"] == "unused")
+    });
+    let key = |r: &Value| {
+        let s = |k: &str| r[k].as_str().map(str::to_string);
+        (s("keyId"), s("credentialOrigin"), s("appObjectId"), s("servicePrincipalObjectId"))
+    };
+    out.sort_by_key(key);
+    Value::Array(out)
 }
 
 /// SPEC 3.7: per app id, as client (appId) and resource (resourceId), delegated (user sign-ins)

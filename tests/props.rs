@@ -4,11 +4,12 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
+use signin_insights::generate::inventory::write_inventory;
 use signin_insights::generate::{GenOptions, Shape, generate};
 use signin_insights::normalize::EventType;
 use signin_insights::report::window::{Period, Window};
 use signin_insights::report::{
-    Request, app_daily, app_errors, app_last_signin, apps, latest_event, service_principals, signins,
+    Request, app_daily, app_errors, app_last_signin, apps, credentials, latest_event, service_principals, signins,
 };
 use signin_insights::store::Store;
 
@@ -33,14 +34,20 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
     let opts =
         GenOptions { records, days, seed, shape, per_file, per_page: 37, overlap_percent: 10, ..GenOptions::default() };
     let generated = generate(&opts, &input).expect("generate");
+    let (_, objects) = write_inventory(&opts, &input.join("inventory")).expect("inventory");
     let store = Store::open(dir.path().join("store"));
     let summary = ingest_with(&store, std::slice::from_ref(&input), ingest_threads);
-    assert_eq!(summary.records_read, generated.written);
-    assert_eq!(summary.stored, records);
+    assert_eq!(summary.records_read, generated.written + objects);
+    assert_eq!(summary.stored, records + objects);
     assert_eq!(summary.duplicates, generated.written - records);
     assert_eq!(summary.quarantined, 0);
 
     let rows = naive::load(&input);
+    let inv = naive::inventory(&input);
+    assert_eq!(
+        inv.iter().map(|c| (c.origin, c.object_id.as_str())).collect::<std::collections::BTreeSet<_>>().len() as u64,
+        objects
+    );
     assert_eq!(rows.len() as u64, records);
     let manifest = store.manifest().expect("manifest");
     let as_of = latest_event(&manifest);
@@ -63,7 +70,16 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
             let got = serde_json::to_value(app_daily::compute(&store, &manifest, &req).unwrap()).unwrap();
             assert_eq!(strip_ids(got), naive::app_daily(&rows, &w), "app-daily, {threads} threads");
             let got = serde_json::to_value(app_last_signin::compute(&store, &manifest, &req).unwrap()).unwrap();
-            assert_eq!(got, naive::app_last_signin(&rows, &w), "app-last-signin, {threads} threads");
+            assert_eq!(got, naive::app_last_signin(&rows, &w, &inv), "app-last-signin, {threads} threads");
+            let day = 86_400_000_000;
+            for (within, expired, unused) in
+                [(None, false, false), (Some(30 * day), false, false), (None, true, false), (None, false, true)]
+            {
+                let f = credentials::Filter { expiring_within_us: within, expired, unused };
+                let got = serde_json::to_value(credentials::compute(&store, &manifest, &req, &f).unwrap()).unwrap();
+                let want = naive::credentials(&rows, &w, &inv, window.as_of_us, (within, expired, unused));
+                assert_eq!(got, want, "credentials {f:?}, {threads} threads");
+            }
             let got = serde_json::to_value(service_principals::compute(&store, &manifest, &req).unwrap()).unwrap();
             assert_eq!(got, naive::service_principals(&rows, &w), "service-principals, {threads} threads");
             let filter = signins::Filter { failed: true, ..signins::Filter::default() };

@@ -3,6 +3,7 @@
 
 mod cli;
 mod golden;
+mod graph_shapes;
 mod naive;
 mod props;
 mod shapes;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::Config;
 use crate::error::Result;
+use crate::generate::inventory::write_inventory;
 use crate::generate::{GenOptions, Shape, generate};
 
 #[derive(clap::Args, Debug)]
@@ -28,6 +29,10 @@ pub struct Args {
     /// Write .gz files.
     #[arg(long)]
     gzip: bool,
+    /// Also write a credential inventory that fits the sign-ins (Graph applications and
+    /// servicePrincipals pages) into OUT/inventory/.
+    #[arg(long)]
+    inventory: bool,
     #[arg(long)]
     out: PathBuf,
 }
@@ -47,6 +52,17 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         opts.end_us = super::parse_time_arg("end", end)?;
     }
     let s = generate(&opts, &args.out)?;
+    if args.inventory {
+        let dir = args.out.join("inventory");
+        let (files, objects) = write_inventory(&opts, &dir)?;
+        if !config.quiet {
+            eprintln!(
+                "generate: {} inventory files, {objects} applications and service principals in {}",
+                files.len(),
+                dir.display()
+            );
+        }
+    }
     if !config.quiet {
         eprintln!(
             "generate: {} files, {} records written ({} distinct sign-ins), {:.1} MB in {}",

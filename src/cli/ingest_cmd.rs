@@ -4,15 +4,16 @@ use std::path::PathBuf;
 
 use super::{Config, StoreArg};
 use crate::error::{Error, Result};
-use crate::ingest::{self, IngestOptions};
+use crate::ingest::{self, IngestOptions, Kind};
 use crate::normalize::EventType;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     store: StoreArg,
-    /// What the inputs hold; `auto` detects it from content. Sign-in kinds set the event
-    /// type of records that carry none.
+    /// What the inputs hold: `auto` (detected per record), `signins`, `credentials`
+    /// (applications and service principals), or a sign-in event type, which also sets the
+    /// event type of records that carry none.
     #[arg(long, default_value = "auto")]
     kind: String,
     /// Keep only the typed columns, not the original record text (faster, smaller).
@@ -31,13 +32,15 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
-    let hint = match args.kind.as_str() {
-        "auto" | "signins" => None,
+    let (kind, hint) = match args.kind.to_ascii_lowercase().as_str() {
+        "auto" => (Kind::Auto, None),
+        "signins" => (Kind::SignIns, None),
+        "credentials" => (Kind::Credentials, None),
         k => match EventType::parse(k) {
-            Some(t) => Some(t),
+            Some(t) => (Kind::SignIns, Some(t)),
             None => {
                 return Err(Error::Usage(format!(
-                    "--kind {k}: this version ingests sign-ins (auto, signins, interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
+                    "--kind {k}: this version ingests auto, signins, credentials, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
                 )));
             }
         },
@@ -46,7 +49,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if inputs.is_empty() && !config.quiet {
         eprintln!("signin-insights: no files found under the given paths; nothing to ingest");
     }
-    let mut opts = IngestOptions { hint, max_inflated: args.max_inflated_mib << 20, ..IngestOptions::default() };
+    let mut opts = IngestOptions { hint, kind, max_inflated: args.max_inflated_mib << 20, ..IngestOptions::default() };
     opts.write.keep_raw = !args.no_raw;
     opts.write.memory_budget = (args.memory_mib << 20) as usize;
     if let Some(n) = config.threads {
@@ -64,6 +67,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         eprintln!("signin-insights: rejected records and file problems are in {}", q.display());
     }
     if !config.quiet {
+        for inv in &summary.inventory {
+            eprintln!("{inv}");
+        }
         eprintln!("{}", summary.line());
     }
     Ok(if summary.incomplete() { 3 } else { 0 })

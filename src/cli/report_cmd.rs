@@ -4,7 +4,9 @@ use super::{Config, StoreArg, WindowArgs, with_stdout};
 use crate::error::{Error, Result};
 use crate::normalize::EventType;
 use crate::render::{Format, Rendered, Tabular, render};
-use crate::report::{self, Request, app_daily, app_errors, app_last_signin, apps, context, service_principals};
+use crate::report::{
+    self, Request, app_daily, app_errors, app_last_signin, apps, context, credentials, service_principals,
+};
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -24,6 +26,10 @@ pub enum ReportName {
     /// Service principal sign-in activity, as client and resource (servicePrincipalSignInActivities).
     #[value(alias = "servicePrincipalSignInActivities")]
     ServicePrincipals,
+    /// Application credential activity, joined with the credential inventory
+    /// (appCredentialSignInActivities).
+    #[value(alias = "appCredentialSignInActivities")]
+    Credentials,
 }
 
 #[derive(clap::Args, Debug)]
@@ -48,6 +54,15 @@ pub struct Args {
     /// apps: order by total sign-ins (top apps) or by failed sign-ins (most failed).
     #[arg(long, value_enum, default_value = "total")]
     sort: apps::Sort,
+    /// credentials: only those expiring within this long after as-of (e.g. 30d, 12h, 2w).
+    #[arg(long, value_parser = parse_duration_arg)]
+    expiring_within: Option<i64>,
+    /// credentials: only those expired at as-of.
+    #[arg(long)]
+    expired: bool,
+    /// credentials: only inventory credentials with no sign-in in the window.
+    #[arg(long)]
+    unused: bool,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
@@ -72,6 +87,10 @@ pub fn checked_manifest(store: &Store, no_verify: bool) -> Result<Manifest> {
     Ok(manifest)
 }
 
+fn parse_duration_arg(s: &str) -> std::result::Result<i64, String> {
+    credentials::parse_duration(s).ok_or_else(|| format!("expected a duration like 30d, 12h or 2w, got {s:?}"))
+}
+
 pub fn parse_event_types(names: &[String]) -> Result<Vec<EventType>> {
     names.iter().map(|n| EventType::parse(n).ok_or_else(|| Error::Usage(format!("unknown event type {n:?}")))).collect()
 }
@@ -87,6 +106,17 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         app: args.app.clone(),
     };
     let format = config.format(args.format);
+    if args.report != ReportName::Credentials && (args.expiring_within.is_some() || args.expired || args.unused) {
+        return Err(Error::Usage("--expiring-within, --expired and --unused apply to `report credentials`".into()));
+    }
+    if args.report == ReportName::Credentials
+        && report::latest_event(&manifest).is_none()
+        && args.window.as_of.is_none()
+    {
+        return Err(Error::Usage(
+            "the store holds no sign-ins to take as-of from; give --as-of to measure expiry against".into(),
+        ));
+    }
     let caption = match report::latest_event(&manifest) {
         None if args.window.as_of.is_none() => format!("{} (the store holds no sign-ins)", label(args.report)),
         _ => format!("{} ({})", label(args.report), req.window.describe()),
@@ -113,6 +143,14 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             &caption,
             format,
         ),
+        ReportName::Credentials => {
+            let filter = credentials::Filter {
+                expiring_within_us: args.expiring_within,
+                expired: args.expired,
+                unused: args.unused,
+            };
+            emit(&credentials::compute(&store, &manifest, &req, &filter)?, credentials::TYPE_NAME, &caption, format)
+        }
     }?;
     Ok(0)
 }
@@ -124,6 +162,7 @@ fn label(r: ReportName) -> &'static str {
         ReportName::AppErrors => "Top sign-in errors per application",
         ReportName::AppLastSignin => "Last sign-in per application",
         ReportName::ServicePrincipals => "Service principal sign-in activity",
+        ReportName::Credentials => "Application credential activity",
     }
 }
 

@@ -46,6 +46,13 @@ pub const DAEMON_APPS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// Registered apps nobody signs in to (the inventory's "unused application" finding); one name
+/// is a spreadsheet formula, for the CSV neutralisation.
+pub const UNUSED_APPS: &[(&str, &str)] = &[
+    ("e7f8a9b0-0001-4c1d-8e2f-3a4b5c6d7e01", "Legacy Fax Gateway"),
+    ("e7f8a9b0-0002-4c1d-8e2f-3a4b5c6d7e02", "=SUM(1+1) Old Reporting"),
+];
+
 pub const MANAGED_IDENTITIES: &[(&str, &str)] = &[
     ("c6a3d2b1-5555-4d3e-8f90-1a2b3c4d5e06", "func-invoice-prod"),
     ("c6a3d2b1-6666-4d3e-8f90-1a2b3c4d5e07", "vm-build-agent-01"),

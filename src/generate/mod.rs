@@ -8,6 +8,7 @@
 //! on the seed and its index, so the same seed gives the same sign-ins in every format.
 
 pub mod catalog;
+pub mod inventory;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -352,7 +353,7 @@ impl World {
             rng.below(256),
             1 + rng.below(254),
             js(res_name),
-            Rng::new(app_id.len() as u64 ^ self.seed).uuid(),
+            inventory::object_id(self.seed, "sp", app_id),
             js(name),
         );
     }
@@ -365,7 +366,7 @@ impl World {
             ",\"userDisplayName\":null,\"userPrincipalName\":null,\"userId\":\"\",\"appId\":\"{app_id}\",\"appDisplayName\":{},\"ipAddress\":\"\",\"isInteractive\":false,\"resourceDisplayName\":{},\"resourceId\":\"{res_id}\",\"servicePrincipalId\":\"{}\",\"servicePrincipalName\":{},\"clientCredentialType\":\"managedIdentity\",\"status\":{{\"errorCode\":0,\"failureReason\":null,\"additionalDetails\":null}},\"appliedConditionalAccessPolicies\":[],\"managedServiceIdentity\":{{\"msiType\":\"systemAssigned\",\"associatedResourceId\":\"/subscriptions/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e/resourceGroups/rg-prod/providers/Microsoft.Web/sites/{name}\",\"federatedTokenId\":null,\"federatedTokenIssuer\":null}}",
             js(name),
             js(res_name),
-            rng.uuid(),
+            inventory::object_id(self.seed, "sp", app_id),
             js(name),
         );
     }

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::normalize::{EventType, normalize};
+use crate::normalize::inventory::{self, Origin};
+use crate::normalize::{EventType, Record, normalize, read_record};
+use crate::store::credentials::{self, Sourced};
 use crate::store::manifest::IngestRecord;
 use crate::store::writer::{PartitionWriters, StagedFile, WriteOptions};
 use crate::store::{IdSet, Store, Transaction, id_hash};
@@ -34,6 +36,19 @@ pub struct IngestOptions {
     pub max_inflated: u64,
     /// Event type for records that carry none (set by `--kind` or detected from the source).
     pub hint: Option<EventType>,
+    pub kind: Kind,
+}
+
+/// What the inputs hold (`--kind`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// Decided per record: a credential inventory object carries `keyCredentials` or
+    /// `passwordCredentials`; anything else is read as a sign-in.
+    #[default]
+    Auto,
+    SignIns,
+    /// Applications and service principals, with or without credentials.
+    Credentials,
 }
 
 impl Default for IngestOptions {
@@ -44,6 +59,7 @@ impl Default for IngestOptions {
             max_record: 64 << 20,
             max_inflated: 64 << 30,
             hint: None,
+            kind: Kind::Auto,
         }
     }
 }
@@ -144,6 +160,31 @@ pub struct IngestSummary {
     /// The first diagnostics, for the terminal; all of them are in `quarantine_file`.
     pub diagnostics: Vec<Diagnostic>,
     pub quarantine_file: Option<PathBuf>,
+    /// Credential inventory snapshots this ingest stored (each replaced the previous one of
+    /// its origin).
+    pub inventory: Vec<InventorySummary>,
+}
+
+/// One stored inventory snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InventorySummary {
+    pub origin: Origin,
+    pub objects: u64,
+    pub credentials: u64,
+}
+
+impl std::fmt::Display for InventorySummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, one) = match self.origin {
+            Origin::Application => ("applications", "application"),
+            Origin::ServicePrincipal => ("service principals", "service principal"),
+        };
+        write!(
+            f,
+            "credential inventory: {} {what} with {} credentials stored (replacing any earlier {one} inventory)",
+            self.objects, self.credentials
+        )
+    }
 }
 
 impl IngestSummary {
@@ -177,6 +218,8 @@ struct Shared {
     raw_bytes: Arc<AtomicU64>,
     quarantine: Mutex<Quarantine>,
     buffers: split::BufferPool,
+    /// Inventory objects read so far, with the input index for a deterministic order.
+    inventory: Mutex<Vec<(usize, Sourced)>>,
     /// Set by a worker that failed (e.g. disk full): scanners stop, the ingest is not committed.
     failed: std::sync::atomic::AtomicBool,
 }
@@ -246,6 +289,7 @@ pub fn ingest(
             shown: Vec::new(),
         }),
         buffers: split::BufferPool::default(),
+        inventory: Mutex::new(Vec::new()),
         failed: std::sync::atomic::AtomicBool::new(false),
     };
     progress.set_length(inputs.iter().map(Input::size).sum());
@@ -267,17 +311,20 @@ pub fn ingest(
         }
         None => None,
     };
+    let (snapshots, inventory, kept, dropped) =
+        stage_inventory(store, &txn, shared.inventory.into_inner().expect("inventory"), &opts.write)?;
     let mut summary = IngestSummary {
         files: inputs.len() as u64,
         records_read: shared.read.load(Ordering::Relaxed),
-        stored: shared.stored.load(Ordering::Relaxed),
-        duplicates: shared.duplicates.load(Ordering::Relaxed),
+        stored: shared.stored.load(Ordering::Relaxed) + kept,
+        duplicates: shared.duplicates.load(Ordering::Relaxed) + dropped,
         quarantined: shared.quarantined.load(Ordering::Relaxed),
         file_problems: shared.file_problems.load(Ordering::Relaxed),
         bytes: shared.raw_bytes.load(Ordering::Relaxed),
         seconds: 0.0,
         diagnostics: q.shown,
         quarantine_file: None,
+        inventory,
     };
     let record = IngestRecord {
         generation: 0,
@@ -288,11 +335,60 @@ pub fn ingest(
         quarantined: summary.quarantined,
         quarantine_file: None,
     };
-    let manifest = txn.commit(staged, quarantine_file, record)?;
+    let manifest = txn.commit(staged, snapshots, quarantine_file, record)?;
     summary.quarantine_file =
         manifest.ingests.last().and_then(|r| r.quarantine_file.as_deref()).map(|p| store.path_of(p));
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Writes one snapshot per origin read. An object read twice (the same origin and object id)
+/// is kept once: the copy read last, in input and line order. A snapshot equal to the stored
+/// one is not written again and its objects count as duplicates, so ingesting the same export
+/// twice changes nothing. Returns the staged files, what they hold, and how many objects were
+/// kept and dropped as duplicates.
+fn stage_inventory(
+    store: &Store,
+    txn: &Transaction,
+    mut read: Vec<(usize, Sourced)>,
+    write: &crate::store::writer::WriteOptions,
+) -> Result<(Vec<StagedFile>, Vec<InventorySummary>, u64, u64)> {
+    if read.is_empty() {
+        return Ok(Default::default());
+    }
+    read.sort_by_key(|(input, s)| (*input, s.line));
+    let stored = credentials::load(store, txn.manifest())?;
+    let mut files = Vec::new();
+    let mut summaries = Vec::new();
+    let (mut kept, mut dropped) = (0, 0);
+    for origin in Origin::ALL {
+        let mut latest: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mine: Vec<&Sourced> = read.iter().map(|(_, s)| s).filter(|s| s.object.origin == origin).collect();
+        for (i, s) in mine.iter().enumerate() {
+            latest.insert(s.object.object_id.to_ascii_lowercase(), i);
+        }
+        if mine.is_empty() {
+            continue;
+        }
+        let mut keep: Vec<usize> = latest.into_values().collect();
+        keep.sort_unstable();
+        dropped += (mine.len() - keep.len()) as u64;
+        let objects: Vec<Sourced> = keep.iter().map(|&i| mine[i].clone()).collect();
+        let mut before: Vec<_> = stored.iter().filter(|r| r.origin == origin).cloned().collect();
+        credentials::canonical(&mut before);
+        if before == credentials::rows_of(&objects) {
+            dropped += keep.len() as u64;
+            continue;
+        }
+        kept += keep.len() as u64;
+        summaries.push(InventorySummary {
+            origin,
+            objects: objects.len() as u64,
+            credentials: objects.iter().map(|s| s.object.credentials.len() as u64).sum(),
+        });
+        files.push(credentials::stage(txn.staging(), txn.generation(), origin, &objects, write)?);
+    }
+    Ok((files, summaries, kept, dropped))
 }
 
 fn shard(existing: Vec<u128>) -> Vec<Mutex<IdSet>> {
@@ -478,21 +574,33 @@ fn work_loop(
             )?;
         }
         shared.read.fetch_add((block.spans.len() + block.rejects.len()) as u64, Ordering::Relaxed);
-        for span in &block.spans {
+        for (k, span) in block.spans.iter().enumerate() {
             let bytes = &block.bytes[span.start..span.end];
             let parsed = std::str::from_utf8(bytes)
                 .map_err(|e| {
                     crate::normalize::Refusal(format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))
                 })
-                .and_then(|text| normalize(text, opts.hint).map(|s| (text, s)));
+                .and_then(|text| {
+                    let record = match opts.kind {
+                        Kind::Auto => read_record(text, opts.hint, block.context_of(k)),
+                        Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
+                        Kind::Credentials => inventory::parse_object(text, block.context_of(k)).map(Record::Inventory),
+                    };
+                    record.map(|r| (text, r))
+                });
             match parsed {
-                Ok((text, s)) => {
+                Ok((text, Record::SignIn(s))) => {
                     if shared.first_sighting(&s.id) {
                         writers.append(&s, text, name, span.line)?;
                         stored += 1;
                     } else {
                         duplicates += 1;
                     }
+                }
+                Ok((text, Record::Inventory(object))) => {
+                    let raw = opts.write.keep_raw.then(|| text.to_string());
+                    let sourced = Sourced { object, file: name.clone(), line: span.line, raw };
+                    shared.inventory.lock().expect("inventory").push((input, sourced));
                 }
                 Err(refusal) => shared.quarantine(
                     Diagnostic {

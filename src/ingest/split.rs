@@ -41,6 +41,16 @@ pub struct Block {
     pub bytes: Vec<u8>,
     pub spans: Vec<Span>,
     pub rejects: Vec<Reject>,
+    /// `(first span, @odata.context)`: the page context that applies from that span on.
+    pub contexts: Vec<(usize, Option<Arc<str>>)>,
+}
+
+impl Block {
+    /// The `@odata.context` of the page span `i` came in, if it came in one that had it.
+    pub fn context_of(&self, i: usize) -> Option<&str> {
+        let at = self.contexts.partition_point(|(first, _)| *first <= i);
+        at.checked_sub(1).and_then(|k| self.contexts[k].1.as_deref())
+    }
 }
 
 /// Block buffers handed back by the consumers for reuse, so that a long ingest does not
@@ -86,10 +96,14 @@ enum Scan {
 }
 
 enum Head {
-    Envelope(usize),
+    /// Position after the record array's `[`, and where the `@odata.context` string is.
+    Envelope(usize, Option<(usize, usize)>),
     Record(usize),
     NeedMore,
-    Invalid { at: usize, reason: &'static str },
+    Invalid {
+        at: usize,
+        reason: &'static str,
+    },
 }
 
 /// Pulls blocks with their record spans out of a UTF-8 JSON stream.
@@ -112,6 +126,8 @@ pub struct Splitter<R> {
     /// A read error that ended the stream early; what was read before it is still split.
     error: Option<io::Error>,
     pool: BufferPool,
+    /// `@odata.context` of the page being read.
+    context: Option<Arc<str>>,
     pub warnings: Vec<Reject>,
 }
 
@@ -132,6 +148,7 @@ impl<R: Read> Splitter<R> {
             skipping: false,
             error: None,
             pool: BufferPool::default(),
+            context: None,
             warnings: Vec::new(),
         }
     }
@@ -305,6 +322,15 @@ impl<R: Read> Splitter<R> {
 
     fn record(&mut self, out: &mut Block, start: usize, end: usize) {
         let line = self.line_of(start);
+        let same = match (out.contexts.last(), &self.context) {
+            (Some((_, Some(a))), Some(b)) => Arc::ptr_eq(a, b),
+            (Some((_, None)), None) => true,
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            out.contexts.push((out.spans.len(), self.context.clone()));
+        }
         out.spans.push(Span { start, end, line, offset: self.base_offset + start as u64 });
     }
 
@@ -361,7 +387,10 @@ impl<R: Read> Splitter<R> {
                     Step::Progress
                 }
                 b'{' => match scan_head(&self.buf, p) {
-                    Head::Envelope(after) => {
+                    Head::Envelope(after, context) => {
+                        self.context = context
+                            .and_then(|(a, b)| serde_json::from_slice::<String>(&self.buf[a..b]).ok())
+                            .map(Arc::from);
                         self.seen_value = true;
                         self.mode = Mode::Array { envelope: true };
                         self.pos = after;
@@ -419,6 +448,7 @@ impl<R: Read> Splitter<R> {
                 }
                 b'}' => {
                     self.mode = Mode::Top;
+                    self.context = None;
                     self.pos = p + 1;
                     Step::Progress
                 }
@@ -649,6 +679,7 @@ fn scan_member(b: &[u8], i: usize) -> Scan {
 /// `[`) or a record (returns its end).
 fn scan_head(b: &[u8], start: usize) -> Head {
     let mut i = start + 1;
+    let mut context = None;
     loop {
         i = skip_ws(b, i, true);
         if i >= b.len() {
@@ -677,13 +708,16 @@ fn scan_head(b: &[u8], start: usize) -> Head {
             return Head::NeedMore;
         }
         if (key == b"value" || key == b"records") && b[v] == b'[' {
-            return Head::Envelope(v + 1);
+            return Head::Envelope(v + 1, context);
         }
         let end = match scan_any(b, v) {
             Scan::Complete(e) => e,
             Scan::NeedMore => return Head::NeedMore,
             Scan::Invalid { at, reason } => return Head::Invalid { at, reason },
         };
+        if key == b"@odata.context" && b[v] == b'"' {
+            context = Some((v, end));
+        }
         i = skip_ws(b, end, true);
         if i >= b.len() {
             return Head::NeedMore;
@@ -724,6 +758,24 @@ mod tests {
         assert_eq!(split("{\"id\":\"a\"}\n{\"id\":\"b\"}\r\n\n{\"id\":\"c\"}").0.len(), 3);
         assert_eq!(split("{\n \"id\": \"a\"\n}\n").0, vec!["{\n \"id\": \"a\"\n}"]);
         assert_eq!(split(r#"{"records":[{"id":"a"}]}"#).0.len(), 1);
+    }
+
+    #[test]
+    fn page_context_follows_each_record() {
+        let text = concat!(
+            r##"{"@odata.context":"https:\/\/graph\/v1.0\/$metadata#applications","value":[{"id":"a"},{"id":"b"}]}"##,
+            "\n[{\"id\":\"c\"}]\n",
+            r##"{"@odata.context":"#servicePrincipals","value":[{"id":"d"}]}"##,
+        );
+        let mut s = Splitter::new(text.as_bytes(), 1 << 20);
+        let mut seen = Vec::new();
+        while let Some(b) = s.next_block().unwrap() {
+            for i in 0..b.spans.len() {
+                seen.push(b.context_of(i).map(str::to_string));
+            }
+        }
+        let apps = Some("https://graph/v1.0/$metadata#applications".to_string());
+        assert_eq!(seen, vec![apps.clone(), apps, None, Some("#servicePrincipals".into())]);
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! types: a record whose `status.errorCode` is a string or whose `appId` is a number is refused
 //! with a reason naming the field, because a silently coerced record is a miscounted one.
 
+pub mod inventory;
+
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::time::parse_timestamp;
+pub use inventory::{InventoryObject, Origin};
 
 /// The sign-in event types of Graph beta `signInEventTypes`, plus `Unknown` for anything else.
 /// The partition folder names come from here, never from record text.
@@ -134,6 +137,11 @@ struct RawSignIn<'a> {
     authentication_requirement: Option<Cow<'a, str>>,
     #[serde(borrow)]
     conditional_access_status: Option<Cow<'a, str>>,
+    /// Present only in applications and service principals (the credential inventory).
+    #[serde(alias = "KeyCredentials")]
+    key_credentials: Option<IgnoredAny>,
+    #[serde(alias = "PasswordCredentials")]
+    password_credentials: Option<IgnoredAny>,
     /// Present only so a page envelope mistaken for a record is recognised.
     #[serde(rename = "value")]
     envelope_value: Option<IgnoredAny>,
@@ -150,7 +158,37 @@ pub struct Refusal(pub String);
 /// since Graph v1.0 lists only interactive sign-ins.
 pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Refusal> {
     // `from_str`: the caller validated UTF-8 once already (it needs the text for the raw column).
-    let raw: RawSignIn<'_> = serde_json::from_str(record).map_err(|e| Refusal(describe(record, &e)))?;
+    match read_record(record, hint, None)? {
+        Record::SignIn(s) => Ok(s),
+        Record::Inventory(_) => {
+            Err(Refusal("an application or service principal object (credential inventory), not a sign-in".into()))
+        }
+    }
+}
+
+/// What one record of an export is.
+// The large variant is the common one: boxing it would cost an allocation per sign-in.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, PartialEq)]
+pub enum Record<'a> {
+    SignIn(SignIn<'a>),
+    /// An application or service principal with its credentials (`--kind credentials`).
+    Inventory(InventoryObject),
+}
+
+/// Reads a record of any kind: a Graph `signIn`, or an application or service principal (it
+/// carries `keyCredentials` or `passwordCredentials`, which no sign-in has). `context` is the
+/// `@odata.context` of the page the record came in.
+pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option<&str>) -> Result<Record<'a>, Refusal> {
+    let raw: RawSignIn<'_> =
+        serde_json::from_str(record).map_err(|e| Refusal(describe::<RawSignIn<'_>>(record, &e)))?;
+    if raw.key_credentials.is_some() || raw.password_credentials.is_some() {
+        return inventory::parse_object(record, context).map(Record::Inventory);
+    }
+    sign_in(raw, hint).map(Record::SignIn)
+}
+
+fn sign_in(raw: RawSignIn<'_>, hint: Option<EventType>) -> Result<SignIn<'_>, Refusal> {
     if raw.envelope_value.is_some() && raw.id.is_none() {
         return Err(Refusal("a page object (with `value`) where a sign-in record was expected".into()));
     }
@@ -214,9 +252,9 @@ fn truncate(s: &str, n: usize) -> &str {
 
 /// A serde error with the dotted path of the field it concerns, found by a second, slower
 /// parse that only runs for refused records.
-fn describe(record: &str, e: &serde_json::Error) -> String {
+fn describe<'a, T: Deserialize<'a>>(record: &'a str, e: &serde_json::Error) -> String {
     let mut de = serde_json::Deserializer::from_str(record);
-    let path = match serde_path_to_error::deserialize::<_, RawSignIn<'_>>(&mut de) {
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Err(err) => err.path().to_string(),
         Ok(_) => String::new(),
     };

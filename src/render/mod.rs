@@ -63,6 +63,16 @@ impl Serialize for Timestamp {
     }
 }
 
+/// Reads every timestamp form the exports use (Graph's own examples carry `-8:00` offsets).
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        crate::time::parse_timestamp(&s)
+            .map(Timestamp)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a timestamp: {s:?}")))
+    }
+}
+
 /// One cell of a table or CSV row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cell {

@@ -1,9 +1,12 @@
 //! Last sign-in per application (SPEC 3.4): a Graph `signInActivity` per appId over user
 //! sign-ins in the window: latest interactive (any status), latest non-interactive, latest
-//! successful; request id = sign-in id.
+//! successful; request id = sign-in id. Apps of the credential inventory that nobody signed in
+//! to in the window are listed with empty activity (the "unused application" finding).
+
+use std::collections::{BTreeMap, HashSet};
 
 use arrow_array::{Array, RecordBatch};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Request, USER_TYPES};
 use crate::error::Result;
@@ -12,11 +15,11 @@ use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
-use crate::store::{Store, manifest::Manifest};
+use crate::store::{Store, credentials, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "appLastSignIn";
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInActivity {
     pub last_sign_in_date_time: Option<Timestamp>,
@@ -112,20 +115,42 @@ impl Aggregate for Agg {
     }
 }
 
-/// Rows sorted by appId.
+/// Rows sorted by appId. Applications and service principals of the credential inventory with
+/// no sign-in in the window are listed too, with an empty `signInActivity` (unused apps).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppLastSignIn>> {
     let sel = Selection { event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
     let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
-    Ok(agg
+    let mut rows: Vec<AppLastSignIn> = agg
         .0
         .into_sorted()
         .into_iter()
-        .filter(|(app, _)| req.app.as_ref().is_none_or(|a| a.eq_ignore_ascii_case(app)))
         .map(|(app, st)| AppLastSignIn {
             id: app.clone(),
             app_id: app,
             app_display_name: st.name.value,
             sign_in_activity: SignInActivity::from_latest(&st.interactive, &st.non_interactive, &st.successful),
         })
-        .collect())
+        .collect();
+    let seen: HashSet<String> = rows.iter().map(|r| r.app_id.to_ascii_lowercase()).collect();
+    // One row per unused appId: the application's name before the service principal's.
+    let mut unused: BTreeMap<String, AppLastSignIn> = BTreeMap::new();
+    let mut inventory = credentials::load(store, manifest)?;
+    inventory.sort_by_key(|r| r.origin);
+    for r in inventory {
+        let key = r.app_id.to_ascii_lowercase();
+        if seen.contains(&key) || unused.contains_key(&key) {
+            continue;
+        }
+        let row = AppLastSignIn {
+            id: r.app_id.clone(),
+            app_id: r.app_id,
+            app_display_name: r.object_display_name,
+            sign_in_activity: SignInActivity::default(),
+        };
+        unused.insert(key, row);
+    }
+    rows.extend(unused.into_values());
+    rows.retain(|r| req.app.as_ref().is_none_or(|a| a.eq_ignore_ascii_case(&r.app_id)));
+    rows.sort_by(|a, b| a.app_id.cmp(&b.app_id));
+    Ok(rows)
 }

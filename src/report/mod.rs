@@ -6,6 +6,7 @@ pub mod app_daily;
 pub mod app_errors;
 pub mod app_last_signin;
 pub mod apps;
+pub mod credentials;
 pub mod service_principals;
 pub mod signins;
 pub mod window;

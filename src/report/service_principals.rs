@@ -5,7 +5,7 @@
 
 use arrow_array::{Array, RecordBatch};
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Request;
 use super::app_last_signin::SignInActivity;
@@ -19,7 +19,7 @@ use crate::store::{Store, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "servicePrincipalSignInActivity";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServicePrincipalActivity {
     /// base64 of the appId, as Graph shows it.

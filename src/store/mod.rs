@@ -6,11 +6,13 @@
 //! ```text
 //! <store>/manifest.json                  the commit point: tables -> files, ingest history
 //! <store>/signins/event_type=<t>/date=YYYY-MM-DD/part-*.parquet
+//! <store>/credentials/origin=<o>/part-*.parquet   the credential inventory (a snapshot per origin)
 //! <store>/quarantine/ingest-<generation>.jsonl
 //! <store>/.staging/<generation>/         files of an ingest in progress
 //! <store>/.lock                          held by a running ingest
 //! ```
 
+pub mod credentials;
 pub mod manifest;
 pub mod reader;
 pub mod schema;
@@ -29,6 +31,9 @@ use manifest::{FileEntry, IngestRecord, Manifest, sync_dir};
 use writer::StagedFile;
 
 pub const SIGNINS: &str = "signins";
+pub const CREDENTIALS: &str = "credentials";
+/// Every table folder of the store.
+pub const TABLES: [&str; 2] = [SIGNINS, CREDENTIALS];
 
 /// A store folder. Opening does not create it; the first ingest does.
 #[derive(Clone, Debug)]
@@ -86,7 +91,7 @@ impl Store {
     pub fn orphans(&self, manifest: &Manifest) -> Vec<PathBuf> {
         let listed: HashSet<PathBuf> = manifest.tables.values().flatten().map(|f| self.path_of(&f.path)).collect();
         let mut out = Vec::new();
-        let mut stack = vec![self.root.join(SIGNINS)];
+        let mut stack: Vec<PathBuf> = TABLES.iter().map(|t| self.root.join(t)).collect();
         while let Some(dir) = stack.pop() {
             let Ok(rd) = fs::read_dir(&dir) else { continue };
             for e in rd.flatten() {
@@ -149,19 +154,20 @@ impl Store {
     pub fn verify(&self) -> Result<Verification> {
         let manifest = self.manifest()?;
         let mut problems = self.quick_check(&manifest);
-        let files: Vec<&FileEntry> = manifest
+        let files: Vec<(&FileEntry, Vec<String>)> = manifest
             .tables
-            .values()
-            .flatten()
-            .filter(|f| fs::metadata(self.path_of(&f.path)).is_ok_and(|m| m.len() == f.bytes))
+            .iter()
+            .flat_map(|(table, files)| files.iter().map(move |f| (f, table_columns(table))))
+            .filter(|(f, _)| fs::metadata(self.path_of(&f.path)).is_ok_and(|m| m.len() == f.bytes))
             .collect();
         let mut deep: Vec<String> = files
             .par_iter()
-            .filter_map(|f| {
+            .filter_map(|(f, columns)| {
+                let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
                 let rows = reader::row_groups(self, std::slice::from_ref(*f)).and_then(|groups| {
                     let mut rows = 0u64;
                     for rg in &groups {
-                        for b in rg.read(&schema_columns().iter().map(String::as_str).collect::<Vec<_>>())? {
+                        for b in rg.read(&columns)? {
                             rows += b.num_rows() as u64;
                         }
                     }
@@ -184,7 +190,10 @@ impl Store {
     }
 }
 
-fn schema_columns() -> Vec<String> {
+fn table_columns(table: &str) -> Vec<String> {
+    if table == CREDENTIALS {
+        return credentials::column_names();
+    }
     schema::signins_schema().fields().iter().map(|f| f.name().clone()).collect()
 }
 
@@ -249,16 +258,18 @@ impl Transaction {
     }
 
     /// Moves the staged files into place and replaces the manifest: the commit point.
-    /// A quarantine file, when given, is moved to `quarantine/`.
+    /// `signins` are added to that table; each of `snapshots` replaces the `credentials` file
+    /// of its origin. A quarantine file, when given, is moved to `quarantine/`.
     pub fn commit(
         mut self,
         files: Vec<StagedFile>,
+        snapshots: Vec<StagedFile>,
         quarantine: Option<PathBuf>,
         mut record: IngestRecord,
     ) -> Result<Manifest> {
         let root = self.store.root.clone();
         let mut dirs = BTreeSet::new();
-        for f in &files {
+        for f in files.iter().chain(&snapshots) {
             let dest = self.store.path_of(&f.entry.path);
             let dir = dest.parent().expect("partition path has a parent").to_path_buf();
             fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -279,10 +290,27 @@ impl Transaction {
         let table = self.manifest.tables.entry(SIGNINS.to_string()).or_default();
         table.extend(files.into_iter().map(|f| f.entry));
         table.sort_by(|a, b| (&a.event_type, &a.date, &a.path).cmp(&(&b.event_type, &b.date, &b.path)));
+        let mut replaced = Vec::new();
+        if !snapshots.is_empty() {
+            let table = self.manifest.tables.entry(CREDENTIALS.to_string()).or_default();
+            for snap in snapshots {
+                let (old, keep): (Vec<FileEntry>, Vec<FileEntry>) =
+                    std::mem::take(table).into_iter().partition(|f| f.event_type == snap.entry.event_type);
+                *table = keep;
+                replaced.extend(old);
+                table.push(snap.entry);
+            }
+            table.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         self.manifest.generation = self.generation;
         record.generation = self.generation;
         self.manifest.ingests.push(record);
         self.manifest.save(&self.store.manifest_path())?;
+        // Past the commit point nobody reads the replaced snapshots; a failure to remove one
+        // leaves an orphan that the next ingest removes.
+        for f in replaced {
+            let _ = fs::remove_file(self.store.path_of(&f.path));
+        }
         let _ = fs::remove_dir_all(root.join(".staging"));
         Ok(std::mem::take(&mut self.manifest))
     }
