@@ -34,24 +34,25 @@ pub fn run(args: &Args, _config: &Config) -> Result<u8> {
                     let bytes: u64 = files.iter().map(|f| f.bytes).sum();
                     let min = files.iter().map(|f| f.min_time_us).min();
                     let max = files.iter().map(|f| f.max_time_us).max();
+                    // Only sign-ins have event times; the inventory is a snapshot.
                     let range = match (min, max) {
-                        (Some(a), Some(b)) => format!("{} .. {}", format_timestamp(a), format_timestamp(b)),
-                        _ => "empty".into(),
+                        _ if table != SIGNINS => String::new(),
+                        (Some(a), Some(b)) => format!(", {} .. {}", format_timestamp(a), format_timestamp(b)),
+                        _ => ", empty".into(),
                     };
                     writeln!(
                         out,
-                        "{table}: {rows} rows in {} files, {:.1} MB, {range}",
+                        "{table}: {rows} rows in {} files, {:.1} MB{range}",
                         files.len(),
                         bytes as f64 / 1e6
                     )?;
-                    if table == SIGNINS {
-                        let mut by_type = std::collections::BTreeMap::<&str, u64>::new();
-                        for f in files {
-                            *by_type.entry(f.event_type.as_str()).or_default() += f.rows;
-                        }
-                        for (t, n) in by_type {
-                            writeln!(out, "  {t}: {n}")?;
-                        }
+                    // Per event type (sign-ins) or origin (credentials).
+                    let mut by_type = std::collections::BTreeMap::<&str, u64>::new();
+                    for f in files {
+                        *by_type.entry(f.event_type.as_str()).or_default() += f.rows;
+                    }
+                    for (t, n) in by_type {
+                        writeln!(out, "  {t}: {n}")?;
                     }
                 }
                 let quarantined: u64 = m.ingests.iter().map(|i| i.quarantined).sum();
