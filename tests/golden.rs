@@ -98,17 +98,20 @@ fn sample_reports_are_identical_across_shapes_of_the_same_data() {
     use signin_insights::generate::{GenOptions, Shape, generate};
     let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
-    for shape in [Shape::Graph, Shape::Array, Shape::Jsonl] {
+    let shapes = [Shape::Graph, Shape::Array, Shape::Jsonl, Shape::LogAnalytics, Shape::Diagnostic];
+    for shape in shapes {
         let input = dir.path().join(format!("{shape:?}"));
         generate(&GenOptions { records: 800, seed: 3, shape, per_file: 300, ..GenOptions::default() }, &input).unwrap();
         let store = Store::open(dir.path().join(format!("store-{shape:?}")));
         crate::util::ingest_with(&store, &[input], 2);
-        let all: Vec<String> = ["apps", "app-errors", "app-daily", "app-last-signin"]
-            .iter()
-            .map(|r| report_json(&store, r, Some("D7")))
-            .collect();
+        let all: Vec<String> =
+            ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals", "credentials"]
+                .iter()
+                .map(|r| report_json(&store, r, Some("D7")))
+                .collect();
         outputs.push(all);
     }
-    assert_eq!(outputs[0], outputs[1]);
-    assert_eq!(outputs[0], outputs[2]);
+    for (shape, out) in shapes.iter().zip(&outputs).skip(1) {
+        assert_eq!(outputs[0], *out, "{shape:?} differs from Graph pages");
+    }
 }

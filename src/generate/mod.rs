@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod inventory;
+mod shapes;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -28,6 +29,13 @@ pub enum Shape {
     Array,
     /// One compact record per line.
     Jsonl,
+    /// Log Analytics / Sentinel rows as JSON lines: PascalCase columns, the table in `Type`,
+    /// each table's column typing (JSON text in string columns, no `Status` and no
+    /// `CreatedDateTime` in the service principal and managed identity tables).
+    LogAnalytics,
+    /// Diagnostic-settings records (`time`, `category`, ..., `properties` = the Graph object)
+    /// in `{"records":[...]}` batches, one batch per page.
+    Diagnostic,
 }
 
 #[derive(Clone, Debug)]
@@ -440,8 +448,8 @@ pub fn generate(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
         let extra = if f + 1 < files { (last - first) * opts.overlap_percent / 100 } else { 0 };
         let indices: Vec<u64> = (first..(last + extra).min(n)).collect();
         let ext = match opts.shape {
-            Shape::Graph | Shape::Array => "json",
-            Shape::Jsonl => "jsonl",
+            Shape::Graph | Shape::Array | Shape::Diagnostic => "json",
+            Shape::Jsonl | Shape::LogAnalytics => "jsonl",
         };
         let name = format!("signins-{:04}.{ext}{}", f + 1, if opts.gzip { ".gz" } else { "" });
         let path = dir.join(name);
@@ -481,6 +489,22 @@ fn write_file(
                     w.write_all(world.record(k, n).as_bytes())?;
                     w.write_all(b"\n")?;
                 }
+            }
+            Shape::LogAnalytics => {
+                for &k in page {
+                    w.write_all(shapes::log_analytics(&world.record(k, n), &world.tenant).as_bytes())?;
+                    w.write_all(b"\n")?;
+                }
+            }
+            Shape::Diagnostic => {
+                w.write_all(b"{\"records\":[")?;
+                for (i, &k) in page.iter().enumerate() {
+                    if i > 0 {
+                        w.write_all(b",\n")?;
+                    }
+                    w.write_all(shapes::diagnostic(&world.record(k, n), &world.tenant).as_bytes())?;
+                }
+                w.write_all(b"]}\n")?;
             }
             Shape::Graph => {
                 w.write_all(

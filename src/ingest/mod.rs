@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod split;
+pub mod tables;
 
 use std::fs;
 use std::io::{BufWriter, Read, Write};
@@ -548,6 +549,69 @@ fn work(
     result
 }
 
+/// Where a record came from.
+struct Place<'a> {
+    input: usize,
+    name: &'a String,
+    line: u64,
+    offset: u64,
+    context: Option<&'a str>,
+    /// Which row of a query API response.
+    label: Option<&'a str>,
+}
+
+impl Place<'_> {
+    fn refuse(&self, shared: &Shared, reason: String, bytes: &[u8]) -> Result<()> {
+        shared.quarantine(
+            Diagnostic {
+                file: self.name.clone(),
+                line: self.line,
+                offset: self.offset,
+                reason: match self.label {
+                    Some(l) => format!("{l}: {reason}"),
+                    None => reason,
+                },
+                record: String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]).into_owned(),
+            },
+            false,
+        )
+    }
+}
+
+/// Reads one record and stores, skips (duplicate), collects (inventory) or quarantines it.
+fn one_record(
+    text: &str,
+    at: &Place<'_>,
+    opts: &IngestOptions,
+    shared: &Shared,
+    writers: &mut PartitionWriters,
+    stored: &mut u64,
+    duplicates: &mut u64,
+) -> Result<()> {
+    let record = match opts.kind {
+        Kind::Auto => read_record(text, opts.hint, at.context),
+        Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
+        Kind::Credentials => inventory::parse_object(text, at.context).map(Record::Inventory),
+    };
+    match record {
+        Ok(Record::SignIn(s)) => {
+            if shared.first_sighting(&s.id) {
+                writers.append(&s, text, at.name, at.line)?;
+                *stored += 1;
+            } else {
+                *duplicates += 1;
+            }
+        }
+        Ok(Record::Inventory(object)) => {
+            let raw = opts.write.keep_raw.then(|| text.to_string());
+            let sourced = Sourced { object, file: at.name.clone(), line: at.line, raw };
+            shared.inventory.lock().expect("inventory").push((at.input, sourced));
+        }
+        Err(refusal) => at.refuse(shared, refusal.0, text.as_bytes())?,
+    }
+    Ok(())
+}
+
 fn work_loop(
     rx: &Mutex<Receiver<Work>>,
     mut writers: PartitionWriters,
@@ -576,42 +640,34 @@ fn work_loop(
         shared.read.fetch_add((block.spans.len() + block.rejects.len()) as u64, Ordering::Relaxed);
         for (k, span) in block.spans.iter().enumerate() {
             let bytes = &block.bytes[span.start..span.end];
-            let parsed = std::str::from_utf8(bytes)
-                .map_err(|e| {
-                    crate::normalize::Refusal(format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))
-                })
-                .and_then(|text| {
-                    let record = match opts.kind {
-                        Kind::Auto => read_record(text, opts.hint, block.context_of(k)),
-                        Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
-                        Kind::Credentials => inventory::parse_object(text, block.context_of(k)).map(Record::Inventory),
-                    };
-                    record.map(|r| (text, r))
-                });
-            match parsed {
-                Ok((text, Record::SignIn(s))) => {
-                    if shared.first_sighting(&s.id) {
-                        writers.append(&s, text, name, span.line)?;
-                        stored += 1;
-                    } else {
-                        duplicates += 1;
+            let at =
+                Place { input, name, line: span.line, offset: span.offset, context: block.context_of(k), label: None };
+            let text = match std::str::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    let reason = format!("invalid UTF-8 at byte {} of the record", e.valid_up_to());
+                    at.refuse(shared, reason, bytes)?;
+                    continue;
+                }
+            };
+            if !tables::is_response(text) {
+                one_record(text, &at, opts, shared, &mut writers, &mut stored, &mut duplicates)?;
+                continue;
+            }
+            // A query API response: each row is a record.
+            match tables::rows(text) {
+                Err(reason) => at.refuse(shared, reason, bytes)?,
+                Ok(rows) => {
+                    shared.read.fetch_add(rows.len() as u64, Ordering::Relaxed);
+                    shared.read.fetch_sub(1, Ordering::Relaxed);
+                    for row in rows {
+                        let at = Place { label: Some(&row.label), ..at };
+                        match row.text {
+                            Ok(t) => one_record(&t, &at, opts, shared, &mut writers, &mut stored, &mut duplicates)?,
+                            Err(reason) => at.refuse(shared, reason, b"")?,
+                        }
                     }
                 }
-                Ok((text, Record::Inventory(object))) => {
-                    let raw = opts.write.keep_raw.then(|| text.to_string());
-                    let sourced = Sourced { object, file: name.clone(), line: span.line, raw };
-                    shared.inventory.lock().expect("inventory").push((input, sourced));
-                }
-                Err(refusal) => shared.quarantine(
-                    Diagnostic {
-                        file: name.clone(),
-                        line: span.line,
-                        offset: span.offset,
-                        reason: refusal.0,
-                        record: String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]).into_owned(),
-                    },
-                    false,
-                )?,
             }
         }
         shared.stored.fetch_add(stored, Ordering::Relaxed);

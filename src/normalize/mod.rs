@@ -4,6 +4,7 @@
 //! types: a record whose `status.errorCode` is a string or whose `appId` is a number is refused
 //! with a reason naming the field, because a silently coerced record is a miscounted one.
 
+mod flex;
 pub mod inventory;
 
 use std::borrow::Cow;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::time::parse_timestamp;
+use flex::{FlexBool, FlexCode, FlexList, FlexStatus};
 pub use inventory::{InventoryObject, Origin};
 
 /// The sign-in event types of Graph beta `signInEventTypes`, plus `Unknown` for anything else.
@@ -84,67 +86,114 @@ impl SignIn<'_> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawStatus<'a> {
-    error_code: Option<i64>,
-    #[serde(borrow)]
-    failure_reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    additional_details: Option<Cow<'a, str>>,
-}
-
-/// The Graph `signIn` fields the reports read. Unknown fields are skipped.
+/// The fields the reports read, under their Graph names (camelCase), their Log Analytics column
+/// names (PascalCase, `ResourceIdentity` for `resourceId`), and the diagnostic-settings envelope
+/// (`time`, `category`, `resultType`, `properties`). Unknown fields are skipped.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawSignIn<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, alias = "Id")]
     id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "CreatedDateTime")]
     created_date_time: Option<Cow<'a, str>>,
+    /// Log Analytics ingestion time: the only time column of the service principal and
+    /// managed identity tables.
+    #[serde(borrow, rename = "TimeGenerated")]
+    time_generated: Option<Cow<'a, str>>,
+    /// Diagnostic-settings envelope time.
     #[serde(borrow)]
-    sign_in_event_types: Option<Vec<Cow<'a, str>>>,
-    is_interactive: Option<bool>,
-    #[serde(borrow)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "SignInEventTypes")]
+    sign_in_event_types: Option<FlexList<'a>>,
+    #[serde(alias = "IsInteractive")]
+    is_interactive: Option<FlexBool>,
+    #[serde(borrow, alias = "AppId")]
     app_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "AppDisplayName")]
     app_display_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    /// Graph `resourceId`. Log Analytics `ResourceId` is the envelope's resource path and is
+    /// not read; its `ResourceIdentity` is this.
+    #[serde(borrow, alias = "ResourceIdentity")]
     resource_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "ResourceDisplayName")]
     resource_display_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "UserId")]
     user_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "UserPrincipalName")]
     user_principal_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "UserDisplayName")]
     user_display_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    status: Option<RawStatus<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "Status")]
+    status: Option<FlexStatus<'a>>,
+    /// Log Analytics / envelope error code, when there is no `status`.
+    #[serde(rename = "ResultType", alias = "resultType")]
+    result_type: Option<FlexCode>,
+    #[serde(borrow, rename = "ResultDescription", alias = "resultDescription")]
+    result_description: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "IPAddress")]
     ip_address: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "ClientAppUsed")]
     client_app_used: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "CorrelationId")]
     correlation_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "ServicePrincipalId")]
     service_principal_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "ServicePrincipalName")]
     service_principal_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "ServicePrincipalCredentialKeyId")]
     service_principal_credential_key_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "AuthenticationRequirement")]
     authentication_requirement: Option<Cow<'a, str>>,
-    #[serde(borrow)]
+    #[serde(borrow, alias = "ConditionalAccessStatus")]
     conditional_access_status: Option<Cow<'a, str>>,
+    /// Log Analytics table name. (Taken as the table first: in `AuditLogs` rows `Category` is
+    /// the audit category.)
+    #[serde(borrow, rename = "Type")]
+    table: Option<Cow<'a, str>>,
+    /// Diagnostic category (also a Log Analytics column).
+    #[serde(borrow, alias = "Category")]
+    category: Option<Cow<'a, str>>,
+    /// A diagnostic-settings record's Graph object.
+    #[serde(borrow)]
+    properties: Option<&'a serde_json::value::RawValue>,
     /// Present only in applications and service principals (the credential inventory).
     #[serde(alias = "KeyCredentials")]
     key_credentials: Option<IgnoredAny>,
     #[serde(alias = "PasswordCredentials")]
     password_credentials: Option<IgnoredAny>,
+    /// Present only in audit records (Graph `directoryAudit`, Log Analytics `AuditLogs`).
+    #[serde(alias = "ActivityDisplayName")]
+    activity_display_name: Option<IgnoredAny>,
     /// Present only so a page envelope mistaken for a record is recognised.
     #[serde(rename = "value")]
     envelope_value: Option<IgnoredAny>,
+}
+
+/// What a Log Analytics table or diagnostic category holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    SignIns(EventType),
+    AdfsSignIns,
+    Audits,
+    Other,
+}
+
+/// From the Log Analytics `Type` (table) or the diagnostic `category`.
+fn source_of(name: &str) -> Source {
+    let n = name.trim().to_ascii_lowercase();
+    match n.as_str() {
+        "signinlogs" => Source::SignIns(EventType::InteractiveUser),
+        "aadnoninteractiveusersigninlogs" | "noninteractiveusersigninlogs" => {
+            Source::SignIns(EventType::NonInteractiveUser)
+        }
+        "aadserviceprincipalsigninlogs" | "serviceprincipalsigninlogs" | "microsoftserviceprincipalsigninlogs" => {
+            Source::SignIns(EventType::ServicePrincipal)
+        }
+        "aadmanagedidentitysigninlogs" | "managedidentitysigninlogs" => Source::SignIns(EventType::ManagedIdentity),
+        "adfssigninlogs" => Source::AdfsSignIns,
+        "auditlogs" => Source::Audits,
+        _ => Source::Other,
+    }
 }
 
 /// Why a record was refused. The text names the field.
@@ -188,35 +237,91 @@ pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option
     sign_in(raw, hint).map(Record::SignIn)
 }
 
-fn sign_in(raw: RawSignIn<'_>, hint: Option<EventType>) -> Result<SignIn<'_>, Refusal> {
+fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<SignIn<'a>, Refusal> {
     if raw.envelope_value.is_some() && raw.id.is_none() {
         return Err(Refusal("a page object (with `value`) where a sign-in record was expected".into()));
     }
+    // The Log Analytics table, else the diagnostic category, names what the record is.
+    let named = raw.table.as_deref().or(raw.category.as_deref());
+    // An audit record says so by its activity, whatever its `category` (an audit category) or
+    // its `Type` (overwritten in some hunting exports).
+    let source = if raw.activity_display_name.is_some() { Some(Source::Audits) } else { named.map(source_of) };
+    match source {
+        Some(Source::AdfsSignIns) => {
+            return Err(Refusal(
+                "an AD FS sign-in (ADFSSignInLogs): this version does not store AD FS sign-ins".into(),
+            ));
+        }
+        Some(Source::Audits) => {
+            return Err(Refusal("an audit record (AuditLogs): this version does not store audit records".into()));
+        }
+        Some(Source::Other) => {
+            let name = named.unwrap_or_default();
+            return Err(Refusal(format!("a record of table or category {name:?}, which holds no sign-ins")));
+        }
+        _ => {}
+    }
+    if let Some(props) = raw.properties {
+        // A diagnostic-settings record: the sign-in is `properties`; the envelope supplies the
+        // category, and the time and result where `properties` lacks them.
+        let Some(Source::SignIns(kind)) = source else {
+            return Err(Refusal("a diagnostic-settings record without a `category`".into()));
+        };
+        let mut inner: RawSignIn<'a> = serde_json::from_str(props.get())
+            .map_err(|e| Refusal(format!("in `properties`: {}", describe::<RawSignIn<'_>>(props.get(), &e))))?;
+        if inner.properties.is_some() {
+            return Err(Refusal("`properties` nested in `properties`".into()));
+        }
+        inner.created_date_time = inner.created_date_time.or(raw.time);
+        inner.result_type = inner.result_type.or(raw.result_type);
+        inner.result_description = inner.result_description.or(raw.result_description);
+        return fields(inner, Some(kind), hint);
+    }
+    let from_table = match source {
+        Some(Source::SignIns(kind)) => Some(kind),
+        _ => None,
+    };
+    fields(raw, from_table, hint)
+}
+
+/// The typed sign-in from a record's own fields. Event type: `signInEventTypes`, else the
+/// table or category, else `hint` (`--kind`), else `isInteractive`.
+fn fields<'a>(raw: RawSignIn<'a>, source: Option<EventType>, hint: Option<EventType>) -> Result<SignIn<'a>, Refusal> {
     let id = match raw.id {
         Some(id) if !id.trim().is_empty() => id,
         _ => return Err(Refusal("missing `id`".into())),
     };
-    let created = raw.created_date_time.ok_or_else(|| Refusal("missing `createdDateTime`".into()))?;
+    let (created, field) = match (raw.created_date_time, raw.time_generated) {
+        (Some(c), _) if !c.trim().is_empty() => (c, "createdDateTime"),
+        (_, Some(t)) if !t.trim().is_empty() => (t, "TimeGenerated"),
+        _ => return Err(Refusal("missing `createdDateTime`".into())),
+    };
     let created_us = parse_timestamp(&created)
-        .ok_or_else(|| Refusal(format!("`createdDateTime` is not a timestamp: {:?}", truncate(&created, 64))))?;
-    let event_type = match raw.sign_in_event_types.as_deref() {
-        Some([first, ..]) => EventType::parse(first).unwrap_or(EventType::Unknown),
-        _ => hint.unwrap_or(match raw.is_interactive {
+        .ok_or_else(|| Refusal(format!("`{field}` is not a timestamp: {:?}", truncate(&created, 64))))?;
+    let listed = raw.sign_in_event_types.and_then(|l| l.0.into_iter().next());
+    let event_type = match listed {
+        Some(first) => EventType::parse(&first).unwrap_or(EventType::Unknown),
+        None => source.or(hint).unwrap_or(match raw.is_interactive.and_then(|b| b.0) {
             Some(false) => EventType::NonInteractiveUser,
             _ => EventType::InteractiveUser,
         }),
     };
-    let (error_code, failure_reason, additional_details) = match raw.status {
-        Some(s) => {
-            let code = match s.error_code {
-                None => None,
-                Some(c) => {
-                    Some(i32::try_from(c).map_err(|_| Refusal(format!("`status.errorCode` {c} is out of range")))?)
-                }
-            };
-            (code, s.failure_reason, s.additional_details)
+    let status = raw.status.and_then(|s| s.0);
+    let (code, failure_reason, additional_details) = match status {
+        Some(s) if s.error_code.is_some() || raw.result_type.is_none() => {
+            (s.error_code, s.failure_reason, s.additional_details)
         }
-        None => (None, None, None),
+        // No status (the service principal and managed identity tables), or one without a
+        // code: the Log Analytics result columns, an empty description meaning none.
+        s => (
+            raw.result_type.and_then(|c| c.0),
+            s.and_then(|s| s.failure_reason).or(raw.result_description.filter(|d| !d.trim().is_empty())),
+            None,
+        ),
+    };
+    let error_code = match code {
+        None => None,
+        Some(c) => Some(i32::try_from(c).map_err(|_| Refusal(format!("`status.errorCode` {c} is out of range")))?),
     };
     Ok(SignIn {
         id,

@@ -1,0 +1,192 @@
+//! Deserializers for the column typing of Log Analytics and portal CSV exports, where one
+//! Graph property can arrive as itself or as text: a `dynamic` column exported as JSON text
+//! (`"Status":"{\"errorCode\":0}"`), a boolean as `TRUE`, an error code as `"50126"`, an empty
+//! cell as `""`. Each accepts exactly those spellings and refuses anything else with a reason,
+//! so nothing is coerced silently.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// Graph `signInStatus`, from an object or from JSON text holding one.
+#[derive(Debug, Default)]
+pub struct Status<'a> {
+    pub error_code: Option<i64>,
+    pub failure_reason: Option<Cow<'a, str>>,
+    pub additional_details: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawStatus<'a> {
+    #[serde(rename = "errorCode", alias = "ErrorCode")]
+    error_code: Option<i64>,
+    #[serde(borrow, rename = "failureReason", alias = "FailureReason")]
+    failure_reason: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "additionalDetails", alias = "AdditionalDetails")]
+    additional_details: Option<Cow<'a, str>>,
+}
+
+impl<'a> From<RawStatus<'a>> for Status<'a> {
+    fn from(r: RawStatus<'a>) -> Self {
+        Status { error_code: r.error_code, failure_reason: r.failure_reason, additional_details: r.additional_details }
+    }
+}
+
+fn owned(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+    s.map(|c| Cow::Owned(c.into_owned()))
+}
+
+/// `None` for an empty text cell.
+pub struct FlexStatus<'a>(pub Option<Status<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FlexStatus<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FlexStatus<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a status object or JSON text holding one")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
+                RawStatus::deserialize(de::value::MapAccessDeserializer::new(m)).map(|s| FlexStatus(Some(s.into())))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s.trim().is_empty() {
+                    return Ok(FlexStatus(None));
+                }
+                let raw: RawStatus<'_> = serde_json::from_str(s)
+                    .map_err(|e| E::custom(format!("status text is not a status object: {e}")))?;
+                Ok(FlexStatus(Some(Status {
+                    error_code: raw.error_code,
+                    failure_reason: owned(raw.failure_reason),
+                    additional_details: owned(raw.additional_details),
+                })))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FlexStatus(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A boolean, or its text (`true`, `TRUE`, `False`); `None` for an empty cell.
+pub struct FlexBool(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for FlexBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = FlexBool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean or true/false text")
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<FlexBool, E> {
+                Ok(FlexBool(Some(b)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<FlexBool, E> {
+                match s.trim() {
+                    "" => Ok(FlexBool(None)),
+                    t if t.eq_ignore_ascii_case("true") => Ok(FlexBool(Some(true))),
+                    t if t.eq_ignore_ascii_case("false") => Ok(FlexBool(Some(false))),
+                    t => Err(E::custom(format!("not a boolean: {t:?}"))),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<FlexBool, E> {
+                Ok(FlexBool(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An error code: an integer, or decimal text (`"50126"`); `None` for an empty cell.
+pub struct FlexCode(pub Option<i64>);
+
+impl<'de> Deserialize<'de> for FlexCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = FlexCode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an error code (integer or decimal text)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FlexCode, E> {
+                Ok(FlexCode(Some(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FlexCode, E> {
+                i64::try_from(v).map(|v| FlexCode(Some(v))).map_err(|_| E::custom("error code out of range"))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<FlexCode, E> {
+                let t = s.trim();
+                if t.is_empty() {
+                    return Ok(FlexCode(None));
+                }
+                t.parse::<i64>().map(|v| FlexCode(Some(v))).map_err(|_| E::custom(format!("not an error code: {t:?}")))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<FlexCode, E> {
+                Ok(FlexCode(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A list of strings, or JSON text holding one (`"[\"nonInteractiveUser\"]"`); empty text is an
+/// empty list.
+pub struct FlexList<'a>(pub Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FlexList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FlexList<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of strings or JSON text holding one")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, s: S) -> Result<Self::Value, S::Error> {
+                Vec::<Cow<'a, str>>::deserialize(de::value::SeqAccessDeserializer::new(s)).map(FlexList)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s.trim().is_empty() {
+                    return Ok(FlexList(Vec::new()));
+                }
+                let list: Vec<String> =
+                    serde_json::from_str(s).map_err(|e| E::custom(format!("not a JSON list of strings: {e}")))?;
+                Ok(FlexList(list.into_iter().map(Cow::Owned).collect()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FlexList(Vec::new()))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_accepts_itself_and_its_text() {
+        let s: FlexStatus<'_> = serde_json::from_str(r#"{"errorCode":50126,"failureReason":"x"}"#).unwrap();
+        assert_eq!(s.0.unwrap().error_code, Some(50126));
+        let s: FlexStatus<'_> = serde_json::from_str(r#""{\"errorCode\":0,\"additionalDetails\":\"MFA\"}""#).unwrap();
+        assert_eq!(s.0.as_ref().unwrap().additional_details.as_deref(), Some("MFA"));
+        assert!(serde_json::from_str::<FlexStatus<'_>>(r#""""#).unwrap().0.is_none());
+        assert!(serde_json::from_str::<FlexStatus<'_>>(r#""nope""#).is_err());
+        assert!(serde_json::from_str::<FlexStatus<'_>>(r#"{"errorCode":"0"}"#).is_err());
+        assert_eq!(serde_json::from_str::<FlexBool>(r#""TRUE""#).unwrap().0, Some(true));
+        assert_eq!(serde_json::from_str::<FlexBool>("false").unwrap().0, Some(false));
+        assert!(serde_json::from_str::<FlexBool>(r#""yes""#).is_err());
+        assert_eq!(serde_json::from_str::<FlexCode>(r#""50126""#).unwrap().0, Some(50126));
+        assert_eq!(serde_json::from_str::<FlexCode>("0").unwrap().0, Some(0));
+        assert!(serde_json::from_str::<FlexCode>(r#""Other""#).is_err());
+        let l: FlexList<'_> = serde_json::from_str(r#""[\"nonInteractiveUser\"]""#).unwrap();
+        assert_eq!(l.0, vec!["nonInteractiveUser"]);
+        let l: FlexList<'_> = serde_json::from_str(r#"["servicePrincipal"]"#).unwrap();
+        assert_eq!(l.0, vec!["servicePrincipal"]);
+    }
+}
