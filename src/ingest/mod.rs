@@ -5,6 +5,7 @@
 //! byte offset and reason; the rest of the file is still ingested.
 
 pub mod decode;
+pub mod delimited;
 pub mod split;
 pub mod tables;
 
@@ -474,6 +475,23 @@ fn open_input(input: &Input, counter: Arc<AtomicU64>) -> std::io::Result<Box<dyn
     })
 }
 
+/// The first line of a decoded stream (up to 64 KiB), and the stream again from its start.
+fn sniff(mut stream: Box<dyn Read + Send>) -> std::io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = vec![0u8; 64 << 10];
+    let mut len = 0;
+    while len < head.len() && !head[..len].contains(&b'\n') {
+        match stream.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(len);
+    let again: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(stream));
+    Ok((head, again))
+}
+
 /// Splits one input into blocks and sends them to the workers. File-level problems
 /// (unreadable, empty, not JSON, truncated) are quarantined here.
 fn scan_input(
@@ -492,6 +510,23 @@ fn scan_input(
         Ok(s) => s,
         Err(e) => return file_problem(format!("cannot read: {e}")),
     };
+    let (is_csv, stream) = match sniff(stream) {
+        Ok((head, stream)) => (delimited::looks_like_csv(&head), stream),
+        Err(e) => return file_problem(format!("cannot read: {e}")),
+    };
+    if is_csv {
+        let mut any = false;
+        let read = delimited::blocks(stream, name, split::BLOCK, |block| {
+            any |= !block.spans.is_empty() || !block.rejects.is_empty();
+            !shared.failed.load(Ordering::Relaxed) && tx.send(Work { input: i, block }).is_ok()
+        });
+        if let Err(e) = read {
+            file_problem(format!("CSV read error, the rest of the file was not read: {e}"))?;
+        } else if !any {
+            file_problem("empty: a CSV header and no rows".into())?;
+        }
+        return Ok(());
+    }
     let mut splitter = split::Splitter::new(stream, opts.max_record).with_pool(shared.buffers.clone());
     let mut any = false;
     loop {

@@ -401,6 +401,63 @@ mod tests {
     }
 
     #[test]
+    fn log_analytics_rows() {
+        // Service principal table: no Status, no CreatedDateTime; ResourceId is the envelope path.
+        let sp = r#"{"Id":"s1","TimeGenerated":"2024-05-01T10:00:00Z","Type":"AADServicePrincipalSignInLogs",
+            "AppId":"a","ResourceId":"/tenants/t/providers/Microsoft.aadiam","ResourceIdentity":"r",
+            "ResultType":"7000215","ResultDescription":"Invalid client secret","ServicePrincipalCredentialKeyId":"k"}"#;
+        let s = normalize(sp, None).unwrap();
+        assert_eq!(
+            (s.kind(), s.error_code, s.resource_id.as_deref()),
+            (EventType::ServicePrincipal, Some(7000215), Some("r"))
+        );
+        assert_eq!(
+            (s.failure_reason.as_deref(), s.credential_key_id.as_deref()),
+            (Some("Invalid client secret"), Some("k"))
+        );
+        // Non-interactive table: Status and SignInEventTypes are JSON text; an empty description is none.
+        let ni = r#"{"Id":"n1","CreatedDateTime":"2024-05-01T10:00:00Z","Type":"AADNonInteractiveUserSignInLogs",
+            "Status":"{\"errorCode\":0,\"additionalDetails\":\"MFA\"}","SignInEventTypes":"[\"nonInteractiveUser\"]",
+            "ResultType":"0","ResultDescription":"","IsInteractive":"FALSE"}"#;
+        let s = normalize(ni, None).unwrap();
+        assert_eq!(
+            (s.kind(), s.error_code, s.additional_details.as_deref()),
+            (EventType::NonInteractiveUser, Some(0), Some("MFA"))
+        );
+        // The table outranks --kind.
+        assert_eq!(normalize(sp, Some(EventType::InteractiveUser)).unwrap().kind(), EventType::ServicePrincipal);
+        for (record, reason) in [
+            (r#"{"Id":"x","TimeGenerated":"2024-05-01T10:00:00Z","Type":"AzureActivity"}"#, "holds no sign-ins"),
+            (r#"{"Id":"x","Type":"ADFSSignInLogs"}"#, "AD FS"),
+            (r#"{"Id":"x","Type":"Application","ActivityDisplayName":"Add app"}"#, "audit record"),
+            (
+                r#"{"Id":"x","TimeGenerated":"2024-05-01T10:00:00Z","Type":"SigninLogs","ResultType":"Other"}"#,
+                "ResultType",
+            ),
+        ] {
+            let e = normalize(record, None).unwrap_err().0;
+            assert!(e.contains(reason), "{e}");
+        }
+    }
+
+    #[test]
+    fn diagnostic_settings_records() {
+        let rec = r#"{"time":"2019-10-18T09:45:48.0729893Z","resourceId":"/tenants/t/providers/Microsoft.aadiam",
+            "category":"MicrosoftServicePrincipalSignInLogs","resultType":"50140","correlationId":"envelope",
+            "properties":{"id":"p1","appId":"a","resourceId":"r","correlationId":"c","status":{"failureReason":"KMSI"}}}"#;
+        let s = normalize(rec, None).unwrap();
+        assert_eq!((s.id.as_ref(), s.kind(), s.resource_id.as_deref()), ("p1", EventType::ServicePrincipal, Some("r")));
+        // The time, and the code the status lacks, come from the envelope; the rest from properties.
+        assert_eq!(s.created_us, parse_timestamp("2019-10-18T09:45:48.0729893Z").unwrap());
+        assert_eq!((s.error_code, s.failure_reason.as_deref()), (Some(50140), Some("KMSI")));
+        assert_eq!(s.correlation_id.as_deref(), Some("c"));
+        let audit = r#"{"time":"2024-01-01T00:00:00Z","category":"AuditLogs","properties":{"id":"x"}}"#;
+        assert!(normalize(audit, None).unwrap_err().0.contains("audit record"));
+        let bad = r#"{"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"id":5}}"#;
+        assert!(normalize(bad, None).unwrap_err().0.starts_with("in `properties`: `id`"));
+    }
+
+    #[test]
     fn refusals_name_the_field() {
         let e =
             normalize(r#"{"id":"x","createdDateTime":"2024-05-01T10:00:00Z","status":{"errorCode":"50126"}}"#, None);
