@@ -92,7 +92,7 @@ fn stages(c: &mut Criterion) {
                 let opts = WriteOptions { keep_raw, ..WriteOptions::default() };
                 let mut w = PartitionWriters::new(dir.path(), "bench".into(), opts);
                 for (s, t) in parsed.iter().zip(&texts) {
-                    w.append(s, t, "bench.jsonl", 1).expect("append");
+                    w.append(signin_insights::store::SIGNINS, s, t, "bench.jsonl", 1).expect("append");
                 }
                 black_box(w.finish().expect("finish").len())
             })

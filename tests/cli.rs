@@ -434,3 +434,26 @@ fn portal_csv_exports_are_read_row_by_row() {
     assert_eq!(got.len(), 14);
     assert_eq!(got, want);
 }
+
+/// AD FS sign-ins (Log Analytics `ADFSSignInLogs` rows, diagnostic category `ADFSSignInLogs`)
+/// go to their own table: Entra reports do not count them, and their ids are deduplicated apart
+/// from Entra sign-in ids.
+#[test]
+fn ad_fs_sign_ins_have_their_own_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let la = r#"{"Id":"same","CreatedDateTime":"2024-05-01T10:00:00Z","Type":"ADFSSignInLogs","IsInteractive":true,"ResourceIdentity":"https://rp.example/","ResourceDisplayName":"RP","ResultType":"0","UserPrincipalName":"ana@contoso.example"}"#;
+    let diag = r#"{"time":"2024-05-01T11:00:00Z","category":"ADFSSignInLogs","resultType":"0","properties":{"id":"adfs2","createdDateTime":"2024-05-01T11:00:00+00:00","resourceId":"https://rp.example/","tokenIssuerType":"ADFederationServices","status":{"errorCode":0},"signInEventTypes":["interactiveUser"]}}"#;
+    write(dir.path(), "adfs.jsonl", format!("{la}\n{diag}\n{la}\n{}\n", good("same")).as_bytes());
+    let path = dir.path().join("adfs.jsonl").to_string_lossy().to_string();
+    let r = run(&["ingest", "--store", &store, &path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The second AD FS "same" is a duplicate; the Entra sign-in "same" is not.
+    assert!(r.stderr.contains("4 records read, 3 stored, 1 duplicates skipped, 0 quarantined"), "{}", r.stderr);
+    let info = run(&["store", "info", "--store", &store]);
+    assert!(info.stdout.contains("adfs_signins: 2 rows"), "{}", info.stdout);
+    assert!(info.stdout.contains("signins: 1 rows"), "{}", info.stdout);
+    let apps = run(&["report", "apps", "--store", &store, "--format", "csv"]);
+    assert_eq!(apps.stdout.lines().count(), 2, "only the Entra sign-in: {}", apps.stdout);
+    assert_eq!(run(&["store", "verify", "--store", &store]).code, 0);
+}

@@ -25,7 +25,7 @@ use crate::normalize::{EventType, Record, normalize, read_record};
 use crate::store::credentials::{self, Sourced};
 use crate::store::manifest::IngestRecord;
 use crate::store::writer::{PartitionWriters, StagedFile, WriteOptions};
-use crate::store::{IdSet, Store, Transaction, id_hash};
+use crate::store::{ADFS_SIGNINS, IdSet, SIGNINS, Store, Transaction, id_hash};
 
 /// How an ingest runs.
 #[derive(Clone, Debug)]
@@ -234,8 +234,8 @@ struct Quarantine {
 
 impl Shared {
     /// True the first time an id is seen in the store or this ingest.
-    fn first_sighting(&self, id: &str) -> bool {
-        let h = id_hash(id);
+    fn first_sighting(&self, table: &str, id: &str) -> bool {
+        let h = id_hash(table, id);
         self.seen[(h as usize) % SHARDS].lock().expect("dedupe shard").insert(h)
     }
 
@@ -613,6 +613,27 @@ impl Place<'_> {
     }
 }
 
+/// Stores a sign-in unless its id is already in `table`.
+#[allow(clippy::too_many_arguments)]
+fn store_sign_in(
+    table: &'static str,
+    s: &crate::normalize::SignIn<'_>,
+    text: &str,
+    at: &Place<'_>,
+    shared: &Shared,
+    writers: &mut PartitionWriters,
+    stored: &mut u64,
+    duplicates: &mut u64,
+) -> Result<()> {
+    if shared.first_sighting(table, &s.id) {
+        writers.append(table, s, text, at.name, at.line)?;
+        *stored += 1;
+    } else {
+        *duplicates += 1;
+    }
+    Ok(())
+}
+
 /// Reads one record and stores, skips (duplicate), collects (inventory) or quarantines it.
 fn one_record(
     text: &str,
@@ -629,14 +650,8 @@ fn one_record(
         Kind::Credentials => inventory::parse_object(text, at.context).map(Record::Inventory),
     };
     match record {
-        Ok(Record::SignIn(s)) => {
-            if shared.first_sighting(&s.id) {
-                writers.append(&s, text, at.name, at.line)?;
-                *stored += 1;
-            } else {
-                *duplicates += 1;
-            }
-        }
+        Ok(Record::SignIn(s)) => store_sign_in(SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,
+        Ok(Record::AdfsSignIn(s)) => store_sign_in(ADFS_SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,
         Ok(Record::Inventory(object)) => {
             let raw = opts.write.keep_raw.then(|| text.to_string());
             let sourced = Sourced { object, file: at.name.clone(), line: at.line, raw };

@@ -212,6 +212,7 @@ pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Re
         Record::Inventory(_) => {
             Err(Refusal("an application or service principal object (credential inventory), not a sign-in".into()))
         }
+        Record::AdfsSignIn(_) => Err(Refusal("an AD FS sign-in, not an Entra ID sign-in".into())),
     }
 }
 
@@ -221,6 +222,8 @@ pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Re
 #[derive(Debug, PartialEq)]
 pub enum Record<'a> {
     SignIn(SignIn<'a>),
+    /// An AD FS sign-in (`ADFSSignInLogs`): `resource_id` is the relying party identifier.
+    AdfsSignIn(SignIn<'a>),
     /// An application or service principal with its credentials (`--kind credentials`).
     Inventory(InventoryObject),
 }
@@ -234,10 +237,10 @@ pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option
     if raw.key_credentials.is_some() || raw.password_credentials.is_some() {
         return inventory::parse_object(record, context).map(Record::Inventory);
     }
-    sign_in(raw, hint).map(Record::SignIn)
+    sign_in(raw, hint)
 }
 
-fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<SignIn<'a>, Refusal> {
+fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<Record<'a>, Refusal> {
     if raw.envelope_value.is_some() && raw.id.is_none() {
         return Err(Refusal("a page object (with `value`) where a sign-in record was expected".into()));
     }
@@ -246,12 +249,8 @@ fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<SignIn<'a>
     // An audit record says so by its activity, whatever its `category` (an audit category) or
     // its `Type` (overwritten in some hunting exports).
     let source = if raw.activity_display_name.is_some() { Some(Source::Audits) } else { named.map(source_of) };
+    let wrap = if source == Some(Source::AdfsSignIns) { Record::AdfsSignIn } else { Record::SignIn };
     match source {
-        Some(Source::AdfsSignIns) => {
-            return Err(Refusal(
-                "an AD FS sign-in (ADFSSignInLogs): this version does not store AD FS sign-ins".into(),
-            ));
-        }
         Some(Source::Audits) => {
             return Err(Refusal("an audit record (AuditLogs): this version does not store audit records".into()));
         }
@@ -264,8 +263,10 @@ fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<SignIn<'a>
     if let Some(props) = raw.properties {
         // A diagnostic-settings record: the sign-in is `properties`; the envelope supplies the
         // category, and the time and result where `properties` lacks them.
-        let Some(Source::SignIns(kind)) = source else {
-            return Err(Refusal("a diagnostic-settings record without a `category`".into()));
+        let kind = match source {
+            Some(Source::SignIns(kind)) => Some(kind),
+            Some(Source::AdfsSignIns) => None,
+            _ => return Err(Refusal("a diagnostic-settings record without a `category`".into())),
         };
         let mut inner: RawSignIn<'a> = serde_json::from_str(props.get())
             .map_err(|e| Refusal(format!("in `properties`: {}", describe::<RawSignIn<'_>>(props.get(), &e))))?;
@@ -275,13 +276,13 @@ fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<SignIn<'a>
         inner.created_date_time = inner.created_date_time.or(raw.time);
         inner.result_type = inner.result_type.or(raw.result_type);
         inner.result_description = inner.result_description.or(raw.result_description);
-        return fields(inner, Some(kind), hint);
+        return fields(inner, kind, hint).map(wrap);
     }
     let from_table = match source {
         Some(Source::SignIns(kind)) => Some(kind),
         _ => None,
     };
-    fields(raw, from_table, hint)
+    fields(raw, from_table, hint).map(wrap)
 }
 
 /// The typed sign-in from a record's own fields. Event type: `signInEventTypes`, else the
@@ -428,7 +429,6 @@ mod tests {
         assert_eq!(normalize(sp, Some(EventType::InteractiveUser)).unwrap().kind(), EventType::ServicePrincipal);
         for (record, reason) in [
             (r#"{"Id":"x","TimeGenerated":"2024-05-01T10:00:00Z","Type":"AzureActivity"}"#, "holds no sign-ins"),
-            (r#"{"Id":"x","Type":"ADFSSignInLogs"}"#, "AD FS"),
             (r#"{"Id":"x","Type":"Application","ActivityDisplayName":"Add app"}"#, "audit record"),
             (
                 r#"{"Id":"x","TimeGenerated":"2024-05-01T10:00:00Z","Type":"SigninLogs","ResultType":"Other"}"#,

@@ -180,6 +180,7 @@ pub fn stage(
     w.close().map_err(|e| Error::parquet(&staged, e))?;
     let bytes = std::fs::metadata(&staged).map_err(|e| Error::io(&staged, e))?.len();
     Ok(StagedFile {
+        table: CREDENTIALS,
         staged,
         entry: FileEntry {
             path: format!("{CREDENTIALS}/origin={}/part-g{generation:06}.parquet", origin.as_str()),

@@ -31,9 +31,12 @@ use manifest::{FileEntry, IngestRecord, Manifest, sync_dir};
 use writer::StagedFile;
 
 pub const SIGNINS: &str = "signins";
+/// AD FS sign-ins (Log Analytics `ADFSSignInLogs`, diagnostic category `ADFSSignInLogs`): the
+/// `signins` schema, `resource_id` holding the relying party identifier.
+pub const ADFS_SIGNINS: &str = "adfs_signins";
 pub const CREDENTIALS: &str = "credentials";
 /// Every table folder of the store.
-pub const TABLES: [&str; 2] = [SIGNINS, CREDENTIALS];
+pub const TABLES: [&str; 3] = [SIGNINS, ADFS_SIGNINS, CREDENTIALS];
 
 /// A store folder. Opening does not create it; the first ingest does.
 #[derive(Clone, Debug)]
@@ -118,21 +121,26 @@ impl Store {
         Ok(())
     }
 
-    /// The 128-bit hashes of every stored sign-in id, for dedupe (ids are unique in the store).
+    /// The 128-bit hashes of every stored sign-in id (Entra and AD FS, each hashed with its
+    /// table), for dedupe: ids are unique within a table.
     pub fn id_hashes(&self, manifest: &Manifest) -> Result<Vec<u128>> {
-        let groups = reader::row_groups(self, manifest.files(SIGNINS))?;
-        let parts: Vec<Vec<u128>> = groups
-            .par_iter()
-            .map(|rg| {
-                let mut out = Vec::with_capacity(rg.rows);
-                for batch in rg.read(&[schema::ID])? {
-                    let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
-                    out.extend(ids.iter().flatten().map(id_hash));
-                }
-                Ok(out)
-            })
-            .collect::<Result<_>>()?;
-        Ok(parts.concat())
+        let mut all = Vec::new();
+        for table in [SIGNINS, ADFS_SIGNINS] {
+            let groups = reader::row_groups(self, manifest.files(table))?;
+            let parts: Vec<Vec<u128>> = groups
+                .par_iter()
+                .map(|rg| {
+                    let mut out = Vec::with_capacity(rg.rows);
+                    for batch in rg.read(&[schema::ID])? {
+                        let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
+                        out.extend(ids.iter().flatten().map(|id| id_hash(table, id)));
+                    }
+                    Ok(out)
+                })
+                .collect::<Result<_>>()?;
+            all.extend(parts.into_iter().flatten());
+        }
+        Ok(all)
     }
 
     /// Fast check before a report: every listed file is there with the size the manifest says.
@@ -208,9 +216,14 @@ pub struct Verification {
     pub orphans: Vec<PathBuf>,
 }
 
-/// The dedupe key of a sign-in id.
-pub fn id_hash(id: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+/// The dedupe key of a sign-in id in `table`. The `signins` key is the id's own hash; other
+/// tables seed it with their name, so their id spaces stay apart.
+pub fn id_hash(table: &str, id: &str) -> u128 {
+    if table == SIGNINS {
+        xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+    } else {
+        xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), xxhash_rust::xxh3::xxh3_64(table.as_bytes()))
+    }
 }
 
 /// Ids are already uniform 128-bit hashes: hashing them again would only cost time.
@@ -258,7 +271,7 @@ impl Transaction {
     }
 
     /// Moves the staged files into place and replaces the manifest: the commit point.
-    /// `signins` are added to that table; each of `snapshots` replaces the `credentials` file
+    /// `files` are added to their tables; each of `snapshots` replaces the `credentials` file
     /// of its origin. A quarantine file, when given, is moved to `quarantine/`.
     pub fn commit(
         mut self,
@@ -287,9 +300,15 @@ impl Transaction {
         for d in &dirs {
             sync_dir(d);
         }
-        let table = self.manifest.tables.entry(SIGNINS.to_string()).or_default();
-        table.extend(files.into_iter().map(|f| f.entry));
-        table.sort_by(|a, b| (&a.event_type, &a.date, &a.path).cmp(&(&b.event_type, &b.date, &b.path)));
+        for f in files {
+            self.manifest.tables.entry(f.table.to_string()).or_default().push(f.entry);
+        }
+        self.manifest.tables.entry(SIGNINS.to_string()).or_default();
+        for t in [SIGNINS, ADFS_SIGNINS] {
+            if let Some(table) = self.manifest.tables.get_mut(t) {
+                table.sort_by(|a, b| (&a.event_type, &a.date, &a.path).cmp(&(&b.event_type, &b.date, &b.path)));
+            }
+        }
         let mut replaced = Vec::new();
         if !snapshots.is_empty() {
             let table = self.manifest.tables.entry(CREDENTIALS.to_string()).or_default();

@@ -60,9 +60,14 @@ pub fn writer_properties(opts: &WriteOptions) -> WriterProperties {
 /// A file written to the staging folder, with its future place in the store.
 #[derive(Debug)]
 pub struct StagedFile {
+    /// The table it belongs to.
+    pub table: &'static str,
     pub staged: PathBuf,
     pub entry: FileEntry,
 }
+
+/// A partition: table, event type, UTC day.
+type Key = (&'static str, EventType, i64);
 
 struct Part {
     builder: SignInBatchBuilder,
@@ -80,12 +85,12 @@ impl Part {
     fn open(
         staging: &Path,
         name: String,
-        (event_type, day): (EventType, i64),
+        (table, event_type, day): Key,
         props: &WriterProperties,
         now: u64,
     ) -> Result<Part> {
         let staged = staging.join(&name);
-        let rel_path = format!("signins/event_type={}/date={}/{name}", event_type.as_str(), format_day(day));
+        let rel_path = format!("{table}/event_type={}/date={}/{name}", event_type.as_str(), format_day(day));
         let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
         let writer = ArrowWriter::try_new(file, signins_schema(), Some(props.clone()))
             .map_err(|e| Error::parquet(&staged, e))?;
@@ -107,12 +112,13 @@ impl Part {
     }
 
     /// Writes the last rows and the footer, and syncs the file.
-    fn close(mut self, (event_type, day): (EventType, i64)) -> Result<StagedFile> {
+    fn close(mut self, (table, event_type, day): Key) -> Result<StagedFile> {
         self.write_batch()?;
         let file = self.writer.into_inner().map_err(|e| Error::parquet(&self.staged, e))?;
         file.sync_all().map_err(|e| Error::io(&self.staged, e))?;
         let bytes = file.metadata().map_err(|e| Error::io(&self.staged, e))?.len();
         Ok(StagedFile {
+            table,
             staged: self.staged,
             entry: FileEntry {
                 path: self.rel_path,
@@ -141,7 +147,7 @@ pub struct PartitionWriters {
     prefix: String,
     opts: WriteOptions,
     props: WriterProperties,
-    parts: HashMap<(EventType, i64), Part>,
+    parts: HashMap<Key, Part>,
     done: Vec<StagedFile>,
     seq: u32,
     appends: u64,
@@ -163,8 +169,16 @@ impl PartitionWriters {
         }
     }
 
-    pub fn append(&mut self, s: &SignIn<'_>, raw: &str, source_file: &str, source_line: u64) -> Result<()> {
-        let key = (s.kind(), day_of(s.created_us));
+    /// Appends a sign-in to `table` (`signins` or `adfs_signins`).
+    pub fn append(
+        &mut self,
+        table: &'static str,
+        s: &SignIn<'_>,
+        raw: &str,
+        source_file: &str,
+        source_line: u64,
+    ) -> Result<()> {
+        let key = (table, s.kind(), day_of(s.created_us));
         let part = match self.parts.entry(key) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(v) => {
