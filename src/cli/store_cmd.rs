@@ -51,7 +51,7 @@ pub fn run(args: &Args, _config: &Config) -> Result<u8> {
                     for f in files {
                         *by_type.entry(f.event_type.as_str()).or_default() += f.rows;
                     }
-                    for (t, n) in by_type {
+                    for (t, n) in by_type.into_iter().filter(|(t, _)| !t.is_empty()) {
                         writeln!(out, "  {t}: {n}")?;
                     }
                 }

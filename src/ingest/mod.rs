@@ -22,10 +22,11 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::normalize::inventory::{self, Origin};
 use crate::normalize::{EventType, Record, normalize, read_record};
+use crate::store::audits::AuditWriter;
 use crate::store::credentials::{self, Sourced};
 use crate::store::manifest::IngestRecord;
 use crate::store::writer::{PartitionWriters, StagedFile, WriteOptions};
-use crate::store::{ADFS_SIGNINS, IdSet, SIGNINS, Store, Transaction, id_hash};
+use crate::store::{ADFS_SIGNINS, AUDITS, IdSet, SIGNINS, Store, Transaction, id_hash};
 
 /// How an ingest runs.
 #[derive(Clone, Debug)]
@@ -438,7 +439,11 @@ fn run_threads(
                 let rx = &rx;
                 let prefix = format!("g{:06}-w{w}", txn.generation());
                 scope.spawn(move || {
-                    work(rx, PartitionWriters::new(txn.staging(), prefix, opts.write.clone()), names, opts, shared)
+                    let writers = Writers {
+                        signins: PartitionWriters::new(txn.staging(), prefix.clone(), opts.write.clone()),
+                        audits: AuditWriter::new(txn.staging(), &prefix, opts.write.clone()),
+                    };
+                    work(rx, writers, names, opts, shared)
                 })
             })
             .collect();
@@ -569,9 +574,23 @@ fn scan_input(
 
 /// A worker: normalises records, drops duplicates, writes the rest. On an error it raises
 /// `failed` and keeps draining the queue so that no scanner blocks on a full channel.
+/// One worker's writers: sign-ins (Entra and AD FS) by partition, and audit records.
+struct Writers {
+    signins: PartitionWriters,
+    audits: AuditWriter,
+}
+
+impl Writers {
+    fn finish(self) -> Result<Vec<StagedFile>> {
+        let mut files = self.signins.finish()?;
+        files.extend(self.audits.finish()?);
+        Ok(files)
+    }
+}
+
 fn work(
     rx: &Mutex<Receiver<Work>>,
-    writers: PartitionWriters,
+    writers: Writers,
     names: &[String],
     opts: &IngestOptions,
     shared: &Shared,
@@ -621,12 +640,12 @@ fn store_sign_in(
     text: &str,
     at: &Place<'_>,
     shared: &Shared,
-    writers: &mut PartitionWriters,
+    writers: &mut Writers,
     stored: &mut u64,
     duplicates: &mut u64,
 ) -> Result<()> {
     if shared.first_sighting(table, &s.id) {
-        writers.append(table, s, text, at.name, at.line)?;
+        writers.signins.append(table, s, text, at.name, at.line)?;
         *stored += 1;
     } else {
         *duplicates += 1;
@@ -640,7 +659,7 @@ fn one_record(
     at: &Place<'_>,
     opts: &IngestOptions,
     shared: &Shared,
-    writers: &mut PartitionWriters,
+    writers: &mut Writers,
     stored: &mut u64,
     duplicates: &mut u64,
 ) -> Result<()> {
@@ -652,6 +671,14 @@ fn one_record(
     match record {
         Ok(Record::SignIn(s)) => store_sign_in(SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,
         Ok(Record::AdfsSignIn(s)) => store_sign_in(ADFS_SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,
+        Ok(Record::Audit(a)) => {
+            if shared.first_sighting(AUDITS, &a.id) {
+                writers.audits.append(&a, text, at.name, at.line)?;
+                *stored += 1;
+            } else {
+                *duplicates += 1;
+            }
+        }
         Ok(Record::Inventory(object)) => {
             let raw = opts.write.keep_raw.then(|| text.to_string());
             let sourced = Sourced { object, file: at.name.clone(), line: at.line, raw };
@@ -664,7 +691,7 @@ fn one_record(
 
 fn work_loop(
     rx: &Mutex<Receiver<Work>>,
-    mut writers: PartitionWriters,
+    mut writers: Writers,
     names: &[String],
     opts: &IngestOptions,
     shared: &Shared,

@@ -4,6 +4,7 @@
 //! types: a record whose `status.errorCode` is a string or whose `appId` is a number is refused
 //! with a reason naming the field, because a silently coerced record is a miscounted one.
 
+pub mod audit;
 mod flex;
 pub mod inventory;
 
@@ -213,6 +214,7 @@ pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Re
             Err(Refusal("an application or service principal object (credential inventory), not a sign-in".into()))
         }
         Record::AdfsSignIn(_) => Err(Refusal("an AD FS sign-in, not an Entra ID sign-in".into())),
+        Record::Audit(_) => Err(Refusal("an audit record, not a sign-in".into())),
     }
 }
 
@@ -224,6 +226,8 @@ pub enum Record<'a> {
     SignIn(SignIn<'a>),
     /// An AD FS sign-in (`ADFSSignInLogs`): `resource_id` is the relying party identifier.
     AdfsSignIn(SignIn<'a>),
+    /// A directory audit record (Graph `directoryAudit`, `AuditLogs`).
+    Audit(audit::Audit<'a>),
     /// An application or service principal with its credentials (`--kind credentials`).
     Inventory(InventoryObject),
 }
@@ -237,10 +241,10 @@ pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option
     if raw.key_credentials.is_some() || raw.password_credentials.is_some() {
         return inventory::parse_object(record, context).map(Record::Inventory);
     }
-    sign_in(raw, hint)
+    sign_in(record, raw, hint)
 }
 
-fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<Record<'a>, Refusal> {
+fn sign_in<'a>(record: &'a str, raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<Record<'a>, Refusal> {
     if raw.envelope_value.is_some() && raw.id.is_none() {
         return Err(Refusal("a page object (with `value`) where a sign-in record was expected".into()));
     }
@@ -252,7 +256,12 @@ fn sign_in<'a>(raw: RawSignIn<'a>, hint: Option<EventType>) -> Result<Record<'a>
     let wrap = if source == Some(Source::AdfsSignIns) { Record::AdfsSignIn } else { Record::SignIn };
     match source {
         Some(Source::Audits) => {
-            return Err(Refusal("an audit record (AuditLogs): this version does not store audit records".into()));
+            return match raw.properties {
+                Some(props) => audit::parse(props.get(), raw.time.as_deref())
+                    .map_err(|r| Refusal(format!("in `properties`: {}", r.0))),
+                None => audit::parse(record, None),
+            }
+            .map(Record::Audit);
         }
         Some(Source::Other) => {
             let name = named.unwrap_or_default();
@@ -429,7 +438,10 @@ mod tests {
         assert_eq!(normalize(sp, Some(EventType::InteractiveUser)).unwrap().kind(), EventType::ServicePrincipal);
         for (record, reason) in [
             (r#"{"Id":"x","TimeGenerated":"2024-05-01T10:00:00Z","Type":"AzureActivity"}"#, "holds no sign-ins"),
-            (r#"{"Id":"x","Type":"Application","ActivityDisplayName":"Add app"}"#, "audit record"),
+            (
+                r#"{"Id":"x","Type":"Application","ActivityDisplayName":"Add app","ActivityDateTime":"2024-05-01T10:00:00Z"}"#,
+                "an audit record, not a sign-in",
+            ),
             (
                 r#"{"Id":"x","TimeGenerated":"2024-05-01T10:00:00Z","Type":"SigninLogs","ResultType":"Other"}"#,
                 "ResultType",

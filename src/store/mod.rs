@@ -6,12 +6,15 @@
 //! ```text
 //! <store>/manifest.json                  the commit point: tables -> files, ingest history
 //! <store>/signins/event_type=<t>/date=YYYY-MM-DD/part-*.parquet
+//! <store>/adfs_signins/event_type=<t>/date=YYYY-MM-DD/part-*.parquet   AD FS sign-ins
+//! <store>/audits/part-*.parquet               directory audit records
 //! <store>/credentials/origin=<o>/part-*.parquet   the credential inventory (a snapshot per origin)
 //! <store>/quarantine/ingest-<generation>.jsonl
 //! <store>/.staging/<generation>/         files of an ingest in progress
 //! <store>/.lock                          held by a running ingest
 //! ```
 
+pub mod audits;
 pub mod credentials;
 pub mod manifest;
 pub mod reader;
@@ -35,8 +38,10 @@ pub const SIGNINS: &str = "signins";
 /// `signins` schema, `resource_id` holding the relying party identifier.
 pub const ADFS_SIGNINS: &str = "adfs_signins";
 pub const CREDENTIALS: &str = "credentials";
+/// Directory audit records.
+pub const AUDITS: &str = "audits";
 /// Every table folder of the store.
-pub const TABLES: [&str; 3] = [SIGNINS, ADFS_SIGNINS, CREDENTIALS];
+pub const TABLES: [&str; 4] = [SIGNINS, ADFS_SIGNINS, AUDITS, CREDENTIALS];
 
 /// A store folder. Opening does not create it; the first ingest does.
 #[derive(Clone, Debug)]
@@ -125,7 +130,7 @@ impl Store {
     /// table), for dedupe: ids are unique within a table.
     pub fn id_hashes(&self, manifest: &Manifest) -> Result<Vec<u128>> {
         let mut all = Vec::new();
-        for table in [SIGNINS, ADFS_SIGNINS] {
+        for table in [SIGNINS, ADFS_SIGNINS, AUDITS] {
             let groups = reader::row_groups(self, manifest.files(table))?;
             let parts: Vec<Vec<u128>> = groups
                 .par_iter()
@@ -201,6 +206,9 @@ impl Store {
 fn table_columns(table: &str) -> Vec<String> {
     if table == CREDENTIALS {
         return credentials::column_names();
+    }
+    if table == AUDITS {
+        return audits::column_names();
     }
     schema::signins_schema().fields().iter().map(|f| f.name().clone()).collect()
 }
