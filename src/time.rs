@@ -13,6 +13,14 @@ pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// and Windows PowerShell's `ConvertTo-Json` form `/Date(<ms since the epoch>[+-HHMM])/` (the
 /// offset there only says which zone the value was shown in; the milliseconds are UTC).
 pub fn parse_timestamp(s: &str) -> Option<i64> {
+    // Years 0001-9999 after the offset is applied: what Graph's format can show and read back.
+    parse_any(s).filter(|us| (MIN_US..=MAX_US).contains(us))
+}
+
+const MIN_US: i64 = -62_135_596_800_000_000;
+const MAX_US: i64 = 253_402_300_799_999_999;
+
+fn parse_any(s: &str) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
     if b.len() >= 10 && b[4] == b'-' {
@@ -124,7 +132,7 @@ fn parse_us_locale(s: &str) -> Option<i64> {
     let mo = digits(dp.next()?.as_bytes())?;
     let d = digits(dp.next()?.as_bytes())?;
     let y = digits(dp.next()?.as_bytes())? as i32;
-    if dp.next().is_some() || y < 1000 {
+    if dp.next().is_some() || !(1000..=9999).contains(&y) {
         return None;
     }
     let time = parts.next().unwrap_or("0:00:00");
@@ -228,6 +236,10 @@ mod tests {
         assert_eq!(parse_timestamp("/Date(12x)/"), None);
         assert_eq!(parse_timestamp("/Date(1+01)/"), None);
         assert_eq!(parse_timestamp("/Date(99999999999999999)/"), None);
+        // Found by the fuzzer: a five-digit year would format as `+95895-...`, unreadable.
+        assert_eq!(parse_timestamp("9/9/95895"), None);
+        assert_eq!(parse_timestamp("9999-12-31T23:00:00-14:00"), None);
+        assert!(parse_timestamp("9999-12-31T23:00:00Z").is_some());
     }
 
     #[test]

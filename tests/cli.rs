@@ -461,3 +461,31 @@ fn ad_fs_sign_ins_have_their_own_table() {
     assert_eq!(apps.stdout.lines().count(), 2, "only the Entra sign-in: {}", apps.stdout);
     assert_eq!(run(&["store", "verify", "--store", &store]).code, 0);
 }
+
+/// A gzip bomb (10 MiB of sign-ins then 200 MiB of zeros, 200 KB compressed) against a 16 MiB
+/// inflate cap: the sign-ins before the cap are stored, the file is reported, nothing more is
+/// inflated.
+#[test]
+fn a_gzip_bomb_is_a_bounded_file_error() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::best());
+    let mut n = 0;
+    let mut written = 0;
+    while written < 10 << 20 {
+        let line = format!("{}\n", good(&format!("b{n}")));
+        gz.write_all(line.as_bytes()).unwrap();
+        written += line.len();
+        n += 1;
+    }
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..200 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap();
+    let r = run(&["ingest", "--store", &store_arg(dir.path()), "--max-inflated-mib", "16", &path.to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("inflated size exceeds the limit of 16777216 bytes"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("{n} records read, {n} stored")), "{n}: {}", r.stderr);
+}

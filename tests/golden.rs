@@ -98,7 +98,7 @@ fn sample_reports_are_identical_across_shapes_of_the_same_data() {
     use signin_insights::generate::{GenOptions, Shape, generate};
     let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
-    let shapes = [Shape::Graph, Shape::Array, Shape::Jsonl, Shape::LogAnalytics, Shape::Diagnostic];
+    let shapes = [Shape::Graph, Shape::Array, Shape::Jsonl, Shape::LogAnalytics, Shape::Diagnostic, Shape::Csv];
     for shape in shapes {
         let input = dir.path().join(format!("{shape:?}"));
         generate(&GenOptions { records: 800, seed: 3, shape, per_file: 300, ..GenOptions::default() }, &input).unwrap();

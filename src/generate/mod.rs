@@ -36,6 +36,11 @@ pub enum Shape {
     /// Diagnostic-settings records (`time`, `category`, ..., `properties` = the Graph object)
     /// in `{"records":[...]}` batches, one batch per page.
     Diagnostic,
+    /// The Log Analytics portal's "Export to CSV" of those rows: UTF-8 BOM, CRLF, datetime
+    /// columns suffixed ` [UTC]` in `M/D/YYYY, h:mm:ss.fffffff AM/PM` (the portal shows
+    /// milliseconds; all seven digits are kept here so every shape holds the same instants),
+    /// `Status_dynamic` / `Status_string`, `TRUE`/`FALSE`, JSON text in cells.
+    Csv,
 }
 
 #[derive(Clone, Debug)]
@@ -450,6 +455,7 @@ pub fn generate(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
         let ext = match opts.shape {
             Shape::Graph | Shape::Array | Shape::Diagnostic => "json",
             Shape::Jsonl | Shape::LogAnalytics => "jsonl",
+            Shape::Csv => "csv",
         };
         let name = format!("signins-{:04}.{ext}{}", f + 1, if opts.gzip { ".gz" } else { "" });
         let path = dir.join(name);
@@ -460,7 +466,7 @@ pub fn generate(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
             Box::new(file)
         };
         let mut w = BufWriter::with_capacity(1 << 20, sink);
-        let bom = opts.shape == Shape::Array && f % 2 == 0;
+        let bom = (opts.shape == Shape::Array && f % 2 == 0) || opts.shape == Shape::Csv;
         write_file(&world, opts, &indices, n, bom, &mut w).map_err(|e| Error::io(&path, e))?;
         w.flush().map_err(|e| Error::io(&path, e))?;
         drop(w);
@@ -482,6 +488,10 @@ fn write_file(
     if bom {
         w.write_all(b"\xEF\xBB\xBF")?;
     }
+    if opts.shape == Shape::Csv {
+        let rows = || indices.iter().map(|&k| shapes::log_analytics(&world.record(k, n), &world.tenant));
+        return shapes::write_csv(rows, w);
+    }
     for (p, page) in indices.chunks(opts.per_page.max(1) as usize).enumerate() {
         match opts.shape {
             Shape::Jsonl => {
@@ -496,6 +506,7 @@ fn write_file(
                     w.write_all(b"\n")?;
                 }
             }
+            Shape::Csv => unreachable!("written whole above"),
             Shape::Diagnostic => {
                 w.write_all(b"{\"records\":[")?;
                 for (i, &k) in page.iter().enumerate() {

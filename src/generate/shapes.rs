@@ -2,6 +2,9 @@
 //! diagnostic-settings record, made from the Graph record so that every shape holds exactly the
 //! same events (the format invariance test depends on it).
 
+use std::collections::BTreeSet;
+use std::io::Write;
+
 use serde_json::{Map, Value, json};
 
 /// Log Analytics table and diagnostic category of an event type.
@@ -105,4 +108,65 @@ pub fn diagnostic(graph: &str, tenant: &str) -> String {
         "properties": Value::Object(g),
     })
     .to_string()
+}
+
+/// `2026-10-30T13:04:05.1234567Z` -> `10/30/2026, 1:04:05.1234567 PM`, as the portal shows it
+/// (with the whole fraction).
+fn us_locale(iso: &str) -> String {
+    let (date, time) = iso.trim_end_matches('Z').split_once('T').expect("ISO time");
+    let mut d = date.split('-').map(|x| x.parse::<u32>().expect("digits"));
+    let (y, m, day) = (d.next().expect("year"), d.next().expect("month"), d.next().expect("day"));
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':');
+    let h: u32 = t.next().expect("hour").parse().expect("digits");
+    let (mi, s) = (t.next().expect("minute"), t.next().expect("second"));
+    let (h12, half) = match h {
+        0 => (12, "AM"),
+        1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        _ => (h - 12, "PM"),
+    };
+    format!("{m}/{day}/{y}, {h12}:{mi}:{s}.{frac} {half}")
+}
+
+/// Writes Log Analytics rows as the portal's CSV export. `rows` is called twice: once for the
+/// header (the union of the columns), once for the cells, so memory stays flat.
+pub fn write_csv<I: Iterator<Item = String>>(rows: impl Fn() -> I, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut columns = BTreeSet::new();
+    for r in rows() {
+        let row: Map<String, Value> = serde_json::from_str(&r).expect("rows are JSON objects");
+        for (k, v) in &row {
+            match k.as_str() {
+                "Status" if v.is_object() => columns.insert("Status_dynamic".to_string()),
+                "Status" => columns.insert("Status_string".to_string()),
+                _ => columns.insert(k.clone()),
+            };
+        }
+    }
+    let columns: Vec<String> = columns.into_iter().collect();
+    let header = |c: &String| match c.as_str() {
+        "CreatedDateTime" | "TimeGenerated" => format!("{c} [UTC]"),
+        _ => c.clone(),
+    };
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
+    out.write_record(columns.iter().map(header))?;
+    for r in rows() {
+        let row: Map<String, Value> = serde_json::from_str(&r).expect("rows are JSON objects");
+        let cells = columns.iter().map(|c| {
+            let value = match c.as_str() {
+                "Status_dynamic" => row.get("Status").filter(|v| v.is_object()),
+                "Status_string" => row.get("Status").filter(|v| !v.is_object()),
+                c => row.get(c),
+            };
+            match value {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::Bool(b)) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+                Some(Value::String(s)) if c == "CreatedDateTime" || c == "TimeGenerated" => us_locale(s),
+                Some(Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+            }
+        });
+        out.write_record(cells.collect::<Vec<_>>())?;
+    }
+    out.flush()
 }
