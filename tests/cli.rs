@@ -489,3 +489,72 @@ fn a_gzip_bomb_is_a_bounded_file_error() {
     assert!(r.stderr.contains("inflated size exceeds the limit of 16777216 bytes"), "{}", r.stderr);
     assert!(r.stderr.contains(&format!("{n} records read, {n} stored")), "{n}: {}", r.stderr);
 }
+
+/// Storage-account blobs of diagnostic settings: `PT1H.json` (one record per line) in their
+/// `insights-logs-<category>/tenantId=.../y=/m=/d=/h=/m=` folders, next to an Event Hub
+/// `{"records":[...]}` capture; and the admin center's per-type CSV downloads with their odd
+/// headers (trailing spaces, double spaces, duplicates).
+#[test]
+fn diagnostic_blobs_and_admin_center_downloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let input = dir.path().join("in");
+    let rec = |id: &str, cat: &str, code: i64| {
+        format!(
+            r#"{{"time":"2024-06-20T05:10:00.0000000Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","category":"{cat}","resultType":"{code}","properties":{{"id":"{id}","createdDateTime":"2024-06-20T05:09:59.5+00:00","appId":"a1","appDisplayName":"App One","status":{{"errorCode":{code}}}}}}}"#
+        )
+    };
+    let blob = input.join("insights-logs-signinlogs/tenantId=t/y=2024/m=06/d=20/h=05/m=00");
+    std::fs::create_dir_all(&blob).unwrap();
+    write(&blob, "PT1H.json", format!("{}\n{}", rec("d1", "SignInLogs", 0), rec("d2", "SignInLogs", 50126)).as_bytes());
+    let sp = input.join("insights-logs-serviceprincipalsigninlogs/tenantId=t/y=2024/m=06/d=20/h=05/m=00");
+    std::fs::create_dir_all(&sp).unwrap();
+    write(&sp, "PT1H.json", rec("d3", "ServicePrincipalSignInLogs", 0).as_bytes());
+    write(
+        &input,
+        "eventhub.json",
+        format!(r#"{{"records":[{},{}]}}"#, rec("d4", "NonInteractiveUserSignInLogs", 0), rec("d1", "SignInLogs", 0))
+            .as_bytes(),
+    );
+    let header = "Date (UTC),Request ID,User agent,Correlation ID,User ID,User,Username,Incoming token type,Application,Application ID ,Resource,Resource ID ,Status,Sign-in error code,Failure reason,Autonomous system  number,Incoming token type";
+    write(
+        &input,
+        "InteractiveSignIns_2024-06-19_2024-06-21.csv",
+        format!("\u{feff}{header}\r\n2024-06-20T06:00:00Z,c1,Mozilla,corr,u1,Ana,ana@contoso.example,none,App One,a1,Graph,00000003-0000-0000-c000-000000000000,Failure,50126,Invalid password,8075,none\r\n").as_bytes(),
+    );
+    write(
+        &input,
+        "ApplicationSignIns_2024-06-19_2024-06-21.csv",
+        "Date (UTC),Request ID,Correlation ID,Service principal ID,Service principal name,Credential key ID,Credential thumbprint,Application,Application ID ,Status,Sign-in error code,Failure reason\n6/20/2024 7:00:00 AM,c2,corr,sp1,Daemon,k1,,Daemon,a2,Success,0,\n".as_bytes(),
+    );
+    let r = run(&["ingest", "--store", &store, &input.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("7 records read, 6 stored, 1 duplicates skipped, 0 quarantined"), "{}", r.stderr);
+    let info = run(&["store", "info", "--store", &store]).stdout;
+    for line in ["interactiveUser: 3", "nonInteractiveUser: 1", "servicePrincipal: 2"] {
+        assert!(info.contains(line), "{line}: {info}");
+    }
+    // The interactive sign-ins of App One: d1 ok, d2 and c1 failed (50126).
+    let apps = run(&["report", "apps", "--store", &store, "--format", "csv"]).stdout;
+    assert!(apps.contains("App One,a1,1,2,33.33"), "{apps}");
+    let keys = run(&["report", "credentials", "--store", &store, "--format", "csv"]).stdout;
+    assert!(keys.contains("k1,,,Daemon,a2,2024-06-20T07:00:00Z"), "{keys}");
+}
+
+/// A JSON line longer than the record limit (64 MiB) is quarantined and skipped without being
+/// held in memory; the lines around it are stored.
+#[test]
+fn an_over_long_line_is_a_bounded_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.jsonl");
+    let mut text = format!("{}\n{{\"id\":\"long\",\"pad\":\"", good("before"));
+    text.push_str(&"x".repeat(70 << 20));
+    text.push_str(&format!("\"}}\n{}\n", good("after")));
+    std::fs::write(&path, text).unwrap();
+    let r = run(&["ingest", "--store", &store_arg(dir.path()), &path.to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("3 records read, 2 stored, 0 duplicates skipped, 1 quarantined"), "{}", r.stderr);
+    let at =
+        format!("long.jsonl:2 (byte {}): record larger than the 64 MiB limit (line skipped)", good("before").len() + 1);
+    assert!(r.stderr.contains(&at), "{}", r.stderr);
+}

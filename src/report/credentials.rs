@@ -19,7 +19,9 @@ use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
 use crate::store::credentials::{self, InventoryRow};
-use crate::store::schema::{APP_ID, CREATED, CREDENTIAL_KEY_ID, ERROR_CODE, ID, RESOURCE_ID, SERVICE_PRINCIPAL_ID};
+use crate::store::schema::{
+    APP_DISPLAY_NAME, APP_ID, CREATED, CREDENTIAL_KEY_ID, ERROR_CODE, ID, RESOURCE_ID, SERVICE_PRINCIPAL_ID,
+};
 use crate::store::{Store, manifest::Manifest};
 use crate::time::MICROS_PER_DAY;
 
@@ -141,6 +143,7 @@ struct KeyState {
 #[derive(Default, Clone)]
 struct Seen {
     app_id: Option<String>,
+    app_display_name: Option<String>,
     service_principal_id: Option<String>,
     resource_id: Option<String>,
 }
@@ -154,6 +157,7 @@ impl Aggregate for Agg {
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let keys = c.dict(CREDENTIAL_KEY_ID);
         let (apps, sps, resources) = (c.dict(APP_ID), c.dict(SERVICE_PRINCIPAL_ID), c.dict(RESOURCE_ID));
+        let names = c.dict(APP_DISPLAY_NAME);
         let rows: Vec<usize> = (0..batch.num_rows())
             .filter(|&i| window.contains(created.value(i)) && keys.get(i).is_some_and(|k| !k.trim().is_empty()))
             .collect();
@@ -164,6 +168,7 @@ impl Aggregate for Agg {
             let st = &mut self.0.states[s];
             st.attempt.offer(t, id, || Seen {
                 app_id: owned(apps.get(i)),
+                app_display_name: owned(names.get(i)),
                 service_principal_id: owned(sps.get(i)),
                 resource_id: owned(resources.get(i)),
             });
@@ -245,7 +250,8 @@ pub fn compute(
     filter: &Filter,
 ) -> Result<Vec<AppCredentialActivity>> {
     let sel = Selection { event_types: req.event_types_or(&[EventType::ServicePrincipal]), window: req.window.clone() };
-    let cols = [ID, CREATED, CREDENTIAL_KEY_ID, APP_ID, SERVICE_PRINCIPAL_ID, RESOURCE_ID, ERROR_CODE];
+    let cols =
+        [ID, CREATED, CREDENTIAL_KEY_ID, APP_ID, APP_DISPLAY_NAME, SERVICE_PRINCIPAL_ID, RESOURCE_ID, ERROR_CODE];
     let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
     // Key ids differing only in case are one key (shown as first spelled, in code-point order).
     let mut used: BTreeMap<String, (String, KeyState)> = BTreeMap::new();
@@ -315,7 +321,7 @@ pub fn compute(
             expiration_date_time: None,
             sign_in_activity: activity(Some(st)),
             finding: Some(Finding::NotInInventory),
-            app_display_name: app_id.as_deref().and_then(|a| dir.name(a)),
+            app_display_name: app_id.as_deref().and_then(|a| dir.name(a)).or_else(|| seen.app_display_name.clone()),
             days_to_expiry: None,
             app_id,
         });
