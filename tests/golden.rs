@@ -115,3 +115,8 @@ fn sample_reports_are_identical_across_shapes_of_the_same_data() {
         assert_eq!(outputs[0], *out, "{shape:?} differs from Graph pages");
     }
 }
+
+#[test]
+fn golden_adfs() {
+    assert!(check_case(&testdata("golden/adfs")) >= 3);
+}

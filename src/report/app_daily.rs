@@ -13,6 +13,7 @@ use crate::normalize::EventType;
 use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
+use crate::store::SIGNINS;
 use crate::store::schema::{ADDITIONAL_DETAILS, APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID};
 use crate::store::{Store, manifest::Manifest};
 use crate::time::{MICROS_PER_DAY, day_of, format_day};
@@ -97,7 +98,11 @@ impl Aggregate for Agg {
 
 /// Rows sorted by appId, day, then errorCode (unknown codes last).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppDailyDetail>> {
-    let sel = Selection { event_types: req.event_types_or(&[EventType::InteractiveUser]), window: req.window.clone() };
+    let sel = Selection {
+        table: SIGNINS,
+        event_types: req.event_types_or(&[EventType::InteractiveUser]),
+        window: req.window.clone(),
+    };
     let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON, ADDITIONAL_DETAILS];
     let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
     let mut rows = Vec::new();

@@ -14,6 +14,7 @@ use crate::normalize::EventType;
 use crate::render::{Cell, Percent, Tabular};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
+use crate::store::SIGNINS;
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID};
 use crate::store::{Store, manifest::Manifest};
 
@@ -95,7 +96,7 @@ impl Aggregate for Agg {
 
 /// Rows sorted by appId, then rank; `req.top` codes per app (default 5).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppError>> {
-    let sel = Selection { event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
+    let sel = Selection { table: SIGNINS, event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
     let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON];
     let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
     let top = req.top.unwrap_or(5);

@@ -14,6 +14,7 @@ use crate::normalize::EventType;
 use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
+use crate::store::SIGNINS;
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
 use crate::store::{Store, credentials, manifest::Manifest};
 
@@ -118,7 +119,7 @@ impl Aggregate for Agg {
 /// Rows sorted by appId. Applications and service principals of the credential inventory with
 /// no sign-in in the window are listed too, with an empty `signInActivity` (unused apps).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppLastSignIn>> {
-    let sel = Selection { event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
+    let sel = Selection { table: SIGNINS, event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
     let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
     let mut rows: Vec<AppLastSignIn> = agg
         .0

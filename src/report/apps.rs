@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::normalize::EventType;
 use crate::render::{Cell, Percent, Tabular};
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
+use crate::store::SIGNINS;
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
 use crate::store::{Store, manifest::Manifest};
 
@@ -86,7 +87,11 @@ pub enum Sort {
 
 /// Rows sorted by total (or failed) sign-ins desc, then appId.
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request, sort: Sort) -> Result<Vec<AppActivity>> {
-    let sel = Selection { event_types: req.event_types_or(&[EventType::InteractiveUser]), window: req.window.clone() };
+    let sel = Selection {
+        table: SIGNINS,
+        event_types: req.event_types_or(&[EventType::InteractiveUser]),
+        window: req.window.clone(),
+    };
     let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
     let mut rows: Vec<AppActivity> = agg
         .0

@@ -18,6 +18,7 @@ use crate::normalize::inventory::Origin;
 use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
+use crate::store::SIGNINS;
 use crate::store::credentials::{self, InventoryRow};
 use crate::store::schema::{
     APP_DISPLAY_NAME, APP_ID, CREATED, CREDENTIAL_KEY_ID, ERROR_CODE, ID, RESOURCE_ID, SERVICE_PRINCIPAL_ID,
@@ -249,7 +250,11 @@ pub fn compute(
     req: &Request,
     filter: &Filter,
 ) -> Result<Vec<AppCredentialActivity>> {
-    let sel = Selection { event_types: req.event_types_or(&[EventType::ServicePrincipal]), window: req.window.clone() };
+    let sel = Selection {
+        table: SIGNINS,
+        event_types: req.event_types_or(&[EventType::ServicePrincipal]),
+        window: req.window.clone(),
+    };
     let cols =
         [ID, CREATED, CREDENTIAL_KEY_ID, APP_ID, APP_DISPLAY_NAME, SERVICE_PRINCIPAL_ID, RESOURCE_ID, ERROR_CODE];
     let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;

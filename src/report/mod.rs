@@ -2,6 +2,7 @@
 //! builds it, and its order. Semantics are SPEC section 3; success is `errorCode == 0`, and a
 //! missing error code counts as a failure (it is not a proven success).
 
+pub mod adfs;
 pub mod app_daily;
 pub mod app_errors;
 pub mod app_last_signin;
@@ -20,7 +21,12 @@ use window::Window;
 
 /// The latest event time in the `signins` table: the default as-of.
 pub fn latest_event(manifest: &Manifest) -> Option<i64> {
-    manifest.files(SIGNINS).iter().map(|f| f.max_time_us).max()
+    latest_event_in(manifest, SIGNINS)
+}
+
+/// The latest event time in `table`.
+pub fn latest_event_in(manifest: &Manifest, table: &str) -> Option<i64> {
+    manifest.files(table).iter().map(|f| f.max_time_us).max()
 }
 
 /// Deterministic id of a report row that Graph leaves opaque: UUID v5 of its grouping key.

@@ -14,6 +14,7 @@ use crate::normalize::EventType;
 use crate::render::{Cell, Tabular};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
+use crate::store::SIGNINS;
 use crate::store::schema::{APP_ID, CREATED, ERROR_CODE, ID, RESOURCE_ID};
 use crate::store::{Store, manifest::Manifest};
 
@@ -132,7 +133,7 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<
         EventType::ServicePrincipal,
         EventType::ManagedIdentity,
     ];
-    let sel = Selection { event_types: req.event_types_or(&types), window: req.window.clone() };
+    let sel = Selection { table: SIGNINS, event_types: req.event_types_or(&types), window: req.window.clone() };
     let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, RESOURCE_ID, ERROR_CODE], Agg::default)?;
     Ok(agg
         .0

@@ -10,6 +10,7 @@ use crate::normalize::EventType;
 use crate::render::{Cell, Tabular, Timestamp};
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Selection, text_at};
+use crate::store::SIGNINS;
 use crate::store::schema::{
     APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID, IP_ADDRESS, RAW, USER_PRINCIPAL_NAME,
 };
@@ -131,7 +132,7 @@ pub fn compute(
     filter: &Filter,
     with_raw: bool,
 ) -> Result<Vec<SignInRow>> {
-    let sel = Selection { event_types: event_types.to_vec(), window: window.clone() };
+    let sel = Selection { table: SIGNINS, event_types: event_types.to_vec(), window: window.clone() };
     let mut cols =
         vec![ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON, USER_PRINCIPAL_NAME, IP_ADDRESS];
     if with_raw {

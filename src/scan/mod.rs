@@ -16,11 +16,13 @@ use crate::error::Result;
 use crate::normalize::EventType;
 use crate::report::window::Window;
 use crate::store::manifest::{FileEntry, Manifest};
-use crate::store::{SIGNINS, Store, reader};
+use crate::store::{Store, reader};
 
-/// Which sign-ins a scan reads: the event types and the time window.
+/// Which sign-ins a scan reads: the table (`signins` or `adfs_signins`), the event types and
+/// the time window.
 #[derive(Clone, Debug)]
 pub struct Selection {
+    pub table: &'static str,
     pub event_types: Vec<EventType>,
     pub window: Window,
 }
@@ -29,7 +31,7 @@ impl Selection {
     /// The files that can hold selected rows (partition and time-range pruning).
     pub fn files(&self, manifest: &Manifest) -> Vec<FileEntry> {
         manifest
-            .files(SIGNINS)
+            .files(self.table)
             .iter()
             .filter(|f| EventType::parse(&f.event_type).is_some_and(|t| self.event_types.contains(&t)))
             .filter(|f| f.max_time_us >= self.window.start_us && f.min_time_us < self.window.end_us)
