@@ -155,7 +155,8 @@ pub fn load(dir: &Path) -> Vec<Row> {
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
     for (r, _) in records(dir) {
-        if is_inventory(&r) {
+        // Inventory objects and AD FS rows (Log Analytics, with a `Type`) are read elsewhere.
+        if is_inventory(&r) || r.get("Type").is_some() {
             continue;
         }
         let id = ms(&r, "id").expect("id");
@@ -445,4 +446,59 @@ pub fn service_principals(rows: &[Row], w: &Win) -> Value {
             })
             .collect(),
     )
+}
+
+/// SPEC 3.6 over the AD FS rows of `dir` (`adfs-signins.jsonl`): per relying party, Microsoft's
+/// own left out, users by lower-cased UPN else user id, named by the latest sign-in; by total
+/// then identifier. Row ids are left out (the engine's are UUIDs of the identifier).
+pub fn adfs(dir: &Path, w: &Win) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("adfs-signins.jsonl")).expect("adfs file");
+    #[derive(Default)]
+    struct Rp {
+        ok: u64,
+        failed: u64,
+        users: HashSet<String>,
+        latest: Option<(i64, String, Option<String>)>,
+    }
+    let mut rps: BTreeMap<String, Rp> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let r: Value = serde_json::from_str(line).expect("json");
+        let id = ms(&r, "Id").expect("id");
+        let t = rfc3339(&ms(&r, "CreatedDateTime").expect("time"));
+        let rp = ms(&r, "ResourceIdentity").unwrap_or_default();
+        let lower = rp.to_lowercase();
+        if !seen.insert(id.clone()) || t < w.start || t >= w.end || rp.is_empty() {
+            continue;
+        }
+        if lower == "urn:federation:microsoftonline" || lower.starts_with("urn:ms-drs:") {
+            continue;
+        }
+        let e = rps.entry(rp).or_default();
+        if ms(&r, "ResultType").as_deref() == Some("0") {
+            e.ok += 1;
+        } else {
+            e.failed += 1;
+        }
+        match ms(&r, "UserPrincipalName").filter(|u| !u.is_empty()) {
+            Some(upn) => e.users.insert(upn.to_lowercase()),
+            None => e.users.insert(format!("id:{}", ms(&r, "UserId").unwrap_or_default().to_lowercase())),
+        };
+        if e.latest.as_ref().is_none_or(|(lt, lid, _)| (t, &id) > (*lt, lid)) {
+            e.latest = Some((t, id, ms(&r, "ResourceDisplayName")));
+        }
+    }
+    let mut out: Vec<(u64, String, Value)> = rps
+        .into_iter()
+        .map(|(rp, e)| {
+            let total = e.ok + e.failed;
+            let v = json!({"relyingPartyId": rp, "relyingPartyName": e.latest.and_then(|l| l.2), "serviceId": "",
+                "successfulSignInCount": e.ok, "failedSignInCount": e.failed, "totalSignInCount": total,
+                "signInSuccessRate": percent(e.ok, total), "uniqueUserCount": e.users.len(),
+                "migrationStatus": "needsReview", "replyUrls": [], "migrationValidationDetails": []});
+            (total, rp, v)
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    out.into_iter().map(|x| x.2).collect()
 }

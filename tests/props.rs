@@ -4,12 +4,14 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
+use signin_insights::generate::adfs::write_adfs;
 use signin_insights::generate::inventory::write_inventory;
 use signin_insights::generate::{GenOptions, Shape, generate};
 use signin_insights::normalize::EventType;
 use signin_insights::report::window::{Period, Window};
 use signin_insights::report::{
-    Request, app_daily, app_errors, app_last_signin, apps, credentials, latest_event, service_principals, signins,
+    Request, adfs, app_daily, app_errors, app_last_signin, apps, credentials, latest_event, latest_event_in,
+    service_principals, signins,
 };
 use signin_insights::store::Store;
 
@@ -35,10 +37,12 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
         GenOptions { records, days, seed, shape, per_file, per_page: 37, overlap_percent: 10, ..GenOptions::default() };
     let generated = generate(&opts, &input).expect("generate");
     let (_, objects) = write_inventory(&opts, &input.join("inventory")).expect("inventory");
+    let adfs_n = records / 3 + 1;
+    write_adfs(seed, adfs_n, days, opts.end_us, &input).expect("adfs");
     let store = Store::open(dir.path().join("store"));
     let summary = ingest_with(&store, std::slice::from_ref(&input), ingest_threads);
-    assert_eq!(summary.records_read, generated.written + objects);
-    assert_eq!(summary.stored, records + objects);
+    assert_eq!(summary.records_read, generated.written + objects + adfs_n);
+    assert_eq!(summary.stored, records + objects + adfs_n);
     assert_eq!(summary.duplicates, generated.written - records);
     assert_eq!(summary.quarantined, 0);
 
@@ -59,6 +63,13 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
     let window = Window::resolve(&period, as_of);
     let w = naive::Win { start: window.start_us, end: window.end_us };
     let req = Request { window: window.clone(), event_types: None, top: Some(3), app: None };
+
+    // AD FS: its own as-of, the latest AD FS sign-in.
+    let adfs_window = Window::resolve(&period, latest_event_in(&manifest, signin_insights::store::ADFS_SIGNINS));
+    let adfs_req = Request { window: adfs_window.clone(), top: None, ..req.clone() };
+    let adfs_w = naive::Win { start: adfs_window.start_us, end: adfs_window.end_us };
+    let adfs_want = naive::adfs(&input, &adfs_w);
+    assert!(!adfs_want.is_empty());
 
     for threads in [1, 2, 5] {
         pool(threads).install(|| {
@@ -82,6 +93,8 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
             }
             let got = serde_json::to_value(service_principals::compute(&store, &manifest, &req).unwrap()).unwrap();
             assert_eq!(got, naive::service_principals(&rows, &w), "service-principals, {threads} threads");
+            let got = serde_json::to_value(adfs::compute(&store, &manifest, &adfs_req).unwrap()).unwrap();
+            assert_eq!(strip_ids(got), adfs_want, "adfs, {threads} threads");
             let filter = signins::Filter { failed: true, ..signins::Filter::default() };
             let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter, false).unwrap();
             let want = rows.iter().filter(|r| window.contains(r.created_us) && r.code != Some(0)).count();

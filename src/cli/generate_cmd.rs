@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::Config;
 use crate::error::Result;
+use crate::generate::adfs::write_adfs;
 use crate::generate::inventory::write_inventory;
 use crate::generate::{GenOptions, Shape, generate};
 
@@ -33,6 +34,10 @@ pub struct Args {
     /// servicePrincipals pages) into OUT/inventory/.
     #[arg(long)]
     inventory: bool,
+    /// Also write this many AD FS sign-ins (Log Analytics ADFSSignInLogs rows) into
+    /// OUT/adfs-signins.jsonl.
+    #[arg(long, default_value_t = 0)]
+    adfs: u64,
     #[arg(long)]
     out: PathBuf,
 }
@@ -52,6 +57,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         opts.end_us = super::parse_time_arg("end", end)?;
     }
     let s = generate(&opts, &args.out)?;
+    if args.adfs > 0 {
+        let path = write_adfs(opts.seed, args.adfs, opts.days, opts.end_us, &args.out)?;
+        if !config.quiet {
+            eprintln!("generate: {} AD FS sign-ins in {}", args.adfs, path.display());
+        }
+    }
     if args.inventory {
         let dir = args.out.join("inventory");
         let (files, objects) = write_inventory(&opts, &dir)?;

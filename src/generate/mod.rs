@@ -7,6 +7,7 @@
 //! so that demo, tests and benchmarks exercise what real exports do. Each record depends only
 //! on the seed and its index, so the same seed gives the same sign-ins in every format.
 
+pub mod adfs;
 pub mod catalog;
 pub mod inventory;
 mod shapes;
