@@ -558,3 +558,24 @@ fn an_over_long_line_is_a_bounded_error() {
         format!("long.jsonl:2 (byte {}): record larger than the 64 MiB limit (line skipped)", good("before").len() + 1);
     assert!(r.stderr.contains(&at), "{}", r.stderr);
 }
+
+/// `--kind adfs` takes sign-ins that name no table as AD FS ones; `--kind audits` reads audit
+/// records; each refuses the other kind with a reason.
+#[test]
+fn kinds_adfs_and_audits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let audit =
+        r#"{"id":"a1","activityDateTime":"2024-05-01T10:00:00Z","category":"UserManagement","result":"success"}"#;
+    write(dir.path(), "adfs.jsonl", format!("{}\n{audit}\n", good("g1")).as_bytes());
+    let path = dir.path().join("adfs.jsonl").to_string_lossy().to_string();
+    let r = run(&["ingest", "--store", &store, "--kind", "adfs", &path]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("adfs.jsonl:2 (byte 111): not an AD FS sign-in"), "{}", r.stderr);
+    let r = run(&["ingest", "--store", &store, "--kind", "audits", &path]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("2 records read, 1 stored"), "{}", r.stderr);
+    assert!(r.stderr.contains("adfs.jsonl:1 (byte 0): not an audit record"), "{}", r.stderr);
+    let info = run(&["store", "info", "--store", &store]).stdout;
+    assert!(info.contains("adfs_signins: 1 rows") && info.contains("audits: 1 rows"), "{info}");
+}

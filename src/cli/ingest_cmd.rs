@@ -11,9 +11,9 @@ use crate::normalize::EventType;
 pub struct Args {
     #[command(flatten)]
     store: StoreArg,
-    /// What the inputs hold: `auto` (detected per record), `signins`, `credentials`
-    /// (applications and service principals), or a sign-in event type, which also sets the
-    /// event type of records that carry none.
+    /// What the inputs hold: `auto` (detected per record), `signins`, `adfs`, `audits`,
+    /// `credentials` (applications and service principals), or a sign-in event type, which also
+    /// sets the event type of records that carry none.
     #[arg(long, default_value = "auto")]
     kind: String,
     /// Keep only the typed columns, not the original record text (faster, smaller).
@@ -36,11 +36,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         "auto" => (Kind::Auto, None),
         "signins" => (Kind::SignIns, None),
         "credentials" => (Kind::Credentials, None),
+        "adfs" => (Kind::Adfs, None),
+        "audits" => (Kind::Audits, None),
         k => match EventType::parse(k) {
             Some(t) => (Kind::SignIns, Some(t)),
             None => {
                 return Err(Error::Usage(format!(
-                    "--kind {k}: this version ingests auto, signins, credentials, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
+                    "--kind {k}: this version ingests auto, signins, adfs, audits, credentials, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
                 )));
             }
         },

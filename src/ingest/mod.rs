@@ -52,6 +52,10 @@ pub enum Kind {
     SignIns,
     /// Applications and service principals, with or without credentials.
     Credentials,
+    /// AD FS sign-ins, also those that name no table.
+    Adfs,
+    /// Directory audit records.
+    Audits,
 }
 
 impl Default for IngestOptions {
@@ -667,6 +671,18 @@ fn one_record(
         Kind::Auto => read_record(text, opts.hint, at.context),
         Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
         Kind::Credentials => inventory::parse_object(text, at.context).map(Record::Inventory),
+        // A sign-in that names no table is taken as AD FS here.
+        Kind::Adfs => match read_record(text, opts.hint, at.context) {
+            Ok(Record::SignIn(s) | Record::AdfsSignIn(s)) => Ok(Record::AdfsSignIn(s)),
+            Ok(_) => Err(crate::normalize::Refusal("not an AD FS sign-in (--kind adfs)".into())),
+            Err(e) => Err(e),
+        },
+        // A record that reads as nothing else is read as an audit record all the same.
+        Kind::Audits => match read_record(text, None, at.context) {
+            Ok(Record::Audit(a)) => Ok(Record::Audit(a)),
+            Ok(_) => Err(crate::normalize::Refusal("not an audit record (--kind audits)".into())),
+            Err(_) => crate::normalize::audit::parse(text, None).map(Record::Audit),
+        },
     };
     match record {
         Ok(Record::SignIn(s)) => store_sign_in(SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,

@@ -165,6 +165,8 @@ struct RawSignIn<'a> {
     /// Present only in audit records (Graph `directoryAudit`, Log Analytics `AuditLogs`).
     #[serde(alias = "ActivityDisplayName")]
     activity_display_name: Option<IgnoredAny>,
+    #[serde(alias = "ActivityDateTime")]
+    activity_date_time: Option<IgnoredAny>,
     /// Present only so a page envelope mistaken for a record is recognised.
     #[serde(rename = "value")]
     envelope_value: Option<IgnoredAny>,
@@ -252,7 +254,8 @@ fn sign_in<'a>(record: &'a str, raw: RawSignIn<'a>, hint: Option<EventType>) -> 
     let named = raw.table.as_deref().or(raw.category.as_deref());
     // An audit record says so by its activity, whatever its `category` (an audit category) or
     // its `Type` (overwritten in some hunting exports).
-    let source = if raw.activity_display_name.is_some() { Some(Source::Audits) } else { named.map(source_of) };
+    let audit = raw.activity_display_name.is_some() || raw.activity_date_time.is_some();
+    let source = if audit { Some(Source::Audits) } else { named.map(source_of) };
     let wrap = if source == Some(Source::AdfsSignIns) { Record::AdfsSignIn } else { Record::SignIn };
     match source {
         Some(Source::Audits) => {
@@ -282,7 +285,7 @@ fn sign_in<'a>(record: &'a str, raw: RawSignIn<'a>, hint: Option<EventType>) -> 
         if inner.properties.is_some() {
             return Err(Refusal("`properties` nested in `properties`".into()));
         }
-        inner.created_date_time = inner.created_date_time.or(raw.time);
+        inner.created_date_time = inner.created_date_time.filter(|c| !c.trim().is_empty()).or(raw.time);
         inner.result_type = inner.result_type.or(raw.result_type);
         inner.result_description = inner.result_description.or(raw.result_description);
         return fields(inner, kind, hint).map(wrap);
