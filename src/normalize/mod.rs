@@ -5,6 +5,7 @@
 //! with a reason naming the field, because a silently coerced record is a miscounted one.
 
 pub mod audit;
+pub mod claim_rules;
 mod flex;
 pub mod inventory;
 
