@@ -579,3 +579,30 @@ fn kinds_adfs_and_audits() {
     let info = run(&["store", "info", "--store", &store]).stdout;
     assert!(info.contains("adfs_signins: 1 rows") && info.contains("audits: 1 rows"), "{info}");
 }
+
+/// A relying-party trust export is a snapshot: the same export again changes nothing, a newer
+/// one replaces it; `--kind rp-trusts` refuses what is not a trust.
+#[test]
+fn relying_party_trusts_are_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let trusts = testdata("golden/adfs/rp-trusts.json").to_string_lossy().to_string();
+    let r = run(&["ingest", "--store", &store, &trusts]);
+    assert!(r.stderr.contains("4 records read, 4 stored, 0 duplicates skipped"), "{}", r.stderr);
+    let r = run(&["ingest", "--store", &store, &trusts]);
+    assert!(r.stderr.contains("4 records read, 0 stored, 4 duplicates skipped"), "{}", r.stderr);
+    let one = r#"[{"Name":"Only","Identifier":["https://only.example/"],"IssuanceTransformRules":"","ClaimsProviderName":[]}]"#;
+    write(dir.path(), "newer.json", one.as_bytes());
+    let r = run(&["ingest", "--store", &store, &dir.path().join("newer.json").to_string_lossy()]);
+    assert!(r.stderr.contains("1 records read, 1 stored"), "{}", r.stderr);
+    let rules = run(&["report", "adfs", "--store", &store, "--rules", "--format", "csv"]);
+    assert_eq!(rules.stdout.lines().count(), 1, "the newer export has no rules: {}", rules.stdout);
+    let info = run(&["store", "info", "--store", &store]).stdout;
+    assert!(info.contains("rp_trusts: 1 rows"), "{info}");
+    write(dir.path(), "signin.json", good("x").as_bytes());
+    let r =
+        run(&["ingest", "--store", &store, "--kind", "rp-trusts", &dir.path().join("signin.json").to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("without an `Identifier`"), "{}", r.stderr);
+    assert_eq!(run(&["store", "verify", "--store", &store]).code, 0);
+}

@@ -118,5 +118,5 @@ fn sample_reports_are_identical_across_shapes_of_the_same_data() {
 
 #[test]
 fn golden_adfs() {
-    assert!(check_case(&testdata("golden/adfs")) >= 3);
+    assert!(check_case(&testdata("golden/adfs")) >= 4);
 }

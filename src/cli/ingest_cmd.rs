@@ -12,8 +12,9 @@ pub struct Args {
     #[command(flatten)]
     store: StoreArg,
     /// What the inputs hold: `auto` (detected per record), `signins`, `adfs`, `audits`,
-    /// `credentials` (applications and service principals), or a sign-in event type, which also
-    /// sets the event type of records that carry none.
+    /// `credentials` (applications and service principals), `rp-trusts` (AD FS relying-party
+    /// trusts), or a sign-in event type, which also sets the event type of records that carry
+    /// none.
     #[arg(long, default_value = "auto")]
     kind: String,
     /// Keep only the typed columns, not the original record text (faster, smaller).
@@ -38,11 +39,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         "credentials" => (Kind::Credentials, None),
         "adfs" => (Kind::Adfs, None),
         "audits" => (Kind::Audits, None),
+        "rp-trusts" | "rp_trusts" => (Kind::RpTrusts, None),
         k => match EventType::parse(k) {
             Some(t) => (Kind::SignIns, Some(t)),
             None => {
                 return Err(Error::Usage(format!(
-                    "--kind {k}: this version ingests auto, signins, adfs, audits, credentials, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
+                    "--kind {k}: this version ingests auto, signins, adfs, audits, credentials, rp-trusts, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
                 )));
             }
         },

@@ -8,7 +8,7 @@ use crate::report::{
     self, Request, adfs, app_daily, app_errors, app_last_signin, apps, context, credentials, service_principals,
 };
 use crate::store::manifest::Manifest;
-use crate::store::{ADFS_SIGNINS, SIGNINS, Store};
+use crate::store::{ADFS_SIGNINS, RP_TRUSTS, SIGNINS, Store};
 
 /// The reports of this version, with their Graph names as aliases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -66,6 +66,9 @@ pub struct Args {
     /// credentials: only inventory credentials with no sign-in in the window.
     #[arg(long)]
     unused: bool,
+    /// adfs: list every claim rule of the relying-party trusts with its classification.
+    #[arg(long)]
+    rules: bool,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
@@ -127,8 +130,11 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         None if args.window.as_of.is_none() => format!("{} (the store holds no sign-ins)", label(args.report)),
         _ => format!("{} ({})", label(args.report), req.window.describe()),
     };
-    if args.report == ReportName::Adfs {
+    if args.report == ReportName::Adfs && manifest.files(RP_TRUSTS).is_empty() {
         caption.push_str("; no relying-party trust configuration supplied, so migration status is needsReview");
+    }
+    if args.rules && args.report != ReportName::Adfs {
+        return Err(Error::Usage("--rules applies to `report adfs`".into()));
     }
     if format != Format::Table && !config.quiet {
         eprintln!("signin-insights: {caption}");
@@ -160,6 +166,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             };
             emit(&credentials::compute(&store, &manifest, &req, &filter)?, credentials::TYPE_NAME, &caption, format)
         }
+        ReportName::Adfs if args.rules => match adfs::rules(&store, &manifest)? {
+            Some(rows) => emit(&rows, "adfsClaimRule", "AD FS claim rules of the relying-party trusts", format),
+            None => Err(Error::Usage(
+                "no relying-party trust export in the store; ingest `Get-AdfsRelyingPartyTrust | ConvertTo-Json` first"
+                    .into(),
+            )),
+        },
         ReportName::Adfs => emit(&adfs::compute(&store, &manifest, &req)?, adfs::TYPE_NAME, &caption, format),
     }?;
     Ok(0)

@@ -2,7 +2,7 @@
 
 use super::{Config, StoreArg, with_stdout};
 use crate::error::{Error, Result};
-use crate::store::CREDENTIALS;
+use crate::store::{CREDENTIALS, RP_TRUSTS};
 use crate::time::format_timestamp;
 
 #[derive(clap::Args, Debug)]
@@ -36,7 +36,7 @@ pub fn run(args: &Args, _config: &Config) -> Result<u8> {
                     let max = files.iter().map(|f| f.max_time_us).max();
                     // Only sign-ins have event times; the inventory is a snapshot.
                     let range = match (min, max) {
-                        _ if table == CREDENTIALS => String::new(),
+                        _ if table == CREDENTIALS || table == RP_TRUSTS => String::new(),
                         (Some(a), Some(b)) => format!(", {} .. {}", format_timestamp(a), format_timestamp(b)),
                         _ => ", empty".into(),
                     };

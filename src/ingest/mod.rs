@@ -25,6 +25,7 @@ use crate::normalize::{EventType, Record, normalize, read_record};
 use crate::store::audits::AuditWriter;
 use crate::store::credentials::{self, Sourced};
 use crate::store::manifest::IngestRecord;
+use crate::store::rp_trusts::{self, StoredTrust};
 use crate::store::writer::{PartitionWriters, StagedFile, WriteOptions};
 use crate::store::{ADFS_SIGNINS, AUDITS, IdSet, SIGNINS, Store, Transaction, id_hash};
 
@@ -56,6 +57,8 @@ pub enum Kind {
     Adfs,
     /// Directory audit records.
     Audits,
+    /// AD FS relying-party trusts (`Get-AdfsRelyingPartyTrust | ConvertTo-Json`).
+    RpTrusts,
 }
 
 impl Default for IngestOptions {
@@ -227,6 +230,8 @@ struct Shared {
     buffers: split::BufferPool,
     /// Inventory objects read so far, with the input index for a deterministic order.
     inventory: Mutex<Vec<(usize, Sourced)>>,
+    /// Relying-party trusts read so far, likewise.
+    rp_trusts: Mutex<Vec<(usize, StoredTrust)>>,
     /// Set by a worker that failed (e.g. disk full): scanners stop, the ingest is not committed.
     failed: std::sync::atomic::AtomicBool,
 }
@@ -297,6 +302,7 @@ pub fn ingest(
         }),
         buffers: split::BufferPool::default(),
         inventory: Mutex::new(Vec::new()),
+        rp_trusts: Mutex::new(Vec::new()),
         failed: std::sync::atomic::AtomicBool::new(false),
     };
     progress.set_length(inputs.iter().map(Input::size).sum());
@@ -318,8 +324,17 @@ pub fn ingest(
         }
         None => None,
     };
-    let (snapshots, inventory, kept, dropped) =
+    let (mut snapshots, inventory, mut kept, mut dropped) =
         stage_inventory(store, &txn, shared.inventory.into_inner().expect("inventory"), &opts.write)?;
+    let trusts = shared.rp_trusts.into_inner().expect("rp trusts");
+    let read_trusts = trusts.len() as u64;
+    if let Some(staged) = stage_rp_trusts(store, &txn, trusts, &opts.write)? {
+        kept += staged.entry.rows;
+        dropped += read_trusts - staged.entry.rows;
+        snapshots.push(staged);
+    } else {
+        dropped += read_trusts;
+    }
     let mut summary = IngestSummary {
         files: inputs.len() as u64,
         records_read: shared.read.load(Ordering::Relaxed),
@@ -396,6 +411,30 @@ fn stage_inventory(
         files.push(credentials::stage(txn.staging(), txn.generation(), origin, &objects, write)?);
     }
     Ok((files, summaries, kept, dropped))
+}
+
+/// Writes the trusts read as the new snapshot, one per name (the copy read last wins); `None`
+/// when none was read or they equal the stored snapshot.
+fn stage_rp_trusts(
+    store: &Store,
+    txn: &Transaction,
+    mut read: Vec<(usize, StoredTrust)>,
+    write: &crate::store::writer::WriteOptions,
+) -> Result<Option<StagedFile>> {
+    if read.is_empty() {
+        return Ok(None);
+    }
+    read.sort_by_key(|(input, t)| (*input, t.line));
+    let mut by_name: std::collections::BTreeMap<String, StoredTrust> = std::collections::BTreeMap::new();
+    for (_, t) in read {
+        by_name.insert(t.name.to_lowercase(), t);
+    }
+    let trusts: Vec<StoredTrust> = by_name.into_values().collect();
+    let before = rp_trusts::load(store, txn.manifest())?.unwrap_or_default();
+    if before == trusts.iter().map(|t| t.raw.clone()).collect::<Vec<_>>() {
+        return Ok(None);
+    }
+    rp_trusts::stage(txn.staging(), txn.generation(), &trusts, write).map(Some)
 }
 
 fn shard(existing: Vec<u128>) -> Vec<Mutex<IdSet>> {
@@ -671,6 +710,7 @@ fn one_record(
         Kind::Auto => read_record(text, opts.hint, at.context),
         Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
         Kind::Credentials => inventory::parse_object(text, at.context).map(Record::Inventory),
+        Kind::RpTrusts => crate::normalize::rp_trust::parse(text).map(|_| Record::RpTrust),
         // A sign-in that names no table is taken as AD FS here.
         Kind::Adfs => match read_record(text, opts.hint, at.context) {
             Ok(Record::SignIn(s) | Record::AdfsSignIn(s)) => Ok(Record::AdfsSignIn(s)),
@@ -694,6 +734,17 @@ fn one_record(
             } else {
                 *duplicates += 1;
             }
+        }
+        Ok(Record::RpTrust) => {
+            let trust = crate::normalize::rp_trust::parse(text).map_err(|r| Error::Other(r.0))?;
+            let stored_trust = StoredTrust {
+                name: trust.name,
+                identifier: trust.identifiers.first().cloned().unwrap_or_default(),
+                file: at.name.clone(),
+                line: at.line,
+                raw: text.to_string(),
+            };
+            shared.rp_trusts.lock().expect("rp trusts").push((at.input, stored_trust));
         }
         Ok(Record::Inventory(object)) => {
             let raw = opts.write.keep_raw.then(|| text.to_string());

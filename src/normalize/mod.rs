@@ -8,6 +8,7 @@ pub mod audit;
 pub mod claim_rules;
 mod flex;
 pub mod inventory;
+pub mod rp_trust;
 
 use std::borrow::Cow;
 
@@ -168,6 +169,13 @@ struct RawSignIn<'a> {
     activity_display_name: Option<IgnoredAny>,
     #[serde(alias = "ActivityDateTime")]
     activity_date_time: Option<IgnoredAny>,
+    /// Present only in AD FS relying-party trusts (`Get-AdfsRelyingPartyTrust`).
+    #[serde(rename = "Identifier")]
+    rp_identifier: Option<IgnoredAny>,
+    #[serde(rename = "IssuanceTransformRules")]
+    rp_transform_rules: Option<IgnoredAny>,
+    #[serde(rename = "ClaimsProviderName")]
+    rp_claims_providers: Option<IgnoredAny>,
     /// Present only so a page envelope mistaken for a record is recognised.
     #[serde(rename = "value")]
     envelope_value: Option<IgnoredAny>,
@@ -218,6 +226,7 @@ pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Re
         }
         Record::AdfsSignIn(_) => Err(Refusal("an AD FS sign-in, not an Entra ID sign-in".into())),
         Record::Audit(_) => Err(Refusal("an audit record, not a sign-in".into())),
+        Record::RpTrust => Err(Refusal("an AD FS relying-party trust, not a sign-in".into())),
     }
 }
 
@@ -231,6 +240,8 @@ pub enum Record<'a> {
     AdfsSignIn(SignIn<'a>),
     /// A directory audit record (Graph `directoryAudit`, `AuditLogs`).
     Audit(audit::Audit<'a>),
+    /// An AD FS relying-party trust (checked for parsing; stored as its text).
+    RpTrust,
     /// An application or service principal with its credentials (`--kind credentials`).
     Inventory(InventoryObject),
 }
@@ -243,6 +254,9 @@ pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option
         serde_json::from_str(record).map_err(|e| Refusal(describe::<RawSignIn<'_>>(record, &e)))?;
     if raw.key_credentials.is_some() || raw.password_credentials.is_some() {
         return inventory::parse_object(record, context).map(Record::Inventory);
+    }
+    if raw.rp_identifier.is_some() && (raw.rp_transform_rules.is_some() || raw.rp_claims_providers.is_some()) {
+        return rp_trust::parse(record).map(|_| Record::RpTrust);
     }
     sign_in(record, raw, hint)
 }

@@ -11,11 +11,13 @@ use serde::Serialize;
 use super::{Request, row_id};
 use crate::error::Result;
 use crate::normalize::EventType;
+use crate::normalize::rp_trust::{self, RpTrust};
 use crate::render::{Cell, Percent, Tabular};
+use crate::report::adfs_checks;
 use crate::report::window::Window;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
 use crate::store::schema::{CREATED, ERROR_CODE, ID, RESOURCE_DISPLAY_NAME, RESOURCE_ID, USER_ID, USER_PRINCIPAL_NAME};
-use crate::store::{ADFS_SIGNINS, Store, manifest::Manifest};
+use crate::store::{ADFS_SIGNINS, Store, manifest::Manifest, rp_trusts};
 
 pub const TYPE_NAME: &str = "relyingPartyDetailedSummary";
 
@@ -43,6 +45,10 @@ pub struct RelyingPartyActivity {
     pub migration_status: &'static str,
     pub reply_urls: Vec<String>,
     pub migration_validation_details: Vec<KeyValue>,
+    /// `noTrustConfiguration` (sign-ins, no trust in the export) or `noSignIns` (a trust
+    /// nobody signed in to in the window); an OData instance annotation Graph clients ignore.
+    #[serde(rename = "@signinInsights.finding", skip_serializing_if = "Option::is_none")]
+    pub finding: Option<&'static str>,
 }
 
 impl Tabular for RelyingPartyActivity {
@@ -118,6 +124,55 @@ impl Aggregate for Agg {
     }
 }
 
+/// The stored relying-party trusts, parsed; `None` when no trust export was ingested.
+pub fn load_trusts(store: &Store, manifest: &Manifest) -> Result<Option<Vec<RpTrust>>> {
+    Ok(rp_trusts::load(store, manifest)?.map(|raws| raws.iter().filter_map(|r| rp_trust::parse(r).ok()).collect()))
+}
+
+/// Fills the migration fields from the trusts; adds the trusts nobody signed in to.
+fn apply_trusts(rows: &mut Vec<RelyingPartyActivity>, trusts: &[RpTrust]) {
+    let find =
+        |rp: &str| trusts.iter().position(|t| t.identifiers.iter().any(|i| i.trim().eq_ignore_ascii_case(rp.trim())));
+    let mut used = vec![false; trusts.len()];
+    for row in rows.iter_mut() {
+        match find(&row.relying_party_id) {
+            Some(i) => {
+                used[i] = true;
+                fill(row, &trusts[i]);
+            }
+            None => row.finding = Some("noTrustConfiguration"),
+        }
+    }
+    for (t, _) in trusts.iter().zip(used).filter(|(_, u)| !u) {
+        let Some(rp) = t.identifiers.iter().find(|i| !is_microsoft(i)) else { continue };
+        let mut row = RelyingPartyActivity {
+            id: row_id("relyingParty", rp),
+            relying_party_id: rp.clone(),
+            relying_party_name: Some(t.name.clone()),
+            service_id: String::new(),
+            successful_sign_in_count: 0,
+            failed_sign_in_count: 0,
+            total_sign_in_count: 0,
+            sign_in_success_rate: Percent::of(0, 0),
+            unique_user_count: 0,
+            migration_status: "needsReview",
+            reply_urls: Vec::new(),
+            migration_validation_details: Vec::new(),
+            finding: Some("noSignIns"),
+        };
+        fill(&mut row, t);
+        rows.push(row);
+    }
+}
+
+fn fill(row: &mut RelyingPartyActivity, t: &RpTrust) {
+    let checks = adfs_checks::checks(t);
+    row.migration_status = adfs_checks::status(&checks);
+    row.reply_urls = t.reply_urls.clone();
+    row.migration_validation_details =
+        checks.iter().map(|c| KeyValue { name: c.name.to_string(), value: c.value() }).collect();
+}
+
 /// Rows by total sign-ins, most first, then by relying party identifier.
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<RelyingPartyActivity>> {
     let sel =
@@ -142,10 +197,14 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<
                 migration_status: "needsReview",
                 reply_urls: Vec::new(),
                 migration_validation_details: Vec::new(),
+                finding: None,
                 relying_party_id: rp,
             }
         })
         .collect();
+    if let Some(trusts) = load_trusts(store, manifest)? {
+        apply_trusts(&mut rows, &trusts);
+    }
     rows.sort_by(|a, b| {
         b.total_sign_in_count.cmp(&a.total_sign_in_count).then(a.relying_party_id.cmp(&b.relying_party_id))
     });
@@ -153,4 +212,70 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<
         rows.truncate(n);
     }
     Ok(rows)
+}
+
+/// One claim rule of a trust, classified (`report adfs --rules`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleRow {
+    pub relying_party_id: String,
+    pub relying_party_name: String,
+    pub rule_set: &'static str,
+    /// 1-based position of the rule in its rule set.
+    pub index: usize,
+    pub line: usize,
+    pub column: usize,
+    /// The known migratable pattern, when the rule is one.
+    pub pattern: Option<&'static str>,
+    /// The portal's detail codes.
+    pub codes: Vec<&'static str>,
+    /// Why the rule could not be parsed.
+    pub error: Option<String>,
+    pub rule: String,
+}
+
+impl Tabular for RuleRow {
+    fn headers() -> &'static [&'static str] {
+        &["relyingPartyName", "ruleSet", "index", "line", "pattern", "codes", "error"]
+    }
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            Cell::text(Some(&self.relying_party_name)),
+            Cell::text(Some(self.rule_set)),
+            Cell::Int(Some(self.index as i64)),
+            Cell::Int(Some(self.line as i64)),
+            Cell::text(self.pattern),
+            Cell::text(Some(&self.codes.join(" "))),
+            Cell::text(self.error.as_deref()),
+        ]
+    }
+}
+
+/// Every rule of every stored trust, by trust name then rule set order; `None` without a trust
+/// export.
+pub fn rules(store: &Store, manifest: &Manifest) -> Result<Option<Vec<RuleRow>>> {
+    let Some(mut trusts) = load_trusts(store, manifest)? else { return Ok(None) };
+    trusts.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = Vec::new();
+    for t in &trusts {
+        for r in adfs_checks::classified_rules(t) {
+            let (pattern, codes, error) = match r.classification {
+                Ok(c) => (c.pattern, c.codes, None),
+                Err(e) => (None, Vec::new(), Some(e)),
+            };
+            out.push(RuleRow {
+                relying_party_id: t.identifiers.first().cloned().unwrap_or_default(),
+                relying_party_name: t.name.clone(),
+                rule_set: r.rule_set,
+                index: r.index,
+                line: r.line,
+                column: r.column,
+                pattern,
+                codes,
+                error,
+                rule: r.text,
+            });
+        }
+    }
+    Ok(Some(out))
 }

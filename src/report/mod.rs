@@ -3,6 +3,7 @@
 //! missing error code counts as a failure (it is not a proven success).
 
 pub mod adfs;
+pub mod adfs_checks;
 pub mod app_daily;
 pub mod app_errors;
 pub mod app_last_signin;

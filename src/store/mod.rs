@@ -9,6 +9,7 @@
 //! <store>/adfs_signins/event_type=<t>/date=YYYY-MM-DD/part-*.parquet   AD FS sign-ins
 //! <store>/audits/part-*.parquet               directory audit records
 //! <store>/credentials/origin=<o>/part-*.parquet   the credential inventory (a snapshot per origin)
+//! <store>/rp_trusts/part-*.parquet            AD FS relying-party trusts (a snapshot)
 //! <store>/quarantine/ingest-<generation>.jsonl
 //! <store>/.staging/<generation>/         files of an ingest in progress
 //! <store>/.lock                          held by a running ingest
@@ -18,6 +19,7 @@ pub mod audits;
 pub mod credentials;
 pub mod manifest;
 pub mod reader;
+pub mod rp_trusts;
 pub mod schema;
 pub mod writer;
 
@@ -40,8 +42,10 @@ pub const ADFS_SIGNINS: &str = "adfs_signins";
 pub const CREDENTIALS: &str = "credentials";
 /// Directory audit records.
 pub const AUDITS: &str = "audits";
+/// AD FS relying-party trusts (a snapshot).
+pub const RP_TRUSTS: &str = "rp_trusts";
 /// Every table folder of the store.
-pub const TABLES: [&str; 4] = [SIGNINS, ADFS_SIGNINS, AUDITS, CREDENTIALS];
+pub const TABLES: [&str; 5] = [SIGNINS, ADFS_SIGNINS, AUDITS, CREDENTIALS, RP_TRUSTS];
 
 /// A store folder. Opening does not create it; the first ingest does.
 #[derive(Clone, Debug)]
@@ -210,6 +214,9 @@ fn table_columns(table: &str) -> Vec<String> {
     if table == AUDITS {
         return audits::column_names();
     }
+    if table == RP_TRUSTS {
+        return rp_trusts::column_names();
+    }
     schema::signins_schema().fields().iter().map(|f| f.name().clone()).collect()
 }
 
@@ -279,8 +286,8 @@ impl Transaction {
     }
 
     /// Moves the staged files into place and replaces the manifest: the commit point.
-    /// `files` are added to their tables; each of `snapshots` replaces the `credentials` file
-    /// of its origin. A quarantine file, when given, is moved to `quarantine/`.
+    /// `files` are added to their tables; each of `snapshots` replaces the file of its table
+    /// (`credentials`, `rp_trusts`) and kind (the credential origin). A quarantine file, when given, is moved to `quarantine/`.
     pub fn commit(
         mut self,
         files: Vec<StagedFile>,
@@ -318,15 +325,13 @@ impl Transaction {
             }
         }
         let mut replaced = Vec::new();
-        if !snapshots.is_empty() {
-            let table = self.manifest.tables.entry(CREDENTIALS.to_string()).or_default();
-            for snap in snapshots {
-                let (old, keep): (Vec<FileEntry>, Vec<FileEntry>) =
-                    std::mem::take(table).into_iter().partition(|f| f.event_type == snap.entry.event_type);
-                *table = keep;
-                replaced.extend(old);
-                table.push(snap.entry);
-            }
+        for snap in snapshots {
+            let table = self.manifest.tables.entry(snap.table.to_string()).or_default();
+            let (old, keep): (Vec<FileEntry>, Vec<FileEntry>) =
+                std::mem::take(table).into_iter().partition(|f| f.event_type == snap.entry.event_type);
+            *table = keep;
+            replaced.extend(old);
+            table.push(snap.entry);
             table.sort_by(|a, b| a.path.cmp(&b.path));
         }
         self.manifest.generation = self.generation;
