@@ -646,6 +646,15 @@ mod tests {
         let extranet = r#"c:[Type == "http://schemas.microsoft.com/ws/2012/01/insidecorporatenetwork", Value == "false"]
             => issue(Type = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod", Value = "http://schemas.microsoft.com/claims/multipleauthn");"#;
         assert_eq!(pattern(extranet), Some("MfaForExtranet"));
+        let unregistered = r#"c:[Type == "http://schemas.microsoft.com/2012/01/devicecontext/claims/isregistereduser", Value == "false"]
+            => issue(Type = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod", Value = "http://schemas.microsoft.com/claims/multipleauthn");"#;
+        assert_eq!(pattern(unregistered), Some("MfaForUnregisteredDevices"));
+        let user = r#"c:[Type == "http://schemas.microsoft.com/ws/2008/06/identity/claims/primarysid", Value == "S-1-5-21-1"]
+            => issue(Type = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod", Value = "http://schemas.microsoft.com/claims/multipleauthn");"#;
+        assert_eq!(pattern(user), Some("MfaForUser"));
+        let proxy = r#"c:[Type == "http://schemas.microsoft.com/ws/2008/06/identity/claims/proxysid", Value == "S-1-5-21-2"]
+            => issue(Type = "http://schemas.microsoft.com/authorization/claims/permit", Value = "true");"#;
+        assert_eq!(pattern(proxy), Some("ProxySid"));
         let pass = r#"c:[Type == "http://schemas.xmlsoap.org/claims/Group"] => issue(claim = c);"#;
         assert_eq!(pattern(pass), Some("PassThrough"));
     }

@@ -276,6 +276,77 @@ mod tests {
             trip(RpTrust { rules: vec![("DelegationAuthorizationRules", permit.into())], ..plain.clone() }).0,
             vec![("DelegationAuthorizationRulesCheckResult", FAIL)]
         );
+        // Each trippable check, tripped alone by one hand-made trust.
+        let rule = |set: &'static str, text: &str| vec![(set, text.to_string())];
+        let odd = "c:[Type == \"x\"] => add(Type = \"y\", Value = c.Value);";
+        let cases: Vec<(RpTrust, &str, u8)> = vec![
+            (RpTrust { additional_wsfed_endpoints: 2, ..plain.clone() }, "AdditionalWSFedEndpointCheckResult", FAIL),
+            (
+                RpTrust { allowed_authentication_class_references: 1, ..plain.clone() },
+                "AllowedAuthenticationClassReferencesCheckResult",
+                FAIL,
+            ),
+            (
+                RpTrust { always_require_authentication: true, ..plain.clone() },
+                "AlwaysRequireAuthenticationCheckResult",
+                FAIL,
+            ),
+            (RpTrust { auto_update_enabled: true, ..plain.clone() }, "AutoUpdateEnabledCheckResult", WARNING),
+            (
+                RpTrust { claims_provider_names: vec!["Active Directory".into(), "Partner".into()], ..plain.clone() },
+                "ClaimsProviderNameCheckResult",
+                FAIL,
+            ),
+            (
+                RpTrust { encrypted_name_id_required: true, has_encryption_certificate: true, ..plain.clone() },
+                "EncryptedNameIdRequiredCheckResult",
+                FAIL,
+            ),
+            (RpTrust { monitoring_enabled: true, ..plain.clone() }, "MonitoringEnabledCheckResult", WARNING),
+            (RpTrust { not_before_skew: 2, ..plain.clone() }, "NotBeforeSkewCheckResult", WARNING),
+            (
+                RpTrust { request_mfa_from_claims_providers: true, ..plain.clone() },
+                "RequestMFAFromClaimsProvidersCheckResult",
+                WARNING,
+            ),
+            (
+                RpTrust { signed_saml_requests_required: true, ..plain.clone() },
+                "SignedSamlRequestsRequiredCheckResult",
+                FAIL,
+            ),
+            (
+                RpTrust { rules: rule("AdditionalAuthenticationRules", odd), ..plain.clone() },
+                "AdditionalAuthenticationRulesCheckResult",
+                WARNING,
+            ),
+            (RpTrust { token_lifetime: 9, ..plain.clone() }, "TokenLifetimeCheckResult", WARNING),
+            (
+                RpTrust { rules: rule("DelegationAuthorizationRules", odd), ..plain.clone() },
+                "DelegationAuthorizationRulesCheckResult",
+                FAIL,
+            ),
+            (
+                RpTrust { rules: rule("IssuanceAuthorizationRules", odd), ..plain.clone() },
+                "IssuanceAuthorizationRulesCheckResult",
+                WARNING,
+            ),
+            (
+                RpTrust { rules: rule("IssuanceTransformRules", odd), ..plain.clone() },
+                "IssuanceTransformRulesCheckResult",
+                WARNING,
+            ),
+        ];
+        let mut names: Vec<&str> = cases.iter().map(|c| c.1).collect();
+        names.push("EncryptClaimsCheckResult");
+        names.sort_unstable();
+        let mut all_names: Vec<&str> = checks(&plain).iter().map(|c| c.name).collect();
+        all_names.sort_unstable();
+        assert_eq!(names, all_names, "every check but EncryptClaims (always a pass) is tripped once");
+        for (trust, name, result) in cases {
+            let (tripped, st) = trip(trust);
+            assert_eq!(tripped, vec![(name, result)]);
+            assert_eq!(st, if result == FAIL { "additionalStepsRequired" } else { "needsReview" });
+        }
         let value = Check { name: "n", result: 2, message: "say \"hi\"".into() }.value();
         assert_eq!(value, r#"{"result": 2, "message": "say \"hi\""}"#);
     }
