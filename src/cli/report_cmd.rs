@@ -127,7 +127,10 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         ));
     }
     let mut caption = match latest {
-        None if args.window.as_of.is_none() => format!("{} (the store holds no sign-ins)", label(args.report)),
+        None if args.window.as_of.is_none() => {
+            let what = if table == ADFS_SIGNINS { "AD FS sign-ins" } else { "sign-ins" };
+            format!("{} (the store holds no {what})", label(args.report))
+        }
         _ => format!("{} ({})", label(args.report), req.window.describe()),
     };
     if args.report == ReportName::Adfs && manifest.files(RP_TRUSTS).is_empty() {
