@@ -212,11 +212,12 @@ fn source_of(name: &str) -> Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub String);
 
-/// Normalises one Graph `signIn` record.
+/// Normalises one Entra ID sign-in (Graph, Log Analytics row or diagnostic record); any other
+/// kind of record is refused, saying what it is.
 ///
-/// Event type: the first of `signInEventTypes` when present; else `hint` (the table or
-/// category an export came from); else `isInteractive` (v1.0 exports); else interactiveUser,
-/// since Graph v1.0 lists only interactive sign-ins.
+/// Event type: the first of `signInEventTypes` when present; else the Log Analytics table or
+/// diagnostic category; else `hint` (`--kind`); else `isInteractive` (v1.0 exports); else
+/// interactiveUser, since Graph v1.0 lists only interactive sign-ins.
 pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Refusal> {
     // `from_str`: the caller validated UTF-8 once already (it needs the text for the raw column).
     match read_record(record, hint, None)? {
@@ -246,9 +247,10 @@ pub enum Record<'a> {
     Inventory(InventoryObject),
 }
 
-/// Reads a record of any kind: a Graph `signIn`, or an application or service principal (it
-/// carries `keyCredentials` or `passwordCredentials`, which no sign-in has). `context` is the
-/// `@odata.context` of the page the record came in.
+/// Reads a record of any kind: an Entra ID or AD FS sign-in, an audit record, an application or
+/// service principal (it carries `keyCredentials` or `passwordCredentials`, which no sign-in
+/// has), or an AD FS relying-party trust. `context` is the `@odata.context` of the page the
+/// record came in.
 pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option<&str>) -> Result<Record<'a>, Refusal> {
     let raw: RawSignIn<'_> =
         serde_json::from_str(record).map_err(|e| Refusal(describe::<RawSignIn<'_>>(record, &e)))?;
