@@ -1,6 +1,7 @@
 //! Export files -> the store. Walks the inputs, decodes each file ([`decode`]), splits it into
-//! record spans ([`split`]) on scanner threads, and hands whole blocks to worker threads that
-//! normalise, dedupe by id and write Parquet. A bounded channel between the two keeps memory
+//! record spans ([`split`], or rows of a CSV file, [`delimited`]) on scanner threads, and hands
+//! whole blocks to worker threads that read each record, dedupe by id and write Parquet (sign-ins,
+//! AD FS sign-ins, audits) or collect snapshots (credential inventory, relying-party trusts). A bounded channel between the two keeps memory
 //! flat whatever the input size. Records that cannot be read are quarantined with file, line,
 //! byte offset and reason; the rest of the file is still ingested.
 

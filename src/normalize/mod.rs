@@ -1,8 +1,11 @@
-//! Raw record bytes -> a typed [`SignIn`] that borrows from the record. Pure, no I/O.
+//! Raw record text -> a typed [`Record`]: a [`SignIn`] that borrows from the record (Entra ID or
+//! AD FS; Graph camelCase, Log Analytics PascalCase or a diagnostic-settings envelope), an audit
+//! record, a credential inventory object, or an AD FS relying-party trust. Pure, no I/O.
 //!
 //! Reads only the fields the reports need (serde skips the rest) and is strict about their
 //! types: a record whose `status.errorCode` is a string or whose `appId` is a number is refused
-//! with a reason naming the field, because a silently coerced record is a miscounted one.
+//! with a reason naming the field, because a silently coerced record is a miscounted one. The
+//! text forms Log Analytics and CSV exports use are accepted by name (`flex`), nothing else.
 
 pub mod audit;
 pub mod claim_rules;
