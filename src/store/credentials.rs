@@ -5,18 +5,16 @@
 //!
 //! Layout: `<store>/credentials/origin=<application|servicePrincipal>/part-g<generation>.parquet`.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use parquet::arrow::ArrowWriter;
 
-use super::manifest::{FileEntry, Manifest};
+use super::manifest::Manifest;
 use super::reader;
-use super::writer::{StagedFile, WriteOptions, writer_properties};
+use super::writer::{StagedFile, WriteOptions, stage_snapshot};
 use super::{CREDENTIALS, Store};
 use crate::error::{Error, Result};
 use crate::normalize::inventory::{Credential, InventoryObject, Origin};
@@ -171,27 +169,16 @@ pub fn stage(
         Arc::new(raw.finish()),
     ];
     let batch = RecordBatch::try_new(credentials_schema(), columns).map_err(|e| Error::arrow(staging, e))?;
-    let name = format!("credentials-{}-g{generation:06}.parquet", origin.as_str());
-    let staged = staging.join(&name);
-    let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
-    let mut w = ArrowWriter::try_new(file, credentials_schema(), Some(writer_properties(opts)))
-        .map_err(|e| Error::parquet(&staged, e))?;
-    w.write(&batch).map_err(|e| Error::parquet(&staged, e))?;
-    w.close().map_err(|e| Error::parquet(&staged, e))?;
-    let bytes = std::fs::metadata(&staged).map_err(|e| Error::io(&staged, e))?.len();
-    Ok(StagedFile {
-        table: CREDENTIALS,
-        staged,
-        entry: FileEntry {
-            path: format!("{CREDENTIALS}/origin={}/part-g{generation:06}.parquet", origin.as_str()),
-            event_type: origin.as_str().to_string(),
-            date: String::new(),
-            rows,
-            bytes,
-            min_time_us: 0,
-            max_time_us: 0,
-        },
-    })
+    debug_assert_eq!(rows, batch.num_rows() as u64);
+    let o = origin.as_str();
+    let rel_path = format!("{CREDENTIALS}/origin={o}/part-g{generation:06}.parquet");
+    stage_snapshot(
+        staging,
+        &format!("credentials-{o}-g{generation:06}.parquet"),
+        (CREDENTIALS, o, rel_path),
+        &batch,
+        opts,
+    )
 }
 
 fn known(value: &str) -> &'static str {

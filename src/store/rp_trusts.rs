@@ -4,17 +4,15 @@
 //!
 //! Layout: `<store>/rp_trusts/part-g<generation>.parquet`.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{Int64Builder, StringBuilder};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use parquet::arrow::ArrowWriter;
 
-use super::manifest::{FileEntry, Manifest};
-use super::writer::{StagedFile, WriteOptions, writer_properties};
+use super::manifest::Manifest;
+use super::writer::{StagedFile, WriteOptions, stage_snapshot};
 use super::{RP_TRUSTS, Store, reader};
 use crate::error::{Error, Result};
 
@@ -68,26 +66,14 @@ pub fn stage(staging: &Path, generation: u64, trusts: &[StoredTrust], opts: &Wri
         Arc::new(raw.finish()),
     ];
     let batch = RecordBatch::try_new(rp_trusts_schema(), columns).map_err(|e| Error::arrow(staging, e))?;
-    let staged = staging.join(format!("rp-trusts-g{generation:06}.parquet"));
-    let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
-    let mut w = ArrowWriter::try_new(file, rp_trusts_schema(), Some(writer_properties(opts)))
-        .map_err(|e| Error::parquet(&staged, e))?;
-    w.write(&batch).map_err(|e| Error::parquet(&staged, e))?;
-    w.close().map_err(|e| Error::parquet(&staged, e))?;
-    let bytes = std::fs::metadata(&staged).map_err(|e| Error::io(&staged, e))?.len();
-    Ok(StagedFile {
-        table: RP_TRUSTS,
-        staged,
-        entry: FileEntry {
-            path: format!("{RP_TRUSTS}/part-g{generation:06}.parquet"),
-            event_type: RP_TRUSTS.to_string(),
-            date: String::new(),
-            rows: trusts.len() as u64,
-            bytes,
-            min_time_us: 0,
-            max_time_us: 0,
-        },
-    })
+    let rel_path = format!("{RP_TRUSTS}/part-g{generation:06}.parquet");
+    stage_snapshot(
+        staging,
+        &format!("rp-trusts-g{generation:06}.parquet"),
+        (RP_TRUSTS, RP_TRUSTS, rel_path),
+        &batch,
+        opts,
+    )
 }
 
 /// The stored trusts' texts, in file order; `None` when no trust export was ever ingested.

@@ -57,6 +57,37 @@ pub fn writer_properties(opts: &WriteOptions) -> WriterProperties {
     b.build()
 }
 
+/// Writes one batch as a snapshot file of `table` (`event_type` says which snapshot of the table
+/// it replaces) to `staging/<name>`, to be moved to `rel_path` at commit.
+pub fn stage_snapshot(
+    staging: &Path,
+    name: &str,
+    (table, event_type, rel_path): (&'static str, &str, String),
+    batch: &arrow_array::RecordBatch,
+    opts: &WriteOptions,
+) -> Result<StagedFile> {
+    let staged = staging.join(name);
+    let file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties(opts)))
+        .map_err(|e| Error::parquet(&staged, e))?;
+    w.write(batch).map_err(|e| Error::parquet(&staged, e))?;
+    w.close().map_err(|e| Error::parquet(&staged, e))?;
+    let bytes = std::fs::metadata(&staged).map_err(|e| Error::io(&staged, e))?.len();
+    Ok(StagedFile {
+        table,
+        staged,
+        entry: FileEntry {
+            path: rel_path,
+            event_type: event_type.to_string(),
+            date: String::new(),
+            rows: batch.num_rows() as u64,
+            bytes,
+            min_time_us: 0,
+            max_time_us: 0,
+        },
+    })
+}
+
 /// A file written to the staging folder, with its future place in the store.
 #[derive(Debug)]
 pub struct StagedFile {
