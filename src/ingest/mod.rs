@@ -711,7 +711,7 @@ fn one_record(
         Kind::Auto => read_record(text, opts.hint, at.context),
         Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
         Kind::Credentials => inventory::parse_object(text, at.context).map(Record::Inventory),
-        Kind::RpTrusts => crate::normalize::rp_trust::parse(text).map(|_| Record::RpTrust),
+        Kind::RpTrusts => crate::normalize::rp_trust::parse(text).map(Record::RpTrust),
         // A sign-in that names no table is taken as AD FS here.
         Kind::Adfs => match read_record(text, opts.hint, at.context) {
             Ok(Record::SignIn(s) | Record::AdfsSignIn(s)) => Ok(Record::AdfsSignIn(s)),
@@ -736,8 +736,7 @@ fn one_record(
                 *duplicates += 1;
             }
         }
-        Ok(Record::RpTrust) => {
-            let trust = crate::normalize::rp_trust::parse(text).map_err(|r| Error::Other(r.0))?;
+        Ok(Record::RpTrust(trust)) => {
             let stored_trust = StoredTrust {
                 name: trust.name,
                 identifier: trust.identifiers.first().cloned().unwrap_or_default(),

@@ -230,7 +230,7 @@ pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Re
         }
         Record::AdfsSignIn(_) => Err(Refusal("an AD FS sign-in, not an Entra ID sign-in".into())),
         Record::Audit(_) => Err(Refusal("an audit record, not a sign-in".into())),
-        Record::RpTrust => Err(Refusal("an AD FS relying-party trust, not a sign-in".into())),
+        Record::RpTrust(_) => Err(Refusal("an AD FS relying-party trust, not a sign-in".into())),
     }
 }
 
@@ -244,8 +244,8 @@ pub enum Record<'a> {
     AdfsSignIn(SignIn<'a>),
     /// A directory audit record (Graph `directoryAudit`, `AuditLogs`).
     Audit(audit::Audit<'a>),
-    /// An AD FS relying-party trust (checked for parsing; stored as its text).
-    RpTrust,
+    /// An AD FS relying-party trust (stored as its text; the checks read it at report time).
+    RpTrust(rp_trust::RpTrust),
     /// An application or service principal with its credentials (`--kind credentials`).
     Inventory(InventoryObject),
 }
@@ -261,7 +261,7 @@ pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option
         return inventory::parse_object(record, context).map(Record::Inventory);
     }
     if raw.rp_identifier.is_some() && (raw.rp_transform_rules.is_some() || raw.rp_claims_providers.is_some()) {
-        return rp_trust::parse(record).map(|_| Record::RpTrust);
+        return rp_trust::parse(record).map(Record::RpTrust);
     }
     sign_in(record, raw, hint)
 }
