@@ -194,21 +194,24 @@ enum Source {
 }
 
 /// From the Log Analytics `Type` (table) or the diagnostic `category`.
+/// Table and category names, compared case-insensitively (no allocation per record).
+const SOURCES: [(&str, Source); 10] = [
+    // The table is `SigninLogs`, the category `SignInLogs`: one name, case aside.
+    ("SigninLogs", Source::SignIns(EventType::InteractiveUser)),
+    ("AADNonInteractiveUserSignInLogs", Source::SignIns(EventType::NonInteractiveUser)),
+    ("NonInteractiveUserSignInLogs", Source::SignIns(EventType::NonInteractiveUser)),
+    ("AADServicePrincipalSignInLogs", Source::SignIns(EventType::ServicePrincipal)),
+    ("ServicePrincipalSignInLogs", Source::SignIns(EventType::ServicePrincipal)),
+    ("MicrosoftServicePrincipalSignInLogs", Source::SignIns(EventType::ServicePrincipal)),
+    ("AADManagedIdentitySignInLogs", Source::SignIns(EventType::ManagedIdentity)),
+    ("ManagedIdentitySignInLogs", Source::SignIns(EventType::ManagedIdentity)),
+    ("ADFSSignInLogs", Source::AdfsSignIns),
+    ("AuditLogs", Source::Audits),
+];
+
 fn source_of(name: &str) -> Source {
-    let n = name.trim().to_ascii_lowercase();
-    match n.as_str() {
-        "signinlogs" => Source::SignIns(EventType::InteractiveUser),
-        "aadnoninteractiveusersigninlogs" | "noninteractiveusersigninlogs" => {
-            Source::SignIns(EventType::NonInteractiveUser)
-        }
-        "aadserviceprincipalsigninlogs" | "serviceprincipalsigninlogs" | "microsoftserviceprincipalsigninlogs" => {
-            Source::SignIns(EventType::ServicePrincipal)
-        }
-        "aadmanagedidentitysigninlogs" | "managedidentitysigninlogs" => Source::SignIns(EventType::ManagedIdentity),
-        "adfssigninlogs" => Source::AdfsSignIns,
-        "auditlogs" => Source::Audits,
-        _ => Source::Other,
-    }
+    let n = name.trim();
+    SOURCES.iter().find(|(s, _)| s.eq_ignore_ascii_case(n)).map_or(Source::Other, |(_, src)| *src)
 }
 
 /// Why a record was refused. The text names the field.

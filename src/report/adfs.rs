@@ -71,8 +71,9 @@ impl Tabular for RelyingPartyActivity {
 
 /// Relying parties of Microsoft's own (Entra ID itself, the device registration service).
 pub fn is_microsoft(rp: &str) -> bool {
-    let rp = rp.trim().to_ascii_lowercase();
-    rp == "urn:federation:microsoftonline" || rp.starts_with("urn:ms-drs:")
+    let rp = rp.trim();
+    rp.eq_ignore_ascii_case("urn:federation:MicrosoftOnline")
+        || rp.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("urn:ms-drs:"))
 }
 
 #[derive(Default)]
@@ -278,4 +279,18 @@ pub fn rules(store: &Store, manifest: &Manifest) -> Result<Option<Vec<RuleRow>>>
         }
     }
     Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_microsoft;
+
+    #[test]
+    fn microsoft_relying_parties() {
+        assert!(is_microsoft(" urn:federation:microsoftonline "));
+        assert!(is_microsoft("URN:MS-DRS:adfs.contoso.example"));
+        assert!(!is_microsoft("urn:ms-drs"));
+        assert!(!is_microsoft("https://app.contoso.example/"));
+        assert!(!is_microsoft("ü"));
+    }
 }
