@@ -131,7 +131,6 @@ pub fn stage(
     let mut source_file = StringBuilder::new();
     let mut source_line = Int64Builder::new();
     let mut raw = StringBuilder::new();
-    let mut rows = 0u64;
     for s in objects {
         let o = &s.object;
         let creds: Vec<Option<&Credential>> =
@@ -150,7 +149,6 @@ pub fn stage(
             source_file.append_value(&s.file);
             source_line.append_value(s.line as i64);
             raw.append_option(s.raw.as_deref().filter(|_| opts.keep_raw));
-            rows += 1;
         }
     }
     let columns: Vec<ArrayRef> = vec![
@@ -169,7 +167,6 @@ pub fn stage(
         Arc::new(raw.finish()),
     ];
     let batch = RecordBatch::try_new(credentials_schema(), columns).map_err(|e| Error::arrow(staging, e))?;
-    debug_assert_eq!(rows, batch.num_rows() as u64);
     let o = origin.as_str();
     let rel_path = format!("{CREDENTIALS}/origin={o}/part-g{generation:06}.parquet");
     stage_snapshot(
