@@ -13,7 +13,8 @@ pub struct Args {
     store: StoreArg,
     /// What the inputs hold: `auto` (detected per record), `signins`, `adfs`, `audits`,
     /// `credentials` (applications and service principals), `rp-trusts` (AD FS relying-party
-    /// trusts), or a sign-in event type, which also sets the event type of records that carry
+    /// trusts), `registrations` (users' authentication method registrations), or a sign-in
+    /// event type, which also sets the event type of records that carry
     /// none.
     #[arg(long, default_value = "auto")]
     kind: String,
@@ -40,11 +41,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         "adfs" => (Kind::Adfs, None),
         "audits" => (Kind::Audits, None),
         "rp-trusts" | "rp_trusts" => (Kind::RpTrusts, None),
+        "registrations" => (Kind::Registrations, None),
         k => match EventType::parse(k) {
             Some(t) => (Kind::SignIns, Some(t)),
             None => {
                 return Err(Error::Usage(format!(
-                    "--kind {k}: this version ingests auto, signins, adfs, audits, credentials, rp-trusts, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
+                    "--kind {k}: this version ingests auto, signins, adfs, audits, credentials, rp-trusts, registrations, or a sign-in event type (interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity)"
                 )));
             }
         },

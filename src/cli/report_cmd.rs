@@ -3,9 +3,10 @@
 use super::{Config, StoreArg, WindowArgs, with_stdout};
 use crate::error::{Error, Result};
 use crate::normalize::EventType;
-use crate::render::{Format, Rendered, Tabular, render};
+use crate::render::{Format, Rendered, Tabular, render, render_object};
 use crate::report::{
-    self, Request, adfs, app_daily, app_errors, app_last_signin, apps, context, credentials, service_principals,
+    self, Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_registration, auth_usage, context,
+    credentials, service_principals,
 };
 use crate::store::manifest::Manifest;
 use crate::store::{ADFS_SIGNINS, RP_TRUSTS, SIGNINS, Store};
@@ -33,6 +34,24 @@ pub enum ReportName {
     /// AD FS application activity per relying party (getRelyingPartyDetailedSummary).
     #[value(alias = "getRelyingPartyDetailedSummary")]
     Adfs,
+    /// Successful interactive sign-ins per authentication method used
+    /// (userSignInsByAuthMethodSummary).
+    #[value(alias = "userSignInsByAuthMethodSummary")]
+    AuthUsage,
+    /// Successful interactive sign-ins per day, single- versus multi-factor (userMfaSignInSummary).
+    #[value(alias = "userMfaSignInSummary")]
+    MfaSummary,
+    /// Users registered per feature or method (usersRegisteredByFeature,
+    /// usersRegisteredByMethod), or one user's registration (--user).
+    #[value(alias = "userRegistrationDetails")]
+    AuthRegistration,
+}
+
+/// What `report auth-registration` counts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RegistrationBy {
+    Feature,
+    Method,
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,6 +88,19 @@ pub struct Args {
     /// adfs: list every claim rule of the relying-party trusts with its classification.
     #[arg(long)]
     rules: bool,
+    /// auth-registration: count users per feature (usersRegisteredByFeature) or per method
+    /// (usersRegisteredByMethod).
+    #[arg(long, value_enum, default_value = "feature")]
+    by: RegistrationBy,
+    /// auth-registration: which users (Graph includedUserTypes).
+    #[arg(long, value_enum, default_value = "all")]
+    user_types: auth_registration::UserTypes,
+    /// auth-registration: which users (Graph includedUserRoles; `user` = not an admin).
+    #[arg(long, value_enum, default_value = "all")]
+    user_roles: auth_registration::UserRoles,
+    /// auth-registration: list the registration of users whose name or UPN contains this.
+    #[arg(long)]
+    user: Option<String>,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
@@ -136,6 +168,18 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if args.report == ReportName::Adfs && manifest.files(RP_TRUSTS).is_empty() {
         caption.push_str("; no relying-party trust configuration supplied, so migration status is needsReview");
     }
+    let registration_flags = args.by != RegistrationBy::Feature
+        || args.user_types != auth_registration::UserTypes::All
+        || args.user_roles != auth_registration::UserRoles::All
+        || args.user.is_some();
+    if registration_flags && args.report != ReportName::AuthRegistration {
+        return Err(Error::Usage(
+            "--by, --user-types, --user-roles and --user apply to `report auth-registration`".into(),
+        ));
+    }
+    if args.report == ReportName::AuthRegistration {
+        return registration(args, &store, &manifest, format, config);
+    }
     if args.rules && args.report != ReportName::Adfs {
         return Err(Error::Usage("--rules applies to `report adfs`".into()));
     }
@@ -177,8 +221,65 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             )),
         },
         ReportName::Adfs => emit(&adfs::compute(&store, &manifest, &req)?, adfs::TYPE_NAME, &caption, format),
+        ReportName::AuthUsage => {
+            let (rows, notes) = auth_usage::usage(&store, &manifest, &req)?;
+            warn(&notes, config);
+            emit(&rows, auth_usage::USAGE_TYPE_NAME, &caption, format)
+        }
+        ReportName::MfaSummary => {
+            let (rows, notes) = auth_usage::mfa(&store, &manifest, &req)?;
+            warn(&notes, config);
+            emit(&rows, auth_usage::MFA_TYPE_NAME, &caption, format)
+        }
+        ReportName::AuthRegistration => unreachable!("answered above"),
     }?;
     Ok(0)
+}
+
+/// `report auth-registration`: no window (the registrations are a snapshot).
+fn registration(args: &Args, store: &Store, manifest: &Manifest, format: Format, config: &Config) -> Result<u8> {
+    use auth_registration::{DETAILS_TYPE_NAME, FEATURE_TYPE_NAME, METHOD_TYPE_NAME, Population};
+    let who = Population { types: args.user_types, roles: args.user_roles, search: args.user.clone() };
+    let users = auth_registration::users(store, manifest, &who)?;
+    let as_of = users.iter().filter_map(|u| u.last_updated_date_time).max();
+    let as_of =
+        as_of.map_or("no lastUpdatedDateTime".into(), |t| format!("as of {}", crate::time::format_timestamp(t.0)));
+    let scope = format!("userTypes {}, userRoles {}", args.user_types.as_str(), args.user_roles.as_str());
+    if let Some(q) = &args.user {
+        let caption = format!("Registration details of users matching {q:?} ({scope}; {} users, {as_of})", users.len());
+        if format != Format::Table && !config.quiet {
+            eprintln!("signin-insights: {caption}");
+        }
+        emit(&users, DETAILS_TYPE_NAME, &caption, format)?;
+        return Ok(0);
+    }
+    let out = |obj: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| with_stdout(|w| obj(w));
+    match args.by {
+        RegistrationBy::Feature => {
+            let s = auth_registration::by_feature(&users, &who);
+            let caption = format!("Users registered by feature ({scope}; {} users, {as_of})", s.total_user_count);
+            let ctx = report::object_context(FEATURE_TYPE_NAME);
+            let r = Rendered { rows: &s.user_registration_feature_counts, context: &ctx, caption: &caption };
+            out(&|w| render_object(&s, &r, format, w))?;
+        }
+        RegistrationBy::Method => {
+            let s = auth_registration::by_method(&users, &who);
+            let caption = format!("Users registered by method ({scope}; {} users, {as_of})", s.total_user_count);
+            let ctx = report::object_context(METHOD_TYPE_NAME);
+            let r = Rendered { rows: &s.user_registration_method_counts, context: &ctx, caption: &caption };
+            out(&|w| render_object(&s, &r, format, w))?;
+        }
+    }
+    Ok(0)
+}
+
+/// What a report says besides its rows, on stderr (not with `--quiet`).
+fn warn(notes: &[String], config: &Config) {
+    if !config.quiet {
+        for n in notes {
+            eprintln!("signin-insights: warning: {n}");
+        }
+    }
 }
 
 fn label(r: ReportName) -> &'static str {
@@ -190,6 +291,9 @@ fn label(r: ReportName) -> &'static str {
         ReportName::ServicePrincipals => "Service principal sign-in activity",
         ReportName::Credentials => "Application credential activity",
         ReportName::Adfs => "AD FS application activity",
+        ReportName::AuthUsage => "Successful interactive sign-ins by authentication method",
+        ReportName::MfaSummary => "Successful interactive sign-ins by authentication requirement",
+        ReportName::AuthRegistration => "Authentication method registration",
     }
 }
 

@@ -162,6 +162,23 @@ fn weighted_error(rng: &mut Rng, column: usize) -> (i32, &'static str) {
     (ERRORS[0].0, ERRORS[0].1)
 }
 
+/// First-step methods of passwordless sign-ins, as the logs name them.
+const PASSWORDLESS: &[&str] =
+    &["Windows Hello for Business", "FIDO2 security key", "Passkey (device-bound)", "Passwordless phone sign-in"];
+
+/// Second-factor methods, as the logs name them, weighted by repetition; the last is one no
+/// curated table knows.
+const SECOND_FACTORS: &[&str] = &[
+    "Mobile app notification",
+    "Mobile app notification",
+    "Mobile app notification",
+    "Text message",
+    "Text message",
+    "OATH verification code",
+    "Phone call",
+    "X.509 Certificate",
+];
+
 /// JSON string literal of `s`.
 fn js(s: &str) -> String {
     serde_json::to_string(s).expect("strings serialise")
@@ -299,9 +316,12 @@ impl World {
             js(state),
         );
         let step_time = format_timestamp(t);
+        // The methods come from a generator of their own, so the other fields stay as they were.
+        let mut mrng = Rng::new(self.seed ^ (t as u64).wrapping_mul(0x00a7_4e7d_0001));
+        let primary = if code == 0 && mrng.chance(8) { *mrng.pick(PASSWORDLESS) } else { "Password" };
         let _ = write!(
             r,
-            ",\"authenticationDetails\":[{{\"authenticationStepDateTime\":\"{step_time}\",\"authenticationMethod\":\"Password\",\"authenticationMethodDetail\":\"Password in the cloud\",\"succeeded\":{},\"authenticationStepResultDetail\":\"{}\",\"authenticationStepRequirement\":\"Primary authentication\"}}",
+            ",\"authenticationDetails\":[{{\"authenticationStepDateTime\":\"{step_time}\",\"authenticationMethod\":\"{primary}\",\"authenticationMethodDetail\":\"Password in the cloud\",\"succeeded\":{},\"authenticationStepResultDetail\":\"{}\",\"authenticationStepRequirement\":\"Primary authentication\"}}",
             code != 50126,
             if code == 50126 {
                 "Invalid username or password or Invalid on-premise username or password."
@@ -313,7 +333,7 @@ impl World {
             let _ = write!(
                 r,
                 ",{{\"authenticationStepDateTime\":\"{step_time}\",\"authenticationMethod\":\"{}\",\"authenticationMethodDetail\":null,\"succeeded\":true,\"authenticationStepResultDetail\":\"{}\",\"authenticationStepRequirement\":\"Multi-factor authentication\"}}",
-                if rng.chance(50) { "Mobile app notification" } else { "Previously satisfied" },
+                if rng.chance(50) { *mrng.pick(SECOND_FACTORS) } else { "Previously satisfied" },
                 if rng.chance(50) {
                     "MFA successfully completed"
                 } else {

@@ -26,6 +26,7 @@ use crate::normalize::{EventType, Record, normalize, read_record};
 use crate::store::audits::AuditWriter;
 use crate::store::credentials::{self, Sourced};
 use crate::store::manifest::IngestRecord;
+use crate::store::registrations::{self, StoredRegistration};
 use crate::store::rp_trusts::{self, StoredTrust};
 use crate::store::writer::{PartitionWriters, StagedFile, WriteOptions};
 use crate::store::{ADFS_SIGNINS, AUDITS, IdSet, SIGNINS, Store, Transaction, id_hash};
@@ -47,8 +48,8 @@ pub struct IngestOptions {
 /// What the inputs hold (`--kind`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Kind {
-    /// Decided per record: a credential inventory object carries `keyCredentials` or
-    /// `passwordCredentials`; anything else is read as a sign-in.
+    /// Decided per record (see `normalize::read_record`): an inventory object, a trust, a
+    /// registration or an audit record says so by its fields; anything else is a sign-in.
     #[default]
     Auto,
     SignIns,
@@ -60,6 +61,8 @@ pub enum Kind {
     Audits,
     /// AD FS relying-party trusts (`Get-AdfsRelyingPartyTrust | ConvertTo-Json`).
     RpTrusts,
+    /// Users' authentication method registrations (`userRegistrationDetails`).
+    Registrations,
 }
 
 impl Default for IngestOptions {
@@ -233,6 +236,8 @@ struct Shared {
     inventory: Mutex<Vec<(usize, Sourced)>>,
     /// Relying-party trusts read so far, likewise.
     rp_trusts: Mutex<Vec<(usize, StoredTrust)>>,
+    /// Users' registration details read so far, likewise.
+    registrations: Mutex<Vec<(usize, StoredRegistration)>>,
     /// Set by a worker that failed (e.g. disk full): scanners stop, the ingest is not committed.
     failed: std::sync::atomic::AtomicBool,
 }
@@ -304,6 +309,7 @@ pub fn ingest(
         buffers: split::BufferPool::default(),
         inventory: Mutex::new(Vec::new()),
         rp_trusts: Mutex::new(Vec::new()),
+        registrations: Mutex::new(Vec::new()),
         failed: std::sync::atomic::AtomicBool::new(false),
     };
     progress.set_length(inputs.iter().map(Input::size).sum());
@@ -335,6 +341,15 @@ pub fn ingest(
         snapshots.push(staged);
     } else {
         dropped += read_trusts;
+    }
+    let registrations = shared.registrations.into_inner().expect("registrations");
+    let read_registrations = registrations.len() as u64;
+    if let Some(staged) = stage_registrations(store, &txn, registrations, &opts.write)? {
+        kept += staged.entry.rows;
+        dropped += read_registrations - staged.entry.rows;
+        snapshots.push(staged);
+    } else {
+        dropped += read_registrations;
     }
     let mut summary = IngestSummary {
         files: inputs.len() as u64,
@@ -436,6 +451,31 @@ fn stage_rp_trusts(
         return Ok(None);
     }
     rp_trusts::stage(txn.staging(), txn.generation(), &trusts, write).map(Some)
+}
+
+/// Writes the registrations read as the new snapshot, one per user object id (the copy read
+/// last wins); `None` when none was read or they equal the stored snapshot.
+fn stage_registrations(
+    store: &Store,
+    txn: &Transaction,
+    mut read: Vec<(usize, StoredRegistration)>,
+    write: &crate::store::writer::WriteOptions,
+) -> Result<Option<StagedFile>> {
+    if read.is_empty() {
+        return Ok(None);
+    }
+    read.sort_by_key(|(input, r)| (*input, r.line));
+    let mut by_id: std::collections::BTreeMap<String, StoredRegistration> = std::collections::BTreeMap::new();
+    for (_, r) in read {
+        by_id.insert(r.registration.id.to_ascii_lowercase(), r);
+    }
+    let rows: Vec<StoredRegistration> = by_id.into_values().collect();
+    let before = registrations::load(store, txn.manifest())?.unwrap_or_default();
+    let states = |rows: &[StoredRegistration]| rows.iter().map(|r| r.registration.clone()).collect::<Vec<_>>();
+    if states(&before) == states(&rows) {
+        return Ok(None);
+    }
+    registrations::stage(txn.staging(), txn.generation(), &rows, write).map(Some)
 }
 
 fn shard(existing: Vec<u128>) -> Vec<Mutex<IdSet>> {
@@ -712,6 +752,7 @@ fn one_record(
         Kind::SignIns => normalize(text, opts.hint).map(Record::SignIn),
         Kind::Credentials => inventory::parse_object(text, at.context).map(Record::Inventory),
         Kind::RpTrusts => crate::normalize::rp_trust::parse(text).map(Record::RpTrust),
+        Kind::Registrations => crate::normalize::registration::parse(text).map(Record::Registration),
         // A sign-in that names no table is taken as AD FS here.
         Kind::Adfs => match read_record(text, opts.hint, at.context) {
             Ok(Record::SignIn(s) | Record::AdfsSignIn(s)) => Ok(Record::AdfsSignIn(s)),
@@ -745,6 +786,11 @@ fn one_record(
                 raw: text.to_string(),
             };
             shared.rp_trusts.lock().expect("rp trusts").push((at.input, stored_trust));
+        }
+        Ok(Record::Registration(registration)) => {
+            let raw = opts.write.keep_raw.then(|| text.to_string());
+            let stored = StoredRegistration { registration, file: at.name.clone(), line: at.line, raw };
+            shared.registrations.lock().expect("registrations").push((at.input, stored));
         }
         Ok(Record::Inventory(object)) => {
             let raw = opts.write.keep_raw.then(|| text.to_string());

@@ -165,6 +165,96 @@ impl<'de: 'a, 'a> Deserialize<'de> for FlexList<'a> {
     }
 }
 
+/// The separator of the methods in [`AuthMethods`]: a control character no method name has
+/// (one that does is given a space in its place).
+pub const METHOD_SEPARATOR: char = '\u{1f}';
+
+/// Graph `authenticationDetails` (a list of steps, or JSON text holding one) reduced to the
+/// methods the sign-in used: the `authenticationMethod` of each succeeded step, in step order,
+/// each once, joined by [`METHOD_SEPARATOR`]. A step satisfied by a claim in the token or
+/// "Previously satisfied" is not a method use. `None` when there are no steps at all (v1.0
+/// exports, `[]`); empty text when there are steps but none used a method.
+pub struct AuthMethods(pub Option<String>);
+
+#[derive(serde::Deserialize)]
+struct RawStep<'a> {
+    #[serde(borrow, rename = "authenticationMethod", alias = "AuthenticationMethod")]
+    method: Option<Cow<'a, str>>,
+    #[serde(rename = "succeeded", alias = "Succeeded")]
+    succeeded: Option<FlexBool>,
+    #[serde(borrow, rename = "authenticationStepResultDetail", alias = "AuthenticationStepResultDetail")]
+    result_detail: Option<Cow<'a, str>>,
+}
+
+/// Method names that say no method was used in the step.
+const NOT_A_METHOD: [&str; 4] = ["Previously satisfied", "Satisfied by token", "Claim in the token", "Claim in token"];
+
+impl RawStep<'_> {
+    /// The method this step used, if it was a method use.
+    fn used(&self) -> Option<&str> {
+        let method = self.method.as_deref().map(str::trim).filter(|m| !m.is_empty())?;
+        if self.succeeded.as_ref().and_then(|b| b.0) == Some(false)
+            || NOT_A_METHOD.iter().any(|n| n.eq_ignore_ascii_case(method))
+            || self.result_detail.as_deref().is_some_and(|d| contains_ignore_case(d, "claim in the token"))
+        {
+            return None;
+        }
+        Some(method)
+    }
+}
+
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn join_used(steps: &[RawStep<'_>]) -> AuthMethods {
+    if steps.is_empty() {
+        return AuthMethods(None);
+    }
+    let mut out = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    for m in steps.iter().filter_map(RawStep::used) {
+        let clean = m.replace(METHOD_SEPARATOR, " ");
+        if seen.contains(&clean) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(METHOD_SEPARATOR);
+        }
+        out.push_str(&clean);
+        seen.push(clean);
+    }
+    AuthMethods(Some(out))
+}
+
+impl<'de> Deserialize<'de> for AuthMethods {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AuthMethods;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of authentication steps or JSON text holding one")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, s: S) -> Result<Self::Value, S::Error> {
+                let steps = Vec::<RawStep<'de>>::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+                Ok(join_used(&steps))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s.trim().is_empty() {
+                    return Ok(AuthMethods(None));
+                }
+                let steps: Vec<RawStep<'_>> = serde_json::from_str(s)
+                    .map_err(|e| E::custom(format!("not a JSON list of authentication steps: {e}")))?;
+                Ok(join_used(&steps))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(AuthMethods(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +278,32 @@ mod tests {
         assert_eq!(l.0, vec!["nonInteractiveUser"]);
         let l: FlexList<'_> = serde_json::from_str(r#"["servicePrincipal"]"#).unwrap();
         assert_eq!(l.0, vec!["servicePrincipal"]);
+    }
+
+    #[test]
+    fn auth_methods_keep_only_method_uses() {
+        let m = |s: &str| serde_json::from_str::<AuthMethods>(s).unwrap().0;
+        let steps = r#"[{"authenticationMethod":"Password","succeeded":true,"authenticationStepRequirement":"Primary authentication"},
+            {"authenticationMethod":"Mobile app notification","succeeded":true},
+            {"authenticationMethod":"Password","succeeded":true},
+            {"authenticationMethod":"Text message","succeeded":false},
+            {"authenticationMethod":"Previously satisfied","succeeded":true},
+            {"authenticationMethod":"OATH verification code","succeeded":true,
+             "authenticationStepResultDetail":"MFA requirement satisfied by claim in the token"}]"#;
+        assert_eq!(m(steps).as_deref(), Some("Password\u{1f}Mobile app notification"));
+        // Log Analytics: JSON text with CRLF, a step without a method; PascalCase keys.
+        let text = r#""[\r\n  {\r\n    \"succeeded\": false,\r\n    \"authenticationStepResultDetail\": \"MFA requirement satisfied by claim in the token\"\r\n  }\r\n]""#;
+        assert_eq!(m(text).as_deref(), Some(""));
+        assert_eq!(
+            m(r#"[{"AuthenticationMethod":"FIDO2 security key","Succeeded":"TRUE"}]"#).as_deref(),
+            Some("FIDO2 security key")
+        );
+        assert_eq!(m("[]"), None);
+        assert_eq!(m(r#""[]""#), None);
+        assert_eq!(m(r#""""#), None);
+        assert_eq!(m("null"), None);
+        assert_eq!(m(r#"[{"authenticationMethod":"a\u001fb"}]"#).as_deref(), Some("a b"));
+        assert!(serde_json::from_str::<AuthMethods>(r#"[{"authenticationMethod":5}]"#).is_err());
+        assert!(serde_json::from_str::<AuthMethods>(r#""not json""#).is_err());
     }
 }

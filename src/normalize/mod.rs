@@ -11,6 +11,7 @@ pub mod audit;
 pub mod claim_rules;
 mod flex;
 pub mod inventory;
+pub mod registration;
 pub mod rp_trust;
 
 use std::borrow::Cow;
@@ -19,7 +20,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::time::parse_timestamp;
-use flex::{FlexBool, FlexCode, FlexList, FlexStatus};
+pub use flex::METHOD_SEPARATOR;
+use flex::{AuthMethods, FlexBool, FlexCode, FlexList, FlexStatus};
 pub use inventory::{InventoryObject, Origin};
 
 /// The sign-in event types of Graph beta `signInEventTypes`, plus `Unknown` for anything else.
@@ -83,6 +85,9 @@ pub struct SignIn<'a> {
     pub credential_key_id: Option<Cow<'a, str>>,
     pub authentication_requirement: Option<Cow<'a, str>>,
     pub conditional_access_status: Option<Cow<'a, str>>,
+    /// The authentication methods the sign-in used, from `authenticationDetails` (see
+    /// [`flex::AuthMethods`]): joined by [`METHOD_SEPARATOR`], `None` without any steps.
+    pub auth_methods: Option<String>,
 }
 
 impl SignIn<'_> {
@@ -152,6 +157,8 @@ struct RawSignIn<'a> {
     authentication_requirement: Option<Cow<'a, str>>,
     #[serde(borrow, alias = "ConditionalAccessStatus")]
     conditional_access_status: Option<Cow<'a, str>>,
+    #[serde(alias = "AuthenticationDetails")]
+    authentication_details: Option<AuthMethods>,
     /// Log Analytics table name. (Taken as the table first: in `AuditLogs` rows `Category` is
     /// the audit category.)
     #[serde(borrow, rename = "Type")]
@@ -172,6 +179,11 @@ struct RawSignIn<'a> {
     activity_display_name: Option<IgnoredAny>,
     #[serde(alias = "ActivityDateTime")]
     activity_date_time: Option<IgnoredAny>,
+    /// Present only in user registration details (reports/authenticationMethods).
+    #[serde(alias = "IsMfaRegistered")]
+    is_mfa_registered: Option<IgnoredAny>,
+    #[serde(alias = "MethodsRegistered")]
+    methods_registered: Option<IgnoredAny>,
     /// Present only in AD FS relying-party trusts (`Get-AdfsRelyingPartyTrust`).
     #[serde(rename = "Identifier")]
     rp_identifier: Option<IgnoredAny>,
@@ -234,6 +246,7 @@ pub fn normalize(record: &str, hint: Option<EventType>) -> Result<SignIn<'_>, Re
         Record::AdfsSignIn(_) => Err(Refusal("an AD FS sign-in, not an Entra ID sign-in".into())),
         Record::Audit(_) => Err(Refusal("an audit record, not a sign-in".into())),
         Record::RpTrust(_) => Err(Refusal("an AD FS relying-party trust, not a sign-in".into())),
+        Record::Registration(_) => Err(Refusal("a user's authentication method registration, not a sign-in".into())),
     }
 }
 
@@ -251,17 +264,23 @@ pub enum Record<'a> {
     RpTrust(rp_trust::RpTrust),
     /// An application or service principal with its credentials (`--kind credentials`).
     Inventory(InventoryObject),
+    /// A user's authentication method registration (`userRegistrationDetails`).
+    Registration(registration::Registration),
 }
 
 /// Reads a record of any kind: an Entra ID or AD FS sign-in, an audit record, an application or
 /// service principal (it carries `keyCredentials` or `passwordCredentials`, which no sign-in
-/// has), or an AD FS relying-party trust. `context` is the `@odata.context` of the page the
+/// has), an AD FS relying-party trust, or a user's registration details (`isMfaRegistered`,
+/// `methodsRegistered`). `context` is the `@odata.context` of the page the
 /// record came in.
 pub fn read_record<'a>(record: &'a str, hint: Option<EventType>, context: Option<&str>) -> Result<Record<'a>, Refusal> {
     let raw: RawSignIn<'_> =
         serde_json::from_str(record).map_err(|e| Refusal(describe::<RawSignIn<'_>>(record, &e)))?;
     if raw.key_credentials.is_some() || raw.password_credentials.is_some() {
         return inventory::parse_object(record, context).map(Record::Inventory);
+    }
+    if raw.is_mfa_registered.is_some() || raw.methods_registered.is_some() {
+        return registration::parse(record).map(Record::Registration);
     }
     if raw.rp_identifier.is_some() && (raw.rp_transform_rules.is_some() || raw.rp_claims_providers.is_some()) {
         return rp_trust::parse(record).map(Record::RpTrust);
@@ -381,6 +400,7 @@ fn fields<'a>(raw: RawSignIn<'a>, source: Option<EventType>, hint: Option<EventT
         credential_key_id: raw.service_principal_credential_key_id,
         authentication_requirement: raw.authentication_requirement,
         conditional_access_status: raw.conditional_access_status,
+        auth_methods: raw.authentication_details.and_then(|a| a.0),
     })
 }
 

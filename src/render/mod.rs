@@ -136,6 +136,35 @@ pub fn render<T: Tabular>(r: &Rendered<'_, T>, format: Format, out: &mut dyn Wri
     }
 }
 
+/// A report that Graph returns as one object (a complex type, e.g.
+/// `userRegistrationFeatureSummary`) rather than a collection: JSON is the object with its
+/// `@odata.context`, JSON lines the object on one line, a table or CSV its `rows`.
+pub fn render_object<T: Serialize, R: Tabular>(
+    object: &T,
+    r: &Rendered<'_, R>,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct WithContext<'a, T> {
+        #[serde(rename = "@odata.context")]
+        context: &'a str,
+        #[serde(flatten)]
+        object: &'a T,
+    }
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &WithContext { context: r.context, object })?;
+            out.write_all(b"\n")
+        }
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, object)?;
+            out.write_all(b"\n")
+        }
+        Format::Csv | Format::Table => render(r, format, out),
+    }
+}
+
 /// `{"@odata.context": ..., "value": [...]}`, one document.
 pub fn write_envelope<T: Serialize>(context: &str, rows: &[T], out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]

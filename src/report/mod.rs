@@ -8,6 +8,9 @@ pub mod app_daily;
 pub mod app_errors;
 pub mod app_last_signin;
 pub mod apps;
+pub mod auth_methods;
+pub mod auth_registration;
+pub mod auth_usage;
 pub mod credentials;
 pub mod service_principals;
 pub mod signins;
@@ -50,6 +53,11 @@ impl Request {
     pub fn event_types_or(&self, default: &[EventType]) -> Vec<EventType> {
         self.event_types.clone().unwrap_or_else(|| default.to_vec())
     }
+}
+
+/// Graph `@odata.context` for a single object of `type_name`.
+pub fn object_context(type_name: &str) -> String {
+    format!("https://graph.microsoft.com/beta/$metadata#microsoft.graph.{type_name}")
 }
 
 /// Graph `@odata.context` for a collection of `type_name`.

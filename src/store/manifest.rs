@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub const FORMAT: u32 = 1;
+/// 2: `signins` gained `auth_methods`.
+pub const FORMAT: u32 = 2;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {
@@ -57,7 +58,15 @@ impl Manifest {
                 if m.format != FORMAT {
                     return Err(Error::Manifest {
                         path: path.into(),
-                        reason: format!("unsupported format {}", m.format),
+                        reason: if m.format < FORMAT {
+                            format!(
+                                "store format {} was written by an older signin-insights (this one writes {FORMAT}); \
+                                 ingest the exports into a new store",
+                                m.format
+                            )
+                        } else {
+                            format!("unsupported store format {} (this signin-insights reads {FORMAT})", m.format)
+                        },
                     });
                 }
                 Ok(m)

@@ -10,6 +10,7 @@
 //! <store>/audits/part-*.parquet               directory audit records
 //! <store>/credentials/origin=<o>/part-*.parquet   the credential inventory (a snapshot per origin)
 //! <store>/rp_trusts/part-*.parquet            AD FS relying-party trusts (a snapshot)
+//! <store>/registrations/part-*.parquet        users' authentication method registrations (a snapshot)
 //! <store>/quarantine/ingest-<generation>.jsonl
 //! <store>/.staging/<generation>/         files of an ingest in progress
 //! <store>/.lock                          held by a running ingest
@@ -19,6 +20,7 @@ pub mod audits;
 pub mod credentials;
 pub mod manifest;
 pub mod reader;
+pub mod registrations;
 pub mod rp_trusts;
 pub mod schema;
 pub mod writer;
@@ -44,8 +46,10 @@ pub const CREDENTIALS: &str = "credentials";
 pub const AUDITS: &str = "audits";
 /// AD FS relying-party trusts (a snapshot).
 pub const RP_TRUSTS: &str = "rp_trusts";
+/// Users' authentication method registrations, `userRegistrationDetails` (a snapshot).
+pub const REGISTRATIONS: &str = "registrations";
 /// Every table folder of the store.
-pub const TABLES: [&str; 5] = [SIGNINS, ADFS_SIGNINS, AUDITS, CREDENTIALS, RP_TRUSTS];
+pub const TABLES: [&str; 6] = [SIGNINS, ADFS_SIGNINS, AUDITS, CREDENTIALS, RP_TRUSTS, REGISTRATIONS];
 
 /// A store folder. Opening does not create it; the first ingest does.
 #[derive(Clone, Debug)]
@@ -217,6 +221,9 @@ fn table_columns(table: &str) -> Vec<String> {
     if table == RP_TRUSTS {
         return rp_trusts::column_names();
     }
+    if table == REGISTRATIONS {
+        return registrations::column_names();
+    }
     schema::signins_schema().fields().iter().map(|f| f.name().clone()).collect()
 }
 
@@ -287,7 +294,7 @@ impl Transaction {
 
     /// Moves the staged files into place and replaces the manifest: the commit point.
     /// `files` are added to their tables; each of `snapshots` replaces the file of its table
-    /// (`credentials`, `rp_trusts`) and kind (the credential origin). A quarantine file, when given, is moved to `quarantine/`.
+    /// (`credentials`, `rp_trusts`, `registrations`) and kind (the credential origin). A quarantine file, when given, is moved to `quarantine/`.
     pub fn commit(
         mut self,
         files: Vec<StagedFile>,

@@ -36,6 +36,8 @@ pub const SERVICE_PRINCIPAL_NAME: &str = "service_principal_name";
 pub const CREDENTIAL_KEY_ID: &str = "credential_key_id";
 pub const AUTHENTICATION_REQUIREMENT: &str = "authentication_requirement";
 pub const CONDITIONAL_ACCESS_STATUS: &str = "conditional_access_status";
+/// The methods the sign-in used (`authenticationDetails`), joined by `METHOD_SEPARATOR`.
+pub const AUTH_METHODS: &str = "auth_methods";
 pub const SOURCE_FILE: &str = "source_file";
 pub const SOURCE_LINE: &str = "source_line";
 pub const RAW: &str = "raw";
@@ -70,6 +72,7 @@ pub fn signins_schema() -> SchemaRef {
                 Field::new(CREDENTIAL_KEY_ID, dict(), true),
                 Field::new(AUTHENTICATION_REQUIREMENT, dict(), true),
                 Field::new(CONDITIONAL_ACCESS_STATUS, dict(), true),
+                Field::new(AUTH_METHODS, dict(), true),
                 Field::new(SOURCE_FILE, dict(), false),
                 Field::new(SOURCE_LINE, DataType::Int64, false),
                 Field::new(RAW, DataType::Utf8, true),
@@ -102,6 +105,7 @@ pub struct SignInBatchBuilder {
     credential_key_id: Dict,
     authentication_requirement: Dict,
     conditional_access_status: Dict,
+    auth_methods: Dict,
     source_file: Dict,
     source_line: Int64Builder,
     raw: StringBuilder,
@@ -138,6 +142,7 @@ impl SignInBatchBuilder {
             credential_key_id: Dict::new(),
             authentication_requirement: Dict::new(),
             conditional_access_status: Dict::new(),
+            auth_methods: Dict::new(),
             source_file: Dict::new(),
             source_line: Int64Builder::new(),
             raw: StringBuilder::new(),
@@ -180,6 +185,7 @@ impl SignInBatchBuilder {
         self.credential_key_id.append_option(s.credential_key_id.as_deref());
         self.authentication_requirement.append_option(s.authentication_requirement.as_deref());
         self.conditional_access_status.append_option(s.conditional_access_status.as_deref());
+        self.auth_methods.append_option(s.auth_methods.as_deref());
         self.source_file.append_value(source_file);
         self.source_line.append_value(source_line as i64);
         self.raw.append_option(raw);
@@ -214,6 +220,7 @@ impl SignInBatchBuilder {
             Arc::new(self.credential_key_id.finish()),
             Arc::new(self.authentication_requirement.finish()),
             Arc::new(self.conditional_access_status.finish()),
+            Arc::new(self.auth_methods.finish()),
             Arc::new(self.source_file.finish()),
             Arc::new(self.source_line.finish()),
             Arc::new(raw.finish()),
