@@ -61,7 +61,12 @@ fn records(dir: &Path) -> Vec<(Value, Option<String>)> {
     out
 }
 
-fn rfc3339(s: &str) -> i64 {
+/// Every JSON record under `dir` with its page's `@odata.context`.
+pub fn all_records(dir: &Path) -> Vec<(Value, Option<String>)> {
+    records(dir)
+}
+
+pub fn rfc3339(s: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(s).expect("rfc3339").timestamp_micros()
 }
 
@@ -156,7 +161,9 @@ pub fn load(dir: &Path) -> Vec<Row> {
     let mut rows = Vec::new();
     for (r, _) in records(dir) {
         // Inventory objects and AD FS rows (Log Analytics, with a `Type`) are read elsewhere.
-        if is_inventory(&r) || r.get("Type").is_some() {
+        // Registrations and audit records are read by `naive_auth`.
+        let other = r.get("isMfaRegistered").is_some() || r.get("activityDisplayName").is_some();
+        if is_inventory(&r) || r.get("Type").is_some() || other {
             continue;
         }
         let id = ms(&r, "id").expect("id");
@@ -194,7 +201,12 @@ pub fn percent(part: u64, total: u64) -> Value {
     if hundredths.is_multiple_of(100) { json!(hundredths / 100) } else { json!(hundredths as f64 / 100.0) }
 }
 
-fn ts(us: i64) -> String {
+/// Midnight of UTC day `d` (days since 1970-01-01), as Graph writes it.
+pub fn day_ts(d: i64) -> String {
+    ts(d * 86_400_000_000)
+}
+
+pub fn ts(us: i64) -> String {
     let dt = chrono::DateTime::from_timestamp_micros(us).expect("valid");
     let s = dt.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
     let s = s.trim_end_matches('0').trim_end_matches('.');

@@ -5,17 +5,20 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use signin_insights::generate::adfs::write_adfs;
+use signin_insights::generate::auth_methods::write_auth_methods;
 use signin_insights::generate::inventory::write_inventory;
 use signin_insights::generate::{GenOptions, Shape, generate};
 use signin_insights::normalize::EventType;
+use signin_insights::report::auth_registration::{Population, UserRoles, UserTypes};
 use signin_insights::report::window::{Period, Window};
 use signin_insights::report::{
-    Request, adfs, app_daily, app_errors, app_last_signin, apps, credentials, latest_event, latest_event_in,
-    service_principals, signins,
+    Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
+    credentials, latest_event, latest_event_in, service_principals, signins,
 };
 use signin_insights::store::Store;
 
 use crate::naive;
+use crate::naive_auth;
 use crate::util::{ingest_with, pool};
 
 fn strip_ids(v: Value) -> Vec<Value> {
@@ -39,10 +42,11 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
     let (_, objects) = write_inventory(&opts, &input.join("inventory")).expect("inventory");
     let adfs_n = records / 3 + 1;
     write_adfs(seed, adfs_n, days, opts.end_us, &input).expect("adfs");
+    let auth: u64 = write_auth_methods(&opts, &input).expect("auth methods").iter().map(|(_, n)| n).sum();
     let store = Store::open(dir.path().join("store"));
     let summary = ingest_with(&store, std::slice::from_ref(&input), ingest_threads);
-    assert_eq!(summary.records_read, generated.written + objects + adfs_n);
-    assert_eq!(summary.stored, records + objects + adfs_n);
+    assert_eq!(summary.records_read, generated.written + objects + adfs_n + auth);
+    assert_eq!(summary.stored, records + objects + adfs_n + auth);
     assert_eq!(summary.duplicates, generated.written - records);
     assert_eq!(summary.quarantined, 0);
 
@@ -70,6 +74,15 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
     let adfs_w = naive::Win { start: adfs_window.start_us, end: adfs_window.end_us };
     let adfs_want = naive::adfs(&input, &adfs_w);
     assert!(!adfs_want.is_empty());
+
+    // Authentication methods: sign-ins by method and requirement, registrations, audit events
+    // (their own as-of, the latest audit record).
+    let auth_rows = naive_auth::sign_ins(&input);
+    let regs = naive_auth::registrations(&input);
+    let audit_window = Window::resolve(&period, latest_event_in(&manifest, signin_insights::store::AUDITS));
+    let aw = naive::Win { start: audit_window.start_us, end: audit_window.end_us };
+    let audit_events = naive_auth::audit_events(&input);
+    assert!(!regs.is_empty() && !audit_events.is_empty());
 
     for threads in [1, 2, 5] {
         pool(threads).install(|| {
@@ -99,6 +112,35 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
             let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter, false).unwrap();
             let want = rows.iter().filter(|r| window.contains(r.created_us) && r.code != Some(0)).count();
             assert_eq!(got.len(), want, "failed sign-ins, {threads} threads");
+
+            let (got, _) = auth_usage::usage(&store, &manifest, &req).unwrap();
+            assert_eq!(serde_json::to_value(got).unwrap(), naive_auth::auth_usage(&auth_rows, &w), "auth-usage");
+            let (got, _) = auth_usage::mfa(&store, &manifest, &req).unwrap();
+            assert_eq!(strip_ids(serde_json::to_value(got).unwrap()), naive_auth::mfa(&auth_rows, &w), "mfa-summary");
+            let populations = [
+                (UserTypes::All, UserRoles::All),
+                (UserTypes::Member, UserRoles::User),
+                (UserTypes::Guest, UserRoles::Admin),
+            ];
+            for (types, roles) in populations {
+                let who = Population { types, roles, search: None };
+                let users = auth_registration::users(&store, &manifest, &who).unwrap();
+                let (t, r) = (types.as_str(), roles.as_str());
+                let got = serde_json::to_value(auth_registration::by_feature(&users, &who)).unwrap();
+                assert_eq!(got, naive_auth::by_feature(&regs, t, r), "by feature {t} {r}");
+                let got = serde_json::to_value(auth_registration::by_method(&users, &who)).unwrap();
+                assert_eq!(got, naive_auth::by_method(&regs, t, r), "by method {t} {r}");
+            }
+            let events = auth_events::load(&store, &manifest, &audit_window).unwrap();
+            for failures in [false, true] {
+                let filter = auth_events::EventFilter { success: failures.then_some(false), ..Default::default() };
+                let got = serde_json::to_value(auth_events::user_events(&events, &filter).0).unwrap();
+                assert_eq!(got, naive_auth::user_events(&audit_events, &aw, failures), "registration-events");
+            }
+            let got = serde_json::to_value(auth_events::registration_activity(&events).0).unwrap();
+            assert_eq!(strip_ids(got), naive_auth::registration_activity(&audit_events, &aw), "registration-activity");
+            let got = serde_json::to_value(auth_events::password_resets(&events, &audit_window)).unwrap();
+            assert_eq!(strip_ids(got), naive_auth::password_resets(&audit_events, &aw), "password-resets");
         });
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod golden;
 mod graph_shapes;
 mod naive;
+mod naive_auth;
 mod props;
 mod shapes;
 mod util;

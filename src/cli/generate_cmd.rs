@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::Config;
 use crate::error::Result;
 use crate::generate::adfs::write_adfs;
+use crate::generate::auth_methods::write_auth_methods;
 use crate::generate::inventory::write_inventory;
 use crate::generate::{GenOptions, Shape, generate};
 
@@ -38,6 +39,10 @@ pub struct Args {
     /// OUT/adfs-signins.jsonl.
     #[arg(long, default_value_t = 0)]
     adfs: u64,
+    /// Also write the users' authentication method registrations (OUT/registrations/) and a
+    /// month of registration, reset and password change audit events (OUT/audits/).
+    #[arg(long)]
+    auth_methods: bool,
     #[arg(long)]
     out: PathBuf,
 }
@@ -61,6 +66,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         let path = write_adfs(opts.seed, args.adfs, opts.days, opts.end_us, &args.out)?;
         if !config.quiet {
             eprintln!("generate: {} AD FS sign-ins in {}", args.adfs, path.display());
+        }
+    }
+    if args.auth_methods {
+        for (path, n) in write_auth_methods(&opts, &args.out)? {
+            if !config.quiet {
+                eprintln!("generate: {n} records in {}", path.display());
+            }
         }
     }
     if args.inventory {

@@ -5,11 +5,11 @@ use crate::error::{Error, Result};
 use crate::normalize::EventType;
 use crate::render::{Format, Rendered, Tabular, render, render_object};
 use crate::report::{
-    self, Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_registration, auth_usage, context,
-    credentials, service_principals,
+    self, Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
+    context, credentials, service_principals,
 };
 use crate::store::manifest::Manifest;
-use crate::store::{ADFS_SIGNINS, RP_TRUSTS, SIGNINS, Store};
+use crate::store::{ADFS_SIGNINS, AUDITS, RP_TRUSTS, SIGNINS, Store};
 
 /// The reports of this version, with their Graph names as aliases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -45,6 +45,29 @@ pub enum ReportName {
     /// usersRegisteredByMethod), or one user's registration (--user).
     #[value(alias = "userRegistrationDetails")]
     AuthRegistration,
+    /// Security-info registration and password reset events per user (userEventsSummary).
+    #[value(alias = "userEventsSummary")]
+    RegistrationEvents,
+    /// Registration and reset successes and failures per method (userRegistrationActivity).
+    #[value(alias = "userRegistrationActivity")]
+    RegistrationActivity,
+    /// Password resets and changes per day (userPasswordResetsAndChangesSummary).
+    #[value(alias = "userPasswordResetsAndChangesSummary")]
+    PasswordResets,
+}
+
+/// `report registration-events --status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventStatus {
+    Success,
+    Failure,
+}
+
+/// `report registration-events --feature`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFeature {
+    Registration,
+    Reset,
 }
 
 /// What `report auth-registration` counts by.
@@ -98,9 +121,18 @@ pub struct Args {
     /// auth-registration: which users (Graph includedUserRoles; `user` = not an admin).
     #[arg(long, value_enum, default_value = "all")]
     user_roles: auth_registration::UserRoles,
-    /// auth-registration: list the registration of users whose name or UPN contains this.
+    /// auth-registration, registration-events: only users whose name or UPN contains this.
     #[arg(long)]
     user: Option<String>,
+    /// registration-events: only this feature.
+    #[arg(long, value_enum)]
+    feature: Option<EventFeature>,
+    /// registration-events: only this method (a usageAuthMethod id, e.g. mobilePhone).
+    #[arg(long)]
+    method: Option<String>,
+    /// registration-events: only successes or only failures.
+    #[arg(long, value_enum)]
+    status: Option<EventStatus>,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
@@ -137,7 +169,11 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
     // As-of is the latest event of the table the report reads.
-    let table = if args.report == ReportName::Adfs { ADFS_SIGNINS } else { SIGNINS };
+    let table = match args.report {
+        ReportName::Adfs => ADFS_SIGNINS,
+        ReportName::RegistrationEvents | ReportName::RegistrationActivity | ReportName::PasswordResets => AUDITS,
+        _ => SIGNINS,
+    };
     let latest = report::latest_event_in(&manifest, table);
     let window = args.window.resolve(latest, Some(30))?;
     let req = Request {
@@ -160,7 +196,11 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     }
     let mut caption = match latest {
         None if args.window.as_of.is_none() => {
-            let what = if table == ADFS_SIGNINS { "AD FS sign-ins" } else { "sign-ins" };
+            let what = match table {
+                ADFS_SIGNINS => "AD FS sign-ins",
+                AUDITS => "audit records",
+                _ => "sign-ins",
+            };
             format!("{} (the store holds no {what})", label(args.report))
         }
         _ => format!("{} ({})", label(args.report), req.window.describe()),
@@ -170,12 +210,18 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     }
     let registration_flags = args.by != RegistrationBy::Feature
         || args.user_types != auth_registration::UserTypes::All
-        || args.user_roles != auth_registration::UserRoles::All
-        || args.user.is_some();
+        || args.user_roles != auth_registration::UserRoles::All;
     if registration_flags && args.report != ReportName::AuthRegistration {
+        return Err(Error::Usage("--by, --user-types and --user-roles apply to `report auth-registration`".into()));
+    }
+    if args.user.is_some() && !matches!(args.report, ReportName::AuthRegistration | ReportName::RegistrationEvents) {
         return Err(Error::Usage(
-            "--by, --user-types, --user-roles and --user apply to `report auth-registration`".into(),
+            "--user applies to `report auth-registration` and `report registration-events`".into(),
         ));
+    }
+    let event_flags = args.feature.is_some() || args.method.is_some() || args.status.is_some();
+    if event_flags && args.report != ReportName::RegistrationEvents {
+        return Err(Error::Usage("--feature, --method and --status apply to `report registration-events`".into()));
     }
     if args.report == ReportName::AuthRegistration {
         return registration(args, &store, &manifest, format, config);
@@ -232,6 +278,28 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             emit(&rows, auth_usage::MFA_TYPE_NAME, &caption, format)
         }
         ReportName::AuthRegistration => unreachable!("answered above"),
+        ReportName::RegistrationEvents => {
+            let events = auth_events::load(&store, &manifest, &req.window)?;
+            let filter = auth_events::EventFilter {
+                user: args.user.clone(),
+                feature: args.feature.map(|f| format!("{f:?}").to_lowercase()),
+                method: args.method.clone(),
+                success: args.status.map(|s| s == EventStatus::Success),
+            };
+            let (rows, notes) = auth_events::user_events(&events, &filter);
+            warn(&notes, config);
+            emit(&rows, auth_events::EVENTS_TYPE_NAME, &caption, format)
+        }
+        ReportName::RegistrationActivity => {
+            let events = auth_events::load(&store, &manifest, &req.window)?;
+            let (rows, notes) = auth_events::registration_activity(&events);
+            warn(&notes, config);
+            emit(&rows, auth_events::ACTIVITY_TYPE_NAME, &caption, format)
+        }
+        ReportName::PasswordResets => {
+            let events = auth_events::load(&store, &manifest, &req.window)?;
+            emit(&auth_events::password_resets(&events, &req.window), auth_events::RESETS_TYPE_NAME, &caption, format)
+        }
     }?;
     Ok(0)
 }
@@ -294,6 +362,9 @@ fn label(r: ReportName) -> &'static str {
         ReportName::AuthUsage => "Successful interactive sign-ins by authentication method",
         ReportName::MfaSummary => "Successful interactive sign-ins by authentication requirement",
         ReportName::AuthRegistration => "Authentication method registration",
+        ReportName::RegistrationEvents => "Registration and reset events",
+        ReportName::RegistrationActivity => "Registration and reset activity by method",
+        ReportName::PasswordResets => "Password resets and changes by day",
     }
 }
 

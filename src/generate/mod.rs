@@ -8,6 +8,7 @@
 //! on the seed and its index, so the same seed gives the same sign-ins in every format.
 
 pub mod adfs;
+pub mod auth_methods;
 pub mod catalog;
 pub mod inventory;
 mod shapes;
@@ -184,6 +185,15 @@ fn js(s: &str) -> String {
     serde_json::to_string(s).expect("strings serialise")
 }
 
+/// A user of the generated tenant.
+struct User {
+    display_name: String,
+    upn: String,
+    id: String,
+    guest: bool,
+    device: String,
+}
+
 /// The world the sign-ins happen in: derived from the seed and the record count.
 struct World {
     seed: u64,
@@ -249,18 +259,24 @@ impl World {
         r
     }
 
-    fn user_fields(&self, r: &mut String, rng: &mut Rng, interactive: bool, t: i64) {
-        let u = rng.below(self.users);
+    /// User `u` of the world: the same person in every record and every export.
+    fn user(&self, u: u64) -> User {
         let mut urng = Rng::new(self.seed ^ u.wrapping_mul(0x9E37_79B9));
         let (first, fa) = *urng.pick(FIRST_NAMES);
         let (last, la) = *urng.pick(LAST_NAMES);
-        let user_id = urng.uuid();
+        let id = urng.uuid();
         let guest = urng.chance(8);
         let upn = if guest {
             format!("{fa}.{la}{u}_fabrikam.com#EXT#@contoso.onmicrosoft.com")
         } else {
             format!("{fa}.{la}{u}@contoso.com")
         };
+        User { display_name: format!("{first} {last}"), upn, id, guest, device: format!("{fa}-laptop") }
+    }
+
+    fn user_fields(&self, r: &mut String, rng: &mut Rng, interactive: bool, t: i64) {
+        let u = rng.below(self.users);
+        let User { display_name, upn, id: user_id, guest, device } = self.user(u);
         let (app_id, name, renamed) = USER_APPS[zipf_pick(&self.app_cdf, rng)];
         let name = match renamed {
             Some(new) if t >= self.start_us + self.span_us / 2 => new,
@@ -276,7 +292,7 @@ impl World {
         let _ = write!(
             r,
             ",\"userDisplayName\":{},\"userPrincipalName\":{},\"userId\":\"{user_id}\",\"userType\":\"{}\",\"appId\":\"{app_id}\",\"appDisplayName\":{},\"appOwnerTenantId\":\"f8cdef31-a31e-4b4a-93e4-5f571e91255a\",\"ipAddress\":\"{ip}\",\"ipAddressFromResourceProvider\":null,\"clientAppUsed\":\"{}\",\"userAgent\":{},\"conditionalAccessStatus\":\"{}\",\"isInteractive\":{interactive},\"resourceDisplayName\":{},\"resourceId\":\"{res_id}\",\"resourceServicePrincipalId\":\"{}\",\"authenticationRequirement\":\"{}\",\"authenticationProtocol\":\"none\",\"clientCredentialType\":\"none\",\"signInIdentifier\":{},\"signInIdentifierType\":\"userPrincipalName\",\"servicePrincipalId\":\"\",\"servicePrincipalName\":null,\"servicePrincipalCredentialKeyId\":\"\",\"servicePrincipalCredentialThumbprint\":\"\",\"federatedCredentialId\":\"\",\"autonomousSystemNumber\":{},\"authenticationMethodsUsed\":[{}]",
-            js(&format!("{first} {last}")),
+            js(&display_name),
             js(&upn),
             if guest { "guest" } else { "member" },
             js(name),
@@ -308,7 +324,7 @@ impl World {
             r,
             ",\"status\":{status},\"deviceDetail\":{{\"deviceId\":\"{}\",\"displayName\":{},\"operatingSystem\":\"{os}\",\"browser\":\"{browser}\",\"isCompliant\":{},\"isManaged\":{},\"trustType\":\"{}\"}},\"location\":{{\"city\":{},\"state\":{},\"countryOrRegion\":\"{cc}\",\"geoCoordinates\":{{\"altitude\":null,\"latitude\":{lat},\"longitude\":{lon}}}}}",
             rng.uuid(),
-            js(&format!("{fa}-laptop")),
+            js(&device),
             rng.chance(70),
             rng.chance(70),
             if rng.chance(50) { "Azure AD joined" } else { "" },

@@ -27,6 +27,23 @@ pub struct Audit<'a> {
     pub initiated_by_user: Option<String>,
     /// `initiatedBy.app.displayName`.
     pub initiated_by_app: Option<String>,
+    pub correlation_id: Option<Cow<'a, str>>,
+    /// `initiatedBy.user.id` and `.displayName`.
+    pub initiated_by_user_id: Option<String>,
+    pub initiated_by_user_name: Option<String>,
+    /// The first target resource of type `User`: the user an event is about (the one who
+    /// registered a method, whose password was reset).
+    pub target_user: TargetUser,
+    /// `additionalDetails` as compact JSON text (`[{"key":..,"value":..}]`), when not empty.
+    pub additional_details: Option<String>,
+}
+
+/// A user an audit event targets.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TargetUser {
+    pub id: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub display_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +75,26 @@ struct RawAudit<'a> {
     /// An object, or JSON text holding one (Log Analytics).
     #[serde(borrow, rename = "initiatedBy", alias = "InitiatedBy")]
     initiated_by: Option<&'a RawValue>,
+    #[serde(borrow, rename = "correlationId", alias = "CorrelationId")]
+    correlation_id: Option<Cow<'a, str>>,
+    /// A list, or JSON text holding one (Log Analytics).
+    #[serde(borrow, rename = "targetResources", alias = "TargetResources")]
+    target_resources: Option<&'a RawValue>,
+    #[serde(borrow, rename = "additionalDetails", alias = "AdditionalDetails")]
+    additional_details: Option<&'a RawValue>,
+}
+
+/// A JSON value, or the JSON a text value holds (Log Analytics writes `dynamic` columns as
+/// text); `Null` when absent or empty.
+fn json_or_text(raw: Option<&RawValue>, field: &str) -> Result<Value, Refusal> {
+    match raw.map(|r| serde_json::from_str::<Value>(r.get())) {
+        Some(Ok(Value::String(s))) if !s.trim().is_empty() => {
+            serde_json::from_str(&s).map_err(|e| Refusal(format!("`{field}` text is not JSON: {e}")))
+        }
+        Some(Ok(Value::String(_))) | None => Ok(Value::Null),
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(Refusal(format!("`{field}`: {e}"))),
+    }
 }
 
 /// Reads an audit record; `time` is the diagnostic envelope's, used when the record has none.
@@ -82,14 +119,20 @@ pub fn parse<'a>(record: &'a str, time: Option<&str>) -> Result<Audit<'a>, Refus
         Some(Ok(Value::Number(n))) => Some(n.to_string()),
         Some(_) => return Err(Refusal("`result` is neither text nor a number".into())),
     };
-    let initiated: Value = match raw.initiated_by.map(|r| serde_json::from_str::<Value>(r.get())) {
-        Some(Ok(Value::String(s))) if !s.trim().is_empty() => {
-            serde_json::from_str(&s).map_err(|e| Refusal(format!("`InitiatedBy` text is not JSON: {e}")))?
-        }
-        Some(Ok(v)) => v,
-        _ => Value::Null,
-    };
-    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    let initiated = json_or_text(raw.initiated_by, "initiatedBy")?;
+    let targets = json_or_text(raw.target_resources, "targetResources")?;
+    let details = json_or_text(raw.additional_details, "additionalDetails")?;
+    let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let user = targets
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["type"].as_str().or(t["Type"].as_str()).is_some_and(|k| k.eq_ignore_ascii_case("user")));
+    let target_user = user.map_or_else(TargetUser::default, |u| TargetUser {
+        id: text(&u["id"]),
+        user_principal_name: text(&u["userPrincipalName"]),
+        display_name: text(&u["displayName"]),
+    });
     Ok(Audit {
         id,
         activity_us,
@@ -101,6 +144,14 @@ pub fn parse<'a>(record: &'a str, time: Option<&str>) -> Result<Audit<'a>, Refus
         operation_type: raw.operation_type,
         initiated_by_user: text(&initiated["user"]["userPrincipalName"]),
         initiated_by_app: text(&initiated["app"]["displayName"]),
+        correlation_id: raw.correlation_id,
+        initiated_by_user_id: text(&initiated["user"]["id"]),
+        initiated_by_user_name: text(&initiated["user"]["displayName"]),
+        target_user,
+        additional_details: match details {
+            Value::Array(a) if !a.is_empty() => Some(Value::Array(a).to_string()),
+            _ => None,
+        },
     })
 }
 
@@ -133,5 +184,34 @@ mod tests {
             (Some("0"), parse_timestamp("2022-04-02T08:50:06.902466Z").unwrap())
         );
         assert_eq!(parse(r#"{"id":"x"}"#, None).unwrap_err().0, "missing `activityDateTime`");
+        // The user an event is about is its first target of type User, in either shape.
+        let reg = r#"{"id":"r1","activityDateTime":"2022-06-27T10:03:43.009984+00:00","activityDisplayName":"Admin registered security info",
+            "loggedByService":"Authentication Methods","correlationId":"c1","resultReason":"Admin registered temporary access pass method for user",
+            "initiatedBy":{"user":{"id":"admin-id","displayName":"Admin","userPrincipalName":"admin@x"}},
+            "targetResources":[{"id":"g1","type":"Group"},{"id":"u1","displayName":"Ana","type":"User","userPrincipalName":"ana@x"}],
+            "additionalDetails":[]}"#;
+        let a = parse(reg, None).unwrap();
+        assert_eq!(
+            (
+                a.target_user.id.as_deref(),
+                a.target_user.user_principal_name.as_deref(),
+                a.target_user.display_name.as_deref()
+            ),
+            (Some("u1"), Some("ana@x"), Some("Ana"))
+        );
+        assert_eq!(
+            (a.initiated_by_user_id.as_deref(), a.correlation_id.as_deref(), a.additional_details),
+            (Some("admin-id"), Some("c1"), None)
+        );
+        let la = r#"{"Id":"r2","ActivityDateTime":"2022-06-27T10:03:43Z","OperationName":"Reset password (self-service)",
+            "TargetResources":"[{\"id\":\"u2\",\"type\":\"User\",\"userPrincipalName\":\"bo@x\"}]",
+            "AdditionalDetails":"[{\"key\":\"Method\",\"value\":\"Email\"}]"}"#;
+        let a = parse(la, None).unwrap();
+        assert_eq!(a.target_user.user_principal_name.as_deref(), Some("bo@x"));
+        assert_eq!(a.additional_details.as_deref(), Some(r#"[{"key":"Method","value":"Email"}]"#));
+        assert!(
+            parse(r#"{"id":"x","activityDateTime":"2022-06-27T10:03:43Z","targetResources":"not json"}"#, None)
+                .is_err()
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod app_daily;
 pub mod app_errors;
 pub mod app_last_signin;
 pub mod apps;
+pub mod auth_events;
 pub mod auth_methods;
 pub mod auth_registration;
 pub mod auth_usage;

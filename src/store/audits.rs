@@ -30,6 +30,15 @@ pub const LOGGED_BY_SERVICE: &str = "logged_by_service";
 pub const OPERATION_TYPE: &str = "operation_type";
 pub const INITIATED_BY_USER: &str = "initiated_by_user";
 pub const INITIATED_BY_APP: &str = "initiated_by_app";
+pub const CORRELATION_ID: &str = "correlation_id";
+pub const INITIATED_BY_USER_ID: &str = "initiated_by_user_id";
+pub const INITIATED_BY_USER_NAME: &str = "initiated_by_user_name";
+/// The first target resource of type `User`.
+pub const TARGET_USER_ID: &str = "target_user_id";
+pub const TARGET_USER_PRINCIPAL_NAME: &str = "target_user_principal_name";
+pub const TARGET_USER_NAME: &str = "target_user_name";
+/// `additionalDetails` as compact JSON text.
+pub const ADDITIONAL_DETAILS: &str = "additional_details";
 pub const SOURCE_FILE: &str = "source_file";
 pub const SOURCE_LINE: &str = "source_line";
 pub const RAW: &str = "raw";
@@ -57,6 +66,13 @@ pub fn audits_schema() -> SchemaRef {
                 Field::new(OPERATION_TYPE, dict(), true),
                 Field::new(INITIATED_BY_USER, DataType::Utf8, true),
                 Field::new(INITIATED_BY_APP, dict(), true),
+                Field::new(CORRELATION_ID, DataType::Utf8, true),
+                Field::new(INITIATED_BY_USER_ID, DataType::Utf8, true),
+                Field::new(INITIATED_BY_USER_NAME, DataType::Utf8, true),
+                Field::new(TARGET_USER_ID, DataType::Utf8, true),
+                Field::new(TARGET_USER_PRINCIPAL_NAME, DataType::Utf8, true),
+                Field::new(TARGET_USER_NAME, DataType::Utf8, true),
+                Field::new(ADDITIONAL_DETAILS, DataType::Utf8, true),
                 Field::new(SOURCE_FILE, dict(), false),
                 Field::new(SOURCE_LINE, DataType::Int64, false),
                 Field::new(RAW, DataType::Utf8, true),
@@ -79,6 +95,13 @@ struct Builder {
     operation_type: Dict,
     initiated_by_user: StringBuilder,
     initiated_by_app: Dict,
+    correlation_id: StringBuilder,
+    initiated_by_user_id: StringBuilder,
+    initiated_by_user_name: StringBuilder,
+    target_user_id: StringBuilder,
+    target_user_principal_name: StringBuilder,
+    target_user_name: StringBuilder,
+    additional_details: StringBuilder,
     source_file: Dict,
     source_line: Int64Builder,
     raw: StringBuilder,
@@ -97,6 +120,13 @@ impl Builder {
         self.operation_type.append_option(a.operation_type.as_deref());
         self.initiated_by_user.append_option(a.initiated_by_user.as_deref());
         self.initiated_by_app.append_option(a.initiated_by_app.as_deref());
+        self.correlation_id.append_option(a.correlation_id.as_deref());
+        self.initiated_by_user_id.append_option(a.initiated_by_user_id.as_deref());
+        self.initiated_by_user_name.append_option(a.initiated_by_user_name.as_deref());
+        self.target_user_id.append_option(a.target_user.id.as_deref());
+        self.target_user_principal_name.append_option(a.target_user.user_principal_name.as_deref());
+        self.target_user_name.append_option(a.target_user.display_name.as_deref());
+        self.additional_details.append_option(a.additional_details.as_deref());
         self.source_file.append_value(source_file);
         self.source_line.append_value(source_line as i64);
         self.raw.append_option(raw);
@@ -116,6 +146,13 @@ impl Builder {
             Arc::new(b.operation_type.finish()),
             Arc::new(b.initiated_by_user.finish()),
             Arc::new(b.initiated_by_app.finish()),
+            Arc::new(b.correlation_id.finish()),
+            Arc::new(b.initiated_by_user_id.finish()),
+            Arc::new(b.initiated_by_user_name.finish()),
+            Arc::new(b.target_user_id.finish()),
+            Arc::new(b.target_user_principal_name.finish()),
+            Arc::new(b.target_user_name.finish()),
+            Arc::new(b.additional_details.finish()),
             Arc::new(b.source_file.finish()),
             Arc::new(b.source_line.finish()),
             Arc::new(b.raw.finish()),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// 2: `signins` gained `auth_methods`.
+/// 2: `signins` gained `auth_methods`, `audits` the target user and more; `registrations`.
 pub const FORMAT: u32 = 2;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
