@@ -78,6 +78,22 @@ fn bad_input_is_quarantined_with_file_and_position_and_good_records_kept() {
     assert_eq!(ids, ["l1", "l2", "t1", "t2", "u1", "u3", "w6"]);
 }
 
+/// Every report that reads only the store (no flags needed).
+const REPORTS: [&str; 12] = [
+    "apps",
+    "app-errors",
+    "app-daily",
+    "app-last-signin",
+    "service-principals",
+    "credentials",
+    "auth-usage",
+    "mfa-summary",
+    "auth-registration",
+    "registration-events",
+    "registration-activity",
+    "password-resets",
+];
+
 #[test]
 fn the_same_export_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,26 +102,20 @@ fn the_same_export_twice_changes_nothing() {
     let first = run(&["ingest", "--store", &store, &sample]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
-        first.stderr.contains("1539 records read, 1524 stored, 15 duplicates skipped, 0 quarantined"),
+        first.stderr.contains("1641 records read, 1626 stored, 15 duplicates skipped, 0 quarantined"),
         "{}",
         first.stderr
     );
     let before: Vec<String> =
-        ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals", "credentials"]
-            .iter()
-            .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
-            .collect();
+        REPORTS.iter().map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout).collect();
     let second = run(&["ingest", "--store", &store, &sample]);
-    assert!(second.stderr.contains("1539 records read, 0 stored, 1539 duplicates skipped"), "{}", second.stderr);
+    assert!(second.stderr.contains("1641 records read, 0 stored, 1641 duplicates skipped"), "{}", second.stderr);
     let after: Vec<String> =
-        ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals", "credentials"]
-            .iter()
-            .map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout)
-            .collect();
+        REPORTS.iter().map(|r| run(&["report", r, "--store", &store, "--format", "json"]).stdout).collect();
     assert_eq!(before, after);
     let v = run(&["store", "verify", "--store", &store]);
     assert_eq!(v.code, 0);
-    assert!(v.stdout.contains("1528 rows, 0 problems"), "{}", v.stdout);
+    assert!(v.stdout.contains("1630 rows, 0 problems"), "{}", v.stdout);
 }
 
 #[test]
@@ -605,4 +615,64 @@ fn relying_party_trusts_are_a_snapshot() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("without an `Identifier`"), "{}", r.stderr);
     assert_eq!(run(&["store", "verify", "--store", &store]).code, 0);
+}
+
+#[test]
+fn registrations_are_a_snapshot_and_the_auth_reports_say_what_they_lack() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let case = testdata("golden/auth-methods");
+    let regs = case.join("registrations.json").to_string_lossy().to_string();
+    // No registrations yet: a usage error that says what to ingest.
+    write(dir.path(), "signin.json", good("x").as_bytes());
+    assert_eq!(
+        run(&["ingest", "--quiet", "--store", &store, &dir.path().join("signin.json").to_string_lossy()]).code,
+        0
+    );
+    let r = run(&["report", "auth-registration", "--store", &store]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--kind registrations"), "{}", r.stderr);
+    // The same export twice changes nothing; a newer one replaces the snapshot whole.
+    let r = run(&["ingest", "--store", &store, &regs]);
+    assert!(r.stderr.contains("3 records read, 3 stored, 0 duplicates skipped"), "{}", r.stderr);
+    let r = run(&["ingest", "--store", &store, &regs]);
+    assert!(r.stderr.contains("3 records read, 0 stored, 3 duplicates skipped"), "{}", r.stderr);
+    let ps = case.join("registrations-powershell.json").to_string_lossy().to_string();
+    let r = run(&["ingest", "--store", &store, "--kind", "registrations", &ps]);
+    assert!(r.stderr.contains("1 records read, 1 stored"), "{}", r.stderr);
+    let r = run(&["report", "auth-registration", "--store", &store, "--format", "jsonl"]);
+    assert!(r.stdout.starts_with(r#"{"totalUserCount":1,"#), "{}", r.stdout);
+    // A sign-in read as a registration is quarantined with the reason.
+    let r = run(&[
+        "ingest",
+        "--store",
+        &store,
+        "--kind",
+        "registrations",
+        &dir.path().join("signin.json").to_string_lossy(),
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("missing `userPrincipalName`"), "{}", r.stderr);
+    // Flags of one report are refused on another.
+    for args in [
+        ["report", "apps", "--user", "ana"],
+        ["report", "auth-usage", "--by", "method"],
+        ["report", "auth-registration", "--status", "failure"],
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--store", &store]);
+        assert_eq!(run(&a).code, 2, "{args:?}");
+    }
+    assert_eq!(run(&["store", "verify", "--store", &store]).code, 0);
+}
+
+#[test]
+fn a_store_of_an_older_format_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join("manifest.json"), r#"{"format":1,"generation":3,"tables":{},"ingests":[]}"#).unwrap();
+    let r = run(&["report", "apps", "--store", &store.to_string_lossy()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("older signin-insights") && r.stderr.contains("new store"), "{}", r.stderr);
 }

@@ -30,7 +30,21 @@ fn args_for(name: &str) -> Vec<String> {
                 .map(String::from)
                 .to_vec()
         }
-        // <report>-D<n>[-expiring-<duration>|-expired|-unused]
+        // auth-registration-<feature|method>[-<userTypes>-<userRoles>] or auth-registration-user-<q>
+        _ if stem.starts_with("auth-registration-") => {
+            let rest: Vec<&str> = stem["auth-registration-".len()..].split('-').collect();
+            let mut args: Vec<String> = vec!["report".into(), "auth-registration".into()];
+            match rest.as_slice() {
+                ["user", q] => args.extend(["--user".into(), q.to_string()]),
+                [by] => args.extend(["--by".into(), by.to_string()]),
+                [by, types, roles] => {
+                    args.extend(["--by", by, "--user-types", types, "--user-roles", roles].map(String::from))
+                }
+                _ => panic!("unknown auth-registration case {name}"),
+            }
+            args
+        }
+        // <report>-D<n>[-expiring-<duration>|-expired|-unused|-success|-failure]
         _ => {
             let at = (1..stem.len())
                 .find(|&i| stem[i..].starts_with("-D") && stem[i + 2..].starts_with(|c: char| c.is_ascii_digit()))
@@ -41,6 +55,7 @@ fn args_for(name: &str) -> Vec<String> {
             match filter.split_once('-') {
                 Some(("expiring", d)) => args.extend(["--expiring-within".into(), d.into()]),
                 None if filter.is_empty() => {}
+                None if filter == "success" || filter == "failure" => args.extend(["--status".into(), filter.into()]),
                 None => args.push(format!("--{filter}")),
                 Some(_) => panic!("unknown filter in {name}"),
             }
@@ -104,16 +119,29 @@ fn sample_reports_are_identical_across_shapes_of_the_same_data() {
         generate(&GenOptions { records: 800, seed: 3, shape, per_file: 300, ..GenOptions::default() }, &input).unwrap();
         let store = Store::open(dir.path().join(format!("store-{shape:?}")));
         crate::util::ingest_with(&store, &[input], 2);
-        let all: Vec<String> =
-            ["apps", "app-errors", "app-daily", "app-last-signin", "service-principals", "credentials"]
-                .iter()
-                .map(|r| report_json(&store, r, Some("D7")))
-                .collect();
+        let all: Vec<String> = [
+            "apps",
+            "app-errors",
+            "app-daily",
+            "app-last-signin",
+            "service-principals",
+            "credentials",
+            "auth-usage",
+            "mfa-summary",
+        ]
+        .iter()
+        .map(|r| report_json(&store, r, Some("D7")))
+        .collect();
         outputs.push(all);
     }
     for (shape, out) in shapes.iter().zip(&outputs).skip(1) {
         assert_eq!(outputs[0], *out, "{shape:?} differs from Graph pages");
     }
+}
+
+#[test]
+fn golden_auth_methods() {
+    assert!(check_case(&testdata("golden/auth-methods")) >= 12);
 }
 
 #[test]

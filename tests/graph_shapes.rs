@@ -12,6 +12,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use signin_insights::normalize::registration::Registration;
+use signin_insights::report::auth_events::{PasswordResetsDay, RegistrationActivity, UserEvent};
+use signin_insights::report::auth_registration::{FeatureSummary, MethodSummary};
+use signin_insights::report::auth_usage::{MethodUsage, MfaDay};
 use signin_insights::report::credentials::AppCredentialActivity;
 use signin_insights::report::service_principals::ServicePrincipalActivity;
 use signin_insights::time::parse_timestamp;
@@ -29,7 +33,8 @@ fn schema_name(k: &str) -> &str {
 fn same_shape(doc: &Value, ours: &Value, path: &str) -> Result<(), String> {
     match (doc, ours) {
         (Value::Object(d), Value::Object(o)) => {
-            for (k, v) in d {
+            // OData control information (`@odata.type`) is not a property.
+            for (k, v) in d.iter().filter(|(k, _)| !k.starts_with("@odata.")) {
                 let name = schema_name(k);
                 let got = o.get(name).ok_or_else(|| format!("{path}.{k}: missing (as {name})"))?;
                 same_shape(v, got, &format!("{path}.{name}"))?;
@@ -37,6 +42,7 @@ fn same_shape(doc: &Value, ours: &Value, path: &str) -> Result<(), String> {
             let extra: Vec<&String> = o
                 .iter()
                 .filter(|(k, v)| !d.keys().any(|dk| schema_name(dk) == k.as_str()) && !v.is_null())
+                .filter(|(k, _)| !k.starts_with("@odata."))
                 .map(|(k, _)| k)
                 .collect();
             if extra.is_empty() { Ok(()) } else { Err(format!("{path}: non-null members the source lacks: {extra:?}")) }
@@ -168,6 +174,101 @@ fn the_shape_check_catches_renamed_nested_and_misspelled_members() {
     }
 }
 
+/// Authentication methods responses in the shapes of Graph's examples (graph-schemas.md 2),
+/// with their `@odata.type` annotations and their quirks: the registration example's counts
+/// exceed its total, the MFA example's parts exceed its total, the preferred method is empty.
+const REGISTRATION_DETAILS: &str = r#"{
+  "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails",
+  "value": [
+    {
+      "id": "5c1f2a3b-0000-4c5d-8e6f-7a8b9c0d1e2f",
+      "userPrincipalName": "NoraK@contoso.example",
+      "userDisplayName": "Nora Kaur",
+      "isAdmin": true,
+      "isSsprRegistered": true,
+      "isSsprEnabled": true,
+      "isSsprCapable": true,
+      "isMfaRegistered": true,
+      "isMfaCapable": true,
+      "isPasswordlessCapable": false,
+      "lastUpdatedDateTime": "2025-07-16T16:19:18.1234567Z",
+      "methodsRegistered": ["microsoftAuthenticatorPush", "passKeyDeviceBound"],
+      "isSystemPreferredAuthenticationMethodEnabled": true,
+      "systemPreferredAuthenticationMethods": ["push"],
+      "userPreferredMethodForSecondaryAuthentication": "",
+      "userType": "member",
+      "defaultMfaMethod": "microsoftAuthenticatorPush"
+    }
+  ]
+}"#;
+
+const USAGE: &str = r##"{ "value": [
+  { "@odata.type": "#microsoft.graph.userSignInUsageByAuthMethodActivity", "authenticationMethod": "password", "successActivityCount": 1470 },
+  { "@odata.type": "#microsoft.graph.userSignInUsageByAuthMethodActivity", "authenticationMethod": "smsSignIn", "successActivityCount": 0 }
+] }"##;
+
+const MFA: &str = r##"{ "value": [
+  { "@odata.type": "#microsoft.graph.userMfaSignInSummary", "id": "77ff7728-fa29-e570-c035-4e77f4ac00c5",
+    "createdDateTime": "2025-07-16T00:00:00Z", "totalSignIns": 1000, "singleFactorSignIns": 100, "multiFactorSignIns": 9900 }
+] }"##;
+
+const EVENTS: &str = r##"{ "value": [
+  { "@odata.type": "#microsoft.graph.userEventsSummary", "id": "5c1f2a3b-0000-4c5d-8e6f-7a8b9c0d1e2f", "feature": "registration",
+    "userPrincipalName": "NoraK@contoso.example", "userDisplayName": "Nora Kaur", "isSuccess": false,
+    "authMethod": "mobileSMS", "failureReason": "User failed to register Phone.", "eventDateTime": "2025-07-16T16:19:18Z" }
+] }"##;
+
+const ACTIVITY: &str = r##"{ "value": [
+  { "@odata.type": "#microsoft.graph.userRegistrationActivitySummary", "id": "8998b7bb-ece5-4255-8df9-4317c8a738b8",
+    "feature": "registration", "successfulActivityCount": 83, "failureActivityCount": 214, "authMethod": "microsoftAuthenticatorPush" }
+] }"##;
+
+const RESETS: &str = r##"{ "value": [
+  { "@odata.type": "#microsoft.graph.userPasswordResetsAndChangesSummary", "id": "0b2f4c1e-5a6d-4e7f-8091-a2b3c4d5e6f7",
+    "aggregatedDateTime": "2025-07-16T00:00:00Z", "passwordResetsByAdminCount": 2, "passwordResetsSelfServiceCount": 7,
+    "changePasswordSelfServiceCount": 3 }
+] }"##;
+
+const BY_FEATURE: &str = r##"{ "@odata.type": "#microsoft.graph.userRegistrationFeatureSummary",
+  "totalUserCount": 23123, "userTypes": "all", "userRoles": "all",
+  "userRegistrationFeatureCounts": [
+    { "feature": "ssprRegistered", "userCount": 23423 }, { "feature": "ssprEnabled", "userCount": 4234 },
+    { "feature": "ssprCapable", "userCount": 4234 }, { "feature": "passwordlessCapable", "userCount": 323 },
+    { "feature": "mfaCapable", "userCount": 3345 } ] }"##;
+
+const BY_METHOD: &str = r##"{ "@odata.type": "#microsoft.graph.userRegistrationMethodSummary",
+  "totalUserCount": 12, "userTypes": "member", "userRoles": "admin",
+  "userRegistrationMethodCounts": [ { "authenticationMethod": "microsoftAuthenticatorPush", "userCount": 9 },
+    { "authenticationMethod": "fido2SecurityKey", "userCount": 2 } ] }"##;
+
+/// One object (a complex type, not a collection) through `T` and back.
+fn object_round_trip<T: DeserializeOwned + Serialize>(text: &str) -> Result<(), String> {
+    round_trip::<T>(&format!("{{\"value\":[{text}]}}")).map(|_| ())
+}
+
+#[test]
+fn auth_methods_models_read_and_write_graph_shapes() {
+    assert_eq!(round_trip::<Registration>(REGISTRATION_DETAILS), Ok(1));
+    assert_eq!(round_trip::<MethodUsage>(USAGE), Ok(2));
+    assert_eq!(round_trip::<MfaDay>(MFA), Ok(1));
+    assert_eq!(round_trip::<UserEvent>(EVENTS), Ok(1));
+    assert_eq!(round_trip::<RegistrationActivity>(ACTIVITY), Ok(1));
+    assert_eq!(round_trip::<PasswordResetsDay>(RESETS), Ok(1));
+    assert_eq!(object_round_trip::<FeatureSummary>(BY_FEATURE), Ok(()));
+    assert_eq!(object_round_trip::<MethodSummary>(BY_METHOD), Ok(()));
+    // The beta-only member is omitted when absent, as v1.0 responses have it.
+    let v1: Value = serde_json::from_str(REGISTRATION_DETAILS).unwrap();
+    let mut user = v1["value"][0].clone();
+    user.as_object_mut().unwrap().remove("defaultMfaMethod");
+    let back = serde_json::to_value(serde_json::from_value::<Registration>(user).unwrap()).unwrap();
+    assert!(back.get("defaultMfaMethod").is_none());
+    // A user type Graph does not have is refused, not passed through.
+    assert!(
+        object_round_trip::<FeatureSummary>(&BY_FEATURE.replace("\"userTypes\": \"all\"", "\"userTypes\": \"robot\""))
+            .is_err()
+    );
+}
+
 /// The Graph documentation's own examples, when a folder holding them is given.
 #[test]
 fn graph_docs_examples_when_given() {
@@ -181,4 +282,6 @@ fn graph_docs_examples_when_given() {
     assert_eq!(round_trip::<ServicePrincipalActivity>(&sp), Ok(2));
     let creds = read("reportroot-list-appcredentialsigninactivities.example-response.json");
     assert_eq!(round_trip::<AppCredentialActivity>(&creds), Ok(2));
+    let regs = read("authenticationmethodsroot-list-userregistrationdetails.example-response.json");
+    assert_eq!(round_trip::<Registration>(&regs), Ok(3));
 }

@@ -2,7 +2,7 @@
 
 use super::{Config, StoreArg, with_stdout};
 use crate::error::{Error, Result};
-use crate::store::{CREDENTIALS, RP_TRUSTS};
+use crate::store::{CREDENTIALS, REGISTRATIONS, RP_TRUSTS};
 use crate::time::format_timestamp;
 
 #[derive(clap::Args, Debug)]
@@ -34,9 +34,9 @@ pub fn run(args: &Args, _config: &Config) -> Result<u8> {
                     let bytes: u64 = files.iter().map(|f| f.bytes).sum();
                     let min = files.iter().map(|f| f.min_time_us).min();
                     let max = files.iter().map(|f| f.max_time_us).max();
-                    // Only sign-ins have event times; the inventory is a snapshot.
+                    // Snapshots (inventory, trusts, registrations) have no event times.
                     let range = match (min, max) {
-                        _ if table == CREDENTIALS || table == RP_TRUSTS => String::new(),
+                        _ if [CREDENTIALS, RP_TRUSTS, REGISTRATIONS].contains(&table.as_str()) => String::new(),
                         (Some(a), Some(b)) => format!(", {} .. {}", format_timestamp(a), format_timestamp(b)),
                         _ => ", empty".into(),
                     };
