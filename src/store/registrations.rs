@@ -147,14 +147,15 @@ pub fn stage(staging: &Path, generation: u64, rows: &[StoredRegistration], opts:
     )
 }
 
-/// The stored registrations, in file order; `None` when none was ever ingested.
+/// The stored registrations, in file order, without their record text (`raw` is `None`);
+/// `None` when none was ever ingested.
 pub fn load(store: &Store, manifest: &Manifest) -> Result<Option<Vec<StoredRegistration>>> {
     let files = manifest.files(REGISTRATIONS);
     if files.is_empty() {
         return Ok(None);
     }
     let names = column_names();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).filter(|&n| n != "raw").collect();
     let mut out = Vec::new();
     for rg in reader::row_groups(store, files)? {
         for b in rg.read(&names)? {
@@ -170,8 +171,8 @@ pub fn load(store: &Store, manifest: &Manifest) -> Result<Option<Vec<StoredRegis
                 .expect("registrations column")
                 .as_primitive::<TimestampMicrosecondType>();
             let (methods, sys_methods) = (s("methods_registered"), s("system_preferred_methods"));
-            let (preferred, default_mfa, file, raw) =
-                (s("user_preferred_method"), s("default_mfa_method"), s("source_file"), s("raw"));
+            let (preferred, default_mfa, file) =
+                (s("user_preferred_method"), s("default_mfa_method"), s("source_file"));
             let sys_enabled = bools("is_system_preferred_enabled");
             let line = b.column_by_name("source_line").expect("registrations column").as_primitive::<Int64Type>();
             for i in 0..b.num_rows() {
@@ -197,7 +198,7 @@ pub fn load(store: &Store, manifest: &Manifest) -> Result<Option<Vec<StoredRegis
                     },
                     file: file.value(i).to_string(),
                     line: line.value(i) as u64,
-                    raw: opt(raw, i),
+                    raw: None,
                 });
             }
         }
