@@ -313,29 +313,32 @@ fn registration(args: &Args, store: &Store, manifest: &Manifest, format: Format,
     let as_of =
         as_of.map_or("no lastUpdatedDateTime".into(), |t| format!("as of {}", crate::time::format_timestamp(t.0)));
     let scope = format!("userTypes {}, userRoles {}", args.user_types.as_str(), args.user_roles.as_str());
-    if let Some(q) = &args.user {
-        let caption = format!("Registration details of users matching {q:?} ({scope}; {} users, {as_of})", users.len());
+    let caption = |what: &str| format!("{what} ({scope}; {} users, {as_of})", users.len());
+    let say = |caption: &str| {
         if format != Format::Table && !config.quiet {
             eprintln!("signin-insights: {caption}");
         }
+    };
+    if let Some(q) = &args.user {
+        let caption = caption(&format!("Registration details of users matching {q:?}"));
+        say(&caption);
         emit(&users, DETAILS_TYPE_NAME, &caption, format)?;
         return Ok(0);
     }
-    let out = |obj: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| with_stdout(|w| obj(w));
     match args.by {
         RegistrationBy::Feature => {
-            let s = auth_registration::by_feature(&users, &who);
-            let caption = format!("Users registered by feature ({scope}; {} users, {as_of})", s.total_user_count);
+            let (s, caption) = (auth_registration::by_feature(&users, &who), caption("Users registered by feature"));
+            say(&caption);
             let ctx = report::object_context(FEATURE_TYPE_NAME);
             let r = Rendered { rows: &s.user_registration_feature_counts, context: &ctx, caption: &caption };
-            out(&|w| render_object(&s, &r, format, w))?;
+            with_stdout(|w| render_object(&s, &r, format, w))?;
         }
         RegistrationBy::Method => {
-            let s = auth_registration::by_method(&users, &who);
-            let caption = format!("Users registered by method ({scope}; {} users, {as_of})", s.total_user_count);
+            let (s, caption) = (auth_registration::by_method(&users, &who), caption("Users registered by method"));
+            say(&caption);
             let ctx = report::object_context(METHOD_TYPE_NAME);
             let r = Rendered { rows: &s.user_registration_method_counts, context: &ctx, caption: &caption };
-            out(&|w| render_object(&s, &r, format, w))?;
+            with_stdout(|w| render_object(&s, &r, format, w))?;
         }
     }
     Ok(0)
