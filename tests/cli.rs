@@ -658,6 +658,8 @@ fn registrations_are_a_snapshot_and_the_auth_reports_say_what_they_lack() {
         ["report", "apps", "--user", "ana"],
         ["report", "auth-usage", "--by", "method"],
         ["report", "auth-registration", "--status", "failure"],
+        // Role names are in no export.
+        ["report", "auth-registration", "--user-roles", "privilegedAdmin"],
     ] {
         let mut a: Vec<&str> = args.to_vec();
         a.extend(["--store", &store]);

@@ -30,12 +30,15 @@ pub enum UserTypes {
     Guest,
 }
 
-/// Graph `includedUserRoles` (without `privilegedAdmin`, see the module doc).
+/// Graph `includedUserRoles`. `privilegedAdmin` is accepted only to be refused with the reason
+/// (see the module doc).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum UserRoles {
     #[default]
     All,
+    #[value(name = "privilegedAdmin", alias = "privileged-admin")]
+    PrivilegedAdmin,
     Admin,
     User,
 }
@@ -54,6 +57,7 @@ impl UserRoles {
     pub fn as_str(self) -> &'static str {
         match self {
             UserRoles::All => "all",
+            UserRoles::PrivilegedAdmin => "privilegedAdmin",
             UserRoles::Admin => "admin",
             UserRoles::User => "user",
         }
@@ -79,7 +83,7 @@ impl Population {
         };
         let role_ok = match self.roles {
             UserRoles::All => true,
-            UserRoles::Admin => r.is_admin == Some(true),
+            UserRoles::Admin | UserRoles::PrivilegedAdmin => r.is_admin == Some(true),
             UserRoles::User => r.is_admin != Some(true),
         };
         let search_ok = self.search.as_deref().is_none_or(|q| {
@@ -184,8 +188,16 @@ impl Tabular for Registration {
     }
 }
 
-/// The stored registrations of `who`, in UPN order; a usage error when there are none.
+/// The stored registrations of `who`, in UPN order; a usage error when there are none, or for
+/// `privilegedAdmin`.
 pub fn users(store: &Store, manifest: &Manifest, who: &Population) -> Result<Vec<Registration>> {
+    if who.roles == UserRoles::PrivilegedAdmin {
+        return Err(Error::Usage(
+            "--user-roles privilegedAdmin needs each user's role names, which userRegistrationDetails does not \
+             carry (only isAdmin); use --user-roles admin"
+                .into(),
+        ));
+    }
     let stored = registrations::load(store, manifest)?.ok_or_else(|| {
         Error::Usage(
             "no registration details in the store; ingest a userRegistrationDetails export \
