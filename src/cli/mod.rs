@@ -3,6 +3,7 @@
 
 mod demo_cmd;
 mod generate_cmd;
+mod html_cmd;
 mod ingest_cmd;
 mod report_cmd;
 mod signins_cmd;
@@ -46,6 +47,8 @@ enum Command {
     Report(report_cmd::Args),
     /// List the sign-ins behind a figure (drill-down).
     Signins(signins_cmd::Args),
+    /// Write the self-contained HTML report (no network needed to open it).
+    Html(html_cmd::Args),
     /// Inspect or verify the store.
     Store(store_cmd::Args),
     /// Write seeded synthetic exports.
@@ -172,6 +175,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(a) => ingest_cmd::run(&a, &config),
         Command::Report(a) => report_cmd::run(&a, &config),
         Command::Signins(a) => signins_cmd::run(&a, &config),
+        Command::Html(a) => html_cmd::run(&a, &config),
         Command::Store(a) => store_cmd::run(&a, &config),
         Command::Generate(a) => generate_cmd::run(&a, &config),
         Command::Demo => demo_cmd::run(&config),

@@ -3,6 +3,7 @@
 //! untrusted: CSV cells that a spreadsheet would run as a formula are prefixed with `'`, and
 //! control characters are made visible in terminal tables.
 
+pub mod html;
 pub mod table;
 
 use std::io::{self, Write};

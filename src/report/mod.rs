@@ -13,6 +13,7 @@ pub mod auth_methods;
 pub mod auth_registration;
 pub mod auth_usage;
 pub mod credentials;
+pub mod overview;
 pub mod service_principals;
 pub mod signins;
 pub mod window;

@@ -1,0 +1,69 @@
+//! `signin-insights html --out FILE.html`: the self-contained hand-over page.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::report_cmd::checked_manifest;
+use super::{Config, StoreArg, WindowArgs};
+use crate::error::{Error, Result};
+use crate::render::html::write_page;
+use crate::report::latest_event_in;
+use crate::report::overview::{self, Limits, Windows};
+use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    store: StoreArg,
+    #[command(flatten)]
+    window: WindowArgs,
+    /// The HTML file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Applications that get a daily chart (those with most sign-ins).
+    #[arg(long, default_value_t = 12)]
+    chart_apps: usize,
+    /// Sign-ins embedded under one bar of a daily chart.
+    #[arg(long, default_value_t = 50)]
+    per_bar: usize,
+    /// Rows of one table.
+    #[arg(long, default_value_t = 500)]
+    table_rows: usize,
+    /// Read the store even if it fails the quick verification.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+pub fn run(args: &Args, config: &Config) -> Result<u8> {
+    let store = args.store.open();
+    let manifest = checked_manifest(&store, args.no_verify)?;
+    let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30));
+    let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
+    let limits = Limits {
+        chart_apps: args.chart_apps,
+        per_bar: args.per_bar,
+        table_rows: args.table_rows.max(1),
+        ..Limits::default()
+    };
+    let store_arg = args.store.store.to_string_lossy().to_string();
+    let page = overview::page(&store, &manifest, &windows, &limits, &store_arg)?;
+    let mut bytes = Vec::new();
+    write_page(&page, &mut bytes).map_err(|e| Error::io(&args.out, e))?;
+    // Written beside the target and renamed, so a reader never sees half a page.
+    let tmp = args.out.with_extension("html.partial");
+    let mut f = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(|e| Error::io(&tmp, e))?;
+    fs::rename(&tmp, &args.out).map_err(|e| Error::io(&args.out, e))?;
+    if !config.quiet {
+        let names: Vec<&str> = page.sections.iter().map(|s| s.id).collect();
+        eprintln!(
+            "html: {} ({:.1} MB): {}; {} drill-down cells",
+            args.out.display(),
+            bytes.len() as f64 / 1e6,
+            names.join(", "),
+            page.drill.cells.len()
+        );
+    }
+    Ok(0)
+}

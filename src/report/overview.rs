@@ -1,0 +1,416 @@
+//! The hand-over page (`signin-insights html`): every report family that has data, computed
+//! with the same functions as `report`, laid out as [`render::html`](crate::render::html)
+//! sections: tables, daily charts whose bars list that day's sign-ins, and highlights (expired
+//! and expiring credentials, unused apps, relying parties by readiness).
+//!
+//! Embedded data is capped so a page of a large tenant stays usable: daily charts for the apps
+//! with most sign-ins, a bounded number of sign-ins per bar, a bounded number of table rows;
+//! each cap is said on the page with the command that lists everything.
+
+use std::collections::BTreeMap;
+
+use super::window::Window;
+use super::{
+    Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
+    credentials, service_principals, signins,
+};
+use crate::error::Result;
+use crate::normalize::EventType;
+use crate::render::Cell;
+use crate::render::html::{
+    AMBER, BLUE, Block, DayBar, Drill, DrillCell, GREEN, GREY, Page, RED, Section, bar_list, day_chart, shell_quote,
+};
+use crate::store::manifest::Manifest;
+use crate::store::{ADFS_SIGNINS, AUDITS, CREDENTIALS, REGISTRATIONS, RP_TRUSTS, SIGNINS, Store};
+use crate::time::{day_of, format_day, format_timestamp};
+
+/// How much the page embeds.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Apps that get a daily chart (those with most sign-ins).
+    pub chart_apps: usize,
+    /// Sign-ins listed under one bar.
+    pub per_bar: usize,
+    /// Rows of one table.
+    pub table_rows: usize,
+    /// Days of one chart (the latest).
+    pub chart_days: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { chart_apps: 12, per_bar: 50, table_rows: 500, chart_days: 400 }
+    }
+}
+
+/// The windows of the three event tables (each has its own as-of).
+pub struct Windows {
+    pub signins: Window,
+    pub adfs: Window,
+    pub audits: Window,
+}
+
+fn request(window: &Window) -> Request {
+    Request { window: window.clone(), event_types: None, top: None, app: None }
+}
+
+/// Every day the window touches, oldest first (an open-ended window starts at `first_data`),
+/// at most `limit` of them (the latest).
+fn days_of(w: &Window, first_data: Option<i64>, limit: usize) -> Vec<i64> {
+    let first = if w.start_us == i64::MIN { first_data } else { Some(day_of(w.start_us)) };
+    let Some(first) = first else { return Vec::new() };
+    let last = day_of(w.end_us - 1);
+    let first = first.max(last - limit as i64 + 1);
+    (first..=last).collect()
+}
+
+/// Builds the page. `store_arg` is how the commands on the page name the store.
+pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, store_arg: &str) -> Result<Page> {
+    let mut drill = Drill::default();
+    let mut sections = Vec::new();
+    let has = |t: &str| !manifest.files(t).is_empty();
+    let cmd = |rest: &str| format!("signin-insights {rest} --store {}", shell_quote(store_arg));
+    let req = request(&w.signins);
+    let period = |win: &Window| {
+        if win.period.is_empty() {
+            let since = if win.start_us == i64::MIN {
+                String::new()
+            } else {
+                format!(" --since {}", format_timestamp(win.start_us))
+            };
+            format!("{since} --until {}", format_timestamp(win.end_us))
+        } else {
+            format!(" --period {}", win.period)
+        }
+    };
+
+    if has(SIGNINS) {
+        let activity = apps::compute(store, manifest, &req, apps::Sort::Total)?;
+        if !activity.is_empty() {
+            sections.push(apps_section(
+                store,
+                manifest,
+                &req,
+                &activity,
+                limits,
+                &mut drill,
+                &cmd,
+                &period(&w.signins),
+            )?);
+            let errors = app_errors::compute(store, manifest, &Request { top: Some(5), ..req.clone() })?;
+            let mut blocks = vec![Block::Note(
+                "The five most frequent error codes of each application's failed interactive sign-ins.".into(),
+            )];
+            blocks.extend(Block::rows(
+                &errors,
+                limits.table_rows,
+                |_| None,
+                &cmd(&format!("report app-errors{}", period(&w.signins))),
+            ));
+            sections.push(Section { id: "errors", title: "Top errors per application", blocks });
+        }
+        let last = app_last_signin::compute(store, manifest, &req)?;
+        if !last.is_empty() {
+            let unused = last.iter().filter(|a| a.sign_in_activity.last_sign_in_date_time.is_none()).count();
+            let mut blocks = vec![Block::Note(format!(
+                "Latest user sign-in per application; {unused} applications of the credential inventory had none in the window (greyed)."
+            ))];
+            let unused_row = |c: &[Cell]| matches!(c.get(2), Some(Cell::Time(None))).then_some("unused");
+            blocks.extend(Block::rows(
+                &last,
+                limits.table_rows,
+                unused_row,
+                &cmd(&format!("report app-last-signin{}", period(&w.signins))),
+            ));
+            sections.push(Section { id: "last-sign-in", title: "Last sign-in and unused applications", blocks });
+        }
+        let app_only = [EventType::ServicePrincipal, EventType::ManagedIdentity];
+        if manifest
+            .files(SIGNINS)
+            .iter()
+            .any(|f| EventType::parse(&f.event_type).is_some_and(|t| app_only.contains(&t)))
+        {
+            let sps = service_principals::compute(store, manifest, &req)?;
+            let mut blocks = vec![Block::Note(
+                "Latest sign-in of each service principal as a client and as a resource, delegated and app-only."
+                    .into(),
+            )];
+            blocks.extend(Block::rows(
+                &sps,
+                limits.table_rows,
+                |_| None,
+                &cmd(&format!("report service-principals{}", period(&w.signins))),
+            ));
+            sections.push(Section { id: "service-principals", title: "Service principal sign-ins", blocks });
+        }
+    }
+    if has(CREDENTIALS) && super::latest_event(manifest).is_some() {
+        let creds = credentials::compute(store, manifest, &req, &credentials::Filter::default())?;
+        let expired = creds.iter().filter(|c| c.days_to_expiry.is_some_and(|d| d < 0)).count();
+        let soon = creds.iter().filter(|c| c.days_to_expiry.is_some_and(|d| (0..=30).contains(&d))).count();
+        let mut blocks = vec![Block::Note(format!(
+            "Credentials of the inventory joined with service principal sign-ins: {expired} expired (red), {soon} expiring within 30 days of as-of (amber)."
+        ))];
+        let class = |c: &[Cell]| match c.get(8) {
+            Some(Cell::Int(Some(d))) if *d < 0 => Some("expired"),
+            Some(Cell::Int(Some(d))) if *d <= 30 => Some("soon"),
+            _ => None,
+        };
+        blocks.extend(Block::rows(
+            &creds,
+            limits.table_rows,
+            class,
+            &cmd(&format!("report credentials{}", period(&w.signins))),
+        ));
+        sections.push(Section { id: "credentials", title: "Application credentials", blocks });
+    }
+    if has(ADFS_SIGNINS) || has(RP_TRUSTS) {
+        let rps = adfs::compute(store, manifest, &request(&w.adfs))?;
+        let mut blocks = vec![Block::Note(format!(
+            "AD FS relying parties ({}), with their migration readiness.",
+            w.adfs.describe()
+        ))];
+        if !has(RP_TRUSTS) {
+            blocks.push(Block::Note(
+                "No relying-party trust export in the store: readiness is needsReview for all.".into(),
+            ));
+        }
+        let class = |c: &[Cell]| match c.get(7) {
+            Some(Cell::Text(Some(s))) if s == "ready" => Some("ready"),
+            Some(Cell::Text(Some(s))) if s == "additionalStepsRequired" => Some("steps"),
+            Some(Cell::Text(Some(_))) => Some("review"),
+            _ => None,
+        };
+        blocks.extend(Block::rows(&rps, limits.table_rows, class, &cmd(&format!("report adfs{}", period(&w.adfs)))));
+        sections.push(Section { id: "adfs", title: "AD FS applications", blocks });
+    }
+    let auth = auth_section(store, manifest, w, limits, &cmd, &period)?;
+    if !auth.blocks.is_empty() {
+        sections.push(auth);
+    }
+
+    let mut facts = vec![("Store".to_string(), store_arg.to_string())];
+    facts.push(("Sign-in window".into(), w.signins.describe()));
+    if has(ADFS_SIGNINS) {
+        facts.push(("AD FS window".into(), w.adfs.describe()));
+    }
+    if has(AUDITS) {
+        facts.push(("Audit window".into(), w.audits.describe()));
+    }
+    let counts: Vec<String> = manifest
+        .tables
+        .iter()
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(t, f)| format!("{t} {}", f.iter().map(|e| e.rows).sum::<u64>()))
+        .collect();
+    facts.push(("Records in the store".into(), counts.join(", ")));
+    facts.push(("Times".into(), "UTC; days are UTC calendar days, as Graph reports them".into()));
+    facts.push(("Made by".into(), format!("signin-insights {}", env!("CARGO_PKG_VERSION"))));
+    Ok(Page { title: "Usage & insights".into(), facts, sections, drill })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apps_section(
+    store: &Store,
+    manifest: &Manifest,
+    req: &Request,
+    activity: &[apps::AppActivity],
+    limits: &Limits,
+    drill: &mut Drill,
+    cmd: &dyn Fn(&str) -> String,
+    period: &str,
+) -> Result<Section> {
+    let mut blocks = vec![Block::Note(format!(
+        "Interactive user sign-ins per application ({}). Select a column to sort.",
+        req.window.describe()
+    ))];
+    blocks.extend(Block::rows(activity, limits.table_rows, |_| None, &cmd(&format!("report apps{period}"))));
+    // Daily charts of the apps with most sign-ins.
+    let daily = app_daily::compute(store, manifest, req)?;
+    let mut per_app: BTreeMap<&str, BTreeMap<i64, (u64, u64)>> = BTreeMap::new();
+    for d in &daily {
+        let e =
+            per_app.entry(d.app_id.as_str()).or_default().entry(day_of(d.aggregated_event_date_time.0)).or_default();
+        if d.status.error_code == Some(0) {
+            e.0 += d.sign_in_count;
+        } else {
+            e.1 += d.sign_in_count;
+        }
+    }
+    let first_data = daily.iter().map(|d| day_of(d.aggregated_event_date_time.0)).min();
+    let days = days_of(&req.window, first_data, limits.chart_days);
+    let charted: Vec<&apps::AppActivity> = activity.iter().take(limits.chart_apps).collect();
+    blocks.push(Block::Heading("Sign-ins per day".into()));
+    if activity.len() > charted.len() {
+        blocks.push(Block::Note(format!(
+            "Charts for the {} applications with most sign-ins; for any other: {}",
+            charted.len(),
+            cmd(&format!("report app-daily --app <appId>{period}"))
+        )));
+    }
+    for (chart, app) in charted.iter().enumerate() {
+        let name = app.app_display_name.clone().unwrap_or_else(|| app.id.clone());
+        let filter = signins::Filter { app: Some(app.id.clone()), ..signins::Filter::default() };
+        let rows = signins::compute(store, manifest, &[EventType::InteractiveUser], &req.window, &filter, false)?;
+        let mut by_day: BTreeMap<i64, Vec<&signins::SignInRow>> = BTreeMap::new();
+        for r in &rows {
+            by_day.entry(day_of(r.created_date_time.0)).or_default().push(r);
+        }
+        let counts = per_app.get(app.id.as_str());
+        let bars: Vec<DayBar> = days
+            .iter()
+            .map(|&day| {
+                let (ok, failed) = counts.and_then(|c| c.get(&day)).copied().unwrap_or_default();
+                let listed = by_day.get(&day).map_or(&[][..], Vec::as_slice);
+                let drill_key = (ok + failed > 0).then(|| {
+                    drill.add(DrillCell {
+                        title: format!("{name}: {} ({} sign-ins, {failed} failed)", format_day(day), ok + failed),
+                        columns: vec!["time", "user", "status", "errorCode", "failureReason", "ipAddress"],
+                        rows: listed.iter().take(limits.per_bar).map(|r| drill_row(r)).collect(),
+                        omitted: (listed.len().saturating_sub(limits.per_bar)) as u64,
+                        command: cmd(&format!("signins --app {} --day {}", shell_quote(&app.id), format_day(day))),
+                    })
+                });
+                DayBar { label: format_day(day), values: vec![ok, failed], drill: drill_key }
+            })
+            .collect();
+        blocks.push(Block::Chart(day_chart(chart, &name, &[("successful", GREEN), ("failed", RED)], &bars)));
+    }
+    Ok(Section { id: "apps", title: "Application activity", blocks })
+}
+
+fn drill_row(r: &signins::SignInRow) -> Vec<String> {
+    vec![
+        format_timestamp(r.created_date_time.0),
+        r.user_principal_name.clone().unwrap_or_default(),
+        if r.error_code == Some(0) { "success".into() } else { "failure".into() },
+        r.error_code.map(|c| c.to_string()).unwrap_or_default(),
+        r.failure_reason.clone().unwrap_or_default(),
+        r.ip_address.clone().unwrap_or_default(),
+    ]
+}
+
+fn auth_section(
+    store: &Store,
+    manifest: &Manifest,
+    w: &Windows,
+    limits: &Limits,
+    cmd: &dyn Fn(&str) -> String,
+    period: &dyn Fn(&Window) -> String,
+) -> Result<Section> {
+    let mut blocks = Vec::new();
+    let req = request(&w.signins);
+    if !manifest.files(SIGNINS).is_empty() {
+        let (usage, notes) = auth_usage::usage(store, manifest, &req)?;
+        if usage.iter().any(|u| u.success_activity_count > 0) {
+            blocks.push(Block::Heading("Sign-ins by authentication method".into()));
+            let used: Vec<(String, u64)> = {
+                let mut v: Vec<(String, u64)> = usage
+                    .iter()
+                    .filter(|u| u.success_activity_count > 0)
+                    .map(|u| (u.authentication_method.clone(), u.success_activity_count))
+                    .collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                v
+            };
+            blocks.push(Block::Chart(bar_list("Successful interactive sign-ins per method used", &used)));
+            blocks.extend(notes.into_iter().map(Block::Note));
+            blocks.extend(Block::rows(
+                &usage,
+                limits.table_rows,
+                |_| None,
+                &cmd(&format!("report auth-usage{}", period(&w.signins))),
+            ));
+            let (mfa, notes) = auth_usage::mfa(store, manifest, &req)?;
+            let bars: Vec<DayBar> = mfa
+                .iter()
+                .rev()
+                .take(limits.chart_days)
+                .rev()
+                .map(|d| DayBar {
+                    label: format_day(day_of(d.created_date_time.0)),
+                    values: vec![
+                        d.multi_factor_sign_ins,
+                        d.single_factor_sign_ins,
+                        d.total_sign_ins - d.single_factor_sign_ins - d.multi_factor_sign_ins,
+                    ],
+                    drill: None,
+                })
+                .collect();
+            blocks.push(Block::Heading("Sign-ins by authentication requirement".into()));
+            blocks.push(Block::Chart(day_chart(
+                1000,
+                "Successful interactive sign-ins per day",
+                &[("multi-factor", GREEN), ("single-factor", AMBER), ("not stated", GREY)],
+                &bars,
+            )));
+            blocks.extend(notes.into_iter().map(Block::Note));
+        }
+    }
+    if !manifest.files(REGISTRATIONS).is_empty() {
+        let who = auth_registration::Population::default();
+        let users = auth_registration::users(store, manifest, &who)?;
+        let features = auth_registration::by_feature(&users, &who);
+        let methods = auth_registration::by_method(&users, &who);
+        blocks.push(Block::Heading(format!("Registration ({} users)", features.total_user_count)));
+        blocks.extend(Block::rows(
+            &features.user_registration_feature_counts,
+            limits.table_rows,
+            |_| None,
+            &cmd("report auth-registration"),
+        ));
+        let items: Vec<(String, u64)> = methods
+            .user_registration_method_counts
+            .iter()
+            .map(|m| (m.authentication_method.clone(), m.user_count))
+            .collect();
+        blocks.push(Block::Chart(bar_list("Users per registered method", &items)));
+    }
+    if !manifest.files(AUDITS).is_empty() {
+        let events = auth_events::load(store, manifest, &w.audits)?;
+        let (rows, notes) = auth_events::user_events(&events, &auth_events::EventFilter::default());
+        if !rows.is_empty() {
+            blocks.push(Block::Heading(format!("Registration and reset events ({})", w.audits.describe())));
+            blocks.extend(notes.into_iter().map(Block::Note));
+            let failed =
+                |c: &[Cell]| matches!(c.get(5), Some(Cell::Text(Some(s))) if s == "failure").then_some("expired");
+            blocks.extend(Block::rows(
+                &rows,
+                limits.table_rows,
+                failed,
+                &cmd(&format!("report registration-events{}", period(&w.audits))),
+            ));
+        }
+        let resets = auth_events::password_resets(&events, &w.audits);
+        if resets.iter().any(|r| {
+            r.password_resets_by_admin_count
+                + r.password_resets_self_service_count
+                + r.change_password_self_service_count
+                > 0
+        }) {
+            let bars: Vec<DayBar> = resets
+                .iter()
+                .rev()
+                .take(limits.chart_days)
+                .rev()
+                .map(|r| DayBar {
+                    label: format_day(day_of(r.aggregated_date_time.0)),
+                    values: vec![
+                        r.password_resets_self_service_count,
+                        r.password_resets_by_admin_count,
+                        r.change_password_self_service_count,
+                    ],
+                    drill: None,
+                })
+                .collect();
+            blocks.push(Block::Heading("Password resets and changes".into()));
+            blocks.push(Block::Chart(day_chart(
+                1001,
+                "Successful resets and changes per day",
+                &[("self-service reset", BLUE), ("reset by admin", AMBER), ("self-service change", GREEN)],
+                &bars,
+            )));
+        }
+    }
+    Ok(Section { id: "auth-methods", title: "Authentication methods", blocks })
+}

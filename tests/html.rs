@@ -1,0 +1,342 @@
+//! The HTML hand-over in a real browser: headless Chromium opens the page from a file with
+//! name resolution switched off, and the tests read the DOM it built (sections, numbers equal to
+//! the JSON reports, the script ran to its end), its console (no errors) and its network log (no
+//! request made by the page), and save a screenshot of each section for a person to look at.
+//! Hostile log text must stay text.
+//!
+//! Without Chromium the tests say so and pass, except under CI (`CI` set), where `.ci/run`
+//! installs it and its absence is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::shapes::write;
+use crate::util::{run, testdata};
+
+fn chromium() -> Option<PathBuf> {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Command::new("sh").args(["-c", &format!("command -v {name}")]).output()
+            && out.status.success()
+        {
+            return Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI must have Chromium: .ci/run installs Debian's chromium");
+    eprintln!("Chromium not found: the browser tests are skipped (apt-get install chromium to run them)");
+    None
+}
+
+/// What the browser made of a page.
+struct Opened {
+    dom: String,
+    /// The attributes of `<body>` after the page's script ran (`data-ready`, `data-errors`).
+    body: String,
+    console: Vec<String>,
+    /// URLs the page itself asked for (the browser's own background requests left out).
+    requests: Vec<String>,
+}
+
+/// The flags that keep a headless browser quiet and off the network.
+fn base_args(profile: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-domain-reliability",
+        "--metrics-recording-only",
+        "--no-pings",
+        "--hide-scrollbars",
+        // Every name fails to resolve, so nothing can leave the machine whatever is asked.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect()
+}
+
+fn open(browser: &Path, page: &Path, fragment: &str, work: &Path) -> Opened {
+    let net = work.join("net.json");
+    let _ = std::fs::remove_file(&net);
+    let mut args = base_args(&work.join("profile"));
+    args.extend([
+        "--enable-logging=stderr".to_string(),
+        "--v=0".to_string(),
+        format!("--log-net-log={}", net.display()),
+        "--dump-dom".to_string(),
+        format!("file://{}{fragment}", page.display()),
+    ]);
+    let out = Command::new(browser).args(&args).output().expect("chromium runs");
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    let console = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Refused to") || l.contains("Uncaught"))
+        .map(str::to_string)
+        .collect();
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let body =
+        dom.find("<body").map(|i| dom[i..i + dom[i..].find('>').expect("body tag")].to_string()).unwrap_or_default();
+    Opened { dom, body, console, requests: page_requests(&net) }
+}
+
+/// URL requests the page started: Chromium logs its own with the initiator "not an origin".
+fn page_requests(net: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(net).expect("net log written");
+    // The log may be cut off at exit without its closing brackets.
+    let log: Value = serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
+        .expect("net log is JSON");
+    let kinds = &log["constants"]["logEventTypes"];
+    let start = kinds["URL_REQUEST_START_JOB"].as_i64().expect("event type known");
+    log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"].as_i64() == Some(start))
+        .filter(|e| e["params"]["initiator"].as_str() != Some("not an origin"))
+        .filter_map(|e| e["params"]["url"].as_str().map(str::to_string))
+        .filter(|u| !u.starts_with("file:"))
+        .collect()
+}
+
+fn screenshot(browser: &Path, page: &Path, fragment: &str, png: &Path, work: &Path) {
+    let mut args = base_args(&work.join("profile"));
+    args.extend([
+        "--window-size=1280,1800".to_string(),
+        format!("--screenshot={}", png.display()),
+        format!("file://{}{fragment}", page.display()),
+    ]);
+    let out = Command::new(browser).args(&args).output().expect("chromium runs");
+    assert!(out.status.success() && png.exists(), "no screenshot {}", png.display());
+}
+
+/// Where the screenshots go: beside the build, so they outlive the test's temporary folder.
+fn output_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("test-output").join("html");
+    std::fs::create_dir_all(&dir).expect("output dir");
+    dir
+}
+
+/// The rows of the first table of section `id` in a DOM dump, as cell texts.
+fn table_rows(dom: &str, id: &str) -> Vec<Vec<String>> {
+    let start = dom.find(&format!("<section id=\"{id}\"")).unwrap_or_else(|| panic!("no section {id}"));
+    let section = &dom[start..];
+    let body = &section[section.find("<tbody>").expect("a table") + 7..];
+    let body = &body[..body.find("</tbody>").expect("table end")];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let inner = &cell[cell.find('>').expect("td") + 1..];
+                    inner[..inner.find("</td>").expect("td end")].to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn json_report(store: &str, args: &[&str]) -> Value {
+    let mut a = vec!["report"];
+    a.extend(args);
+    a.extend(["--store", store, "--format", "json"]);
+    let r = run(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("JSON report")
+}
+
+#[test]
+fn the_page_opens_offline_with_every_section_and_the_reports_numbers() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").to_string_lossy().to_string();
+    let sample = testdata("sample").to_string_lossy().to_string();
+    let adfs = testdata("golden/adfs").to_string_lossy().to_string();
+    let r = run(&["ingest", "--quiet", "--store", &store, &sample, &adfs]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let page = dir.path().join("report.html");
+    let r = run(&["html", "--store", &store, "--out", &page.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&page).unwrap();
+    for forbidden in ["<link", "src=\"http", "src='http", "@import", "url(http"] {
+        assert!(!text.contains(forbidden), "the page refers outside itself: {forbidden}");
+    }
+
+    let opened = open(&browser, &page, "", dir.path());
+    assert_eq!(opened.body, "<body data-ready=\"1\"", "the page's script did not finish, or failed");
+    assert!(opened.console.is_empty(), "console: {:#?}", opened.console);
+    assert!(opened.requests.is_empty(), "the page made requests: {:?}", opened.requests);
+    let sections = ["apps", "errors", "last-sign-in", "service-principals", "credentials", "adfs", "auth-methods"];
+    for id in sections {
+        assert!(opened.dom.contains(&format!("<section id=\"{id}\"")), "section {id} missing");
+    }
+
+    // Application activity: every row's counts equal the JSON report's.
+    let apps = json_report(&store, &["apps"]);
+    let want: Vec<(String, u64, u64)> = apps["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_string(),
+                a["successfulSignInCount"].as_u64().unwrap(),
+                a["failedSignInCount"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let got: Vec<(String, u64, u64)> = table_rows(&opened.dom, "apps")
+        .iter()
+        .map(|r| {
+            (
+                r[1].clone(),
+                r[2].rsplit('>').next().unwrap().parse().unwrap(),
+                r[3].rsplit('>').next().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want, "apps table");
+    // Credentials: the rows, and the expired ones highlighted.
+    let creds = json_report(&store, &["credentials"]);
+    let rows = table_rows(&opened.dom, "credentials");
+    assert_eq!(rows.len(), creds["value"].as_array().unwrap().len());
+    let section = &opened.dom[opened.dom.find("<section id=\"credentials\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.matches("<tr class=\"expired\"").count() > 0, "no expired credential highlighted");
+    // Authentication methods: the usage table equals `report auth-usage`.
+    let usage = json_report(&store, &["auth-usage"]);
+    let want: Vec<(String, String)> = usage["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["authenticationMethod"].as_str().unwrap().to_string(), u["successActivityCount"].to_string()))
+        .collect();
+    let got: Vec<(String, String)> = table_rows(&opened.dom, "auth-methods")
+        .iter()
+        .map(|r| (r[0].clone(), r[1].rsplit('>').next().unwrap().to_string()))
+        .collect();
+    assert_eq!(got, want, "auth-usage table");
+
+    // A bar's sign-ins: the drill-down lists them under the chart.
+    let drilled = open(&browser, &page, "#only=apps&drill=0", dir.path());
+    assert!(drilled.dom.contains("<h4>"), "no drill-down panel");
+    assert!(drilled.console.is_empty() && drilled.requests.is_empty());
+
+    let out = output_dir();
+    for id in sections {
+        screenshot(&browser, &page, &format!("#only={id}"), &out.join(format!("section-{id}.png")), dir.path());
+    }
+    screenshot(&browser, &page, "#only=apps&drill=0", &out.join("section-apps-drill.png"), dir.path());
+    eprintln!("screenshots in {}", out.display());
+}
+
+#[test]
+fn the_checks_see_a_request_and_a_console_error_when_there_is_one() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("control.html");
+    std::fs::write(
+        &page,
+        "<!doctype html><body><img src=\"http://control.invalid/x.png\"><script>console.error('control')</script></body>",
+    )
+    .unwrap();
+    let opened = open(&browser, &page, "", dir.path());
+    assert!(opened.requests.iter().any(|u| u.contains("control.invalid")), "{:?}", opened.requests);
+    assert!(opened.console.iter().any(|l| l.contains("control")), "{:?}", opened.console);
+}
+
+/// Every text field of every kind of record holds markup, script, a `javascript:` URL or a
+/// spreadsheet formula; nothing of it may run or become markup.
+#[test]
+fn hostile_log_text_stays_text_in_the_browser_and_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").to_string_lossy().to_string();
+    let payloads = [
+        "<script>document.body.setAttribute('data-pwned','script')</script>",
+        "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
+        "javascript:document.body.setAttribute('data-pwned','url')",
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+1",
+        "-1",
+        "@SUM(1)",
+        "\tTAB",
+        "\rCR",
+        "</script><script>document.body.setAttribute('data-pwned','break')</script>",
+    ];
+    let mut records = Vec::new();
+    for (i, p) in payloads.iter().enumerate() {
+        let p = serde_json::to_string(p).unwrap();
+        let day = 1 + i % 3;
+        records.push(format!(
+            r#"{{"id":"h{i}","createdDateTime":"2024-05-0{day}T10:00:00Z","appId":{p},"appDisplayName":{p},"userPrincipalName":{p},"userDisplayName":{p},"ipAddress":{p},"userAgent":{p},"clientAppUsed":{p},"resourceDisplayName":{p},"signInEventTypes":["interactiveUser"],"status":{{"errorCode":{},"failureReason":{p}}},"authenticationRequirement":"singleFactorAuthentication","authenticationDetails":[{{"authenticationMethod":{p},"succeeded":true}}]}}"#,
+            if i % 2 == 0 { 0 } else { 50126 }
+        ));
+        records.push(format!(
+            r#"{{"Type":"ADFSSignInLogs","Id":"f{i}","CreatedDateTime":"2024-05-02T10:00:00Z","ResourceIdentity":{p},"ResourceDisplayName":{p},"UserPrincipalName":{p},"ResultType":"0"}}"#
+        ));
+        records.push(format!(
+            r#"{{"id":"r{i}","userPrincipalName":{p},"userDisplayName":{p},"isMfaRegistered":true,"methodsRegistered":[{p}],"userType":"member"}}"#
+        ));
+        records.push(format!(
+            r#"{{"id":"e{i}","activityDateTime":"2024-05-02T10:00:00Z","activityDisplayName":"User registered security info","result":"failure","resultReason":{p},"targetResources":[{{"id":{p},"type":"User","userPrincipalName":{p},"displayName":{p}}}]}}"#
+        ));
+    }
+    let trust = serde_json::json!([{
+        "Name": payloads[1], "Identifier": [payloads[0]], "IssuanceTransformRules": payloads[9], "ClaimsProviderName": []
+    }]);
+    write(dir.path(), "hostile.jsonl", records.join("\n").as_bytes());
+    write(dir.path(), "trust.json", trust.to_string().as_bytes());
+    let r = run(&["ingest", "--quiet", "--store", &store, &dir.path().to_string_lossy()]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+
+    // CSV: every cell a spreadsheet would run starts with a quote.
+    let csv = run(&["report", "apps", "--store", &store, "--period", "D30", "--format", "csv"]).stdout;
+    let mut rd = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+    let mut cells = 0;
+    for row in rd.records() {
+        for cell in row.unwrap().iter() {
+            cells += 1;
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "live formula in CSV: {cell:?}");
+        }
+    }
+    assert!(cells > 0);
+
+    let page = dir.path().join("hostile.html");
+    let r = run(&["html", "--store", &store, "--out", &page.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(text.matches("<script").count(), 2, "only the page's own two script elements");
+    assert!(!text.contains("<img") && !text.contains("href=\"javascript"), "markup from the logs");
+    let Some(browser) = chromium() else { return };
+    // Every bar's drill-down open at once (one per chart).
+    let cells = text.matches("\" data-drill=\"").count();
+    assert!(cells >= payloads.len(), "a bar per hostile app: {cells}");
+    let all = format!("#only=apps&drill={}", (0..cells).map(|k| k.to_string()).collect::<Vec<_>>().join(","));
+    for fragment in ["", all.as_str()] {
+        let opened = open(&browser, &page, fragment, dir.path());
+        // Only the page's own attribute: no data-pwned, no data-errors.
+        assert_eq!(opened.body, "<body data-ready=\"1\"", "log text ran as script, or the script failed ({fragment})");
+        assert!(!opened.dom.contains("<img"), "log text became markup ({fragment})");
+        assert!(opened.console.is_empty(), "console ({fragment}): {:#?}", opened.console);
+        assert!(opened.requests.is_empty(), "requests ({fragment}): {:?}", opened.requests);
+    }
+    let drilled = open(&browser, &page, &all, dir.path());
+    assert_eq!(drilled.dom.matches("<h4>").count(), cells, "every drill-down panel open");
+    assert!(
+        drilled.dom.contains("<td>&lt;script&gt;") && drilled.dom.contains("<td>\"&gt;&lt;img"),
+        "payloads shown as text"
+    );
+    screenshot(&browser, &page, &all, &output_dir().join("hostile-apps-drill.png"), dir.path());
+}
