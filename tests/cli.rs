@@ -678,3 +678,65 @@ fn a_store_of_an_older_format_is_refused_with_what_to_do() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("older signin-insights") && r.stderr.contains("new store"), "{}", r.stderr);
 }
+
+/// The named part of an .xlsx (a zip of XML files) as text.
+fn xlsx_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut text = String::new();
+    zip.by_name(name).expect("part present").read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn xlsx_workbooks_hold_the_report_as_typed_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let case = testdata("golden/credentials");
+    let inputs: Vec<String> = ["signins.json", "applications.json", "servicePrincipals.json"]
+        .iter()
+        .map(|f| case.join(f).to_string_lossy().to_string())
+        .collect();
+    let mut args = vec!["ingest", "--quiet", "--store", &store];
+    args.extend(inputs.iter().map(String::as_str));
+    assert_eq!(run(&args).code, 0);
+    let out = crate::util::bin()
+        .args(["report", "credentials", "--store", &store, "--period", "D7", "--format", "xlsx"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(
+        &run(&["report", "credentials", "--store", &store, "--period", "D7", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let rows = json["value"].as_array().unwrap().len();
+    let sheet = xlsx_part(&out.stdout, "xl/worksheets/sheet1.xml");
+    let book = xlsx_part(&out.stdout, "xl/workbook.xml");
+    assert!(book.contains("name=\"appCredentialSignInActivity\""), "{book}");
+    // Header frozen, an autofilter over header and rows, one row per credential.
+    assert!(sheet.contains("ySplit=\"1\"") && sheet.contains("state=\"frozen\""), "{sheet}");
+    assert!(sheet.contains(&format!("<autoFilter ref=\"A1:J{}\"/>", rows + 1)), "{sheet}");
+    assert_eq!(sheet.matches("<row ").count(), rows + 1);
+    // Days to expiry are numbers (K1 expires 17 days after as-of), expiry an Excel date:
+    // 2024-05-20T00:00:00Z is serial 45432.
+    assert!(sheet.contains("<v>17</v>") && sheet.contains("<v>45432</v>"), "{sheet}");
+    let styles = xlsx_part(&out.stdout, "xl/styles.xml");
+    assert!(styles.contains("yyyy-mm-dd hh:mm:ss"), "{styles}");
+
+    // Formula-like text keeps Excel's quote prefix.
+    let hostile = r#"{"id":"x1","createdDateTime":"2024-05-01T10:00:00Z","appId":"=cmd|' /C calc'!A0","appDisplayName":"@SUM(1)","status":{"errorCode":0}}"#;
+    write(dir.path(), "hostile.json", hostile.as_bytes());
+    let other = dir.path().join("other").to_string_lossy().to_string();
+    assert_eq!(
+        run(&["ingest", "--quiet", "--store", &other, &dir.path().join("hostile.json").to_string_lossy()]).code,
+        0
+    );
+    let out = crate::util::bin().args(["report", "apps", "--store", &other, "--format", "xlsx"]).output().unwrap();
+    assert!(out.status.success());
+    let styles = xlsx_part(&out.stdout, "xl/styles.xml");
+    let strings = xlsx_part(&out.stdout, "xl/sharedStrings.xml");
+    assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
+    assert!(strings.contains("@SUM(1)") && strings.contains("=cmd|"), "{strings}");
+    let sheet = xlsx_part(&out.stdout, "xl/worksheets/sheet1.xml");
+    assert!(!sheet.contains("<f>"), "no cell is a formula: {sheet}");
+}

@@ -242,6 +242,49 @@ fn the_page_opens_offline_with_every_section_and_the_reports_numbers() {
     eprintln!("screenshots in {}", out.display());
 }
 
+/// (formula-like string cells, those of them without Excel's quote prefix) of a workbook's
+/// first sheet.
+fn xlsx_formula_like_cells_without_prefix(bytes: &[u8]) -> (usize, usize) {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut part = |name: &str| {
+        let mut t = String::new();
+        zip.by_name(name).expect("part").read_to_string(&mut t).unwrap();
+        t
+    };
+    let (sheet, strings, styles) =
+        (part("xl/worksheets/sheet1.xml"), part("xl/sharedStrings.xml"), part("xl/styles.xml"));
+    let strings: Vec<String> = strings
+        .split("<si>")
+        .skip(1)
+        .map(|si| {
+            let t = &si[si.find("<t").unwrap()..];
+            t[t.find('>').unwrap() + 1..t.find("</t>").unwrap()].to_string()
+        })
+        .collect();
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    let quoted: Vec<bool> =
+        xfs.split("<xf ").skip(1).map(|xf| xf.split('>').next().unwrap().contains("quotePrefix=\"1\"")).collect();
+    let (mut like, mut bare) = (0, 0);
+    for c in sheet.split("<c ").skip(1) {
+        let head = c.split('>').next().unwrap();
+        if !head.contains("t=\"s\"") {
+            continue;
+        }
+        let style: usize = head.split("s=\"").nth(1).map_or(0, |s| s.split('"').next().unwrap().parse().unwrap());
+        let idx: usize = c[c.find("<v>").unwrap() + 3..c.find("</v>").unwrap()].parse().unwrap();
+        let text = &strings[idx];
+        let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+            || text.starts_with("_x0009_")
+            || text.starts_with("_x000D_");
+        if formula {
+            like += 1;
+            bare += usize::from(!quoted[style]);
+        }
+    }
+    (like, bare)
+}
+
 #[test]
 fn the_checks_see_a_request_and_a_console_error_when_there_is_one() {
     let Some(browser) = chromium() else { return };
@@ -312,6 +355,11 @@ fn hostile_log_text_stays_text_in_the_browser_and_in_csv() {
         }
     }
     assert!(cells > 0);
+    // XLSX: every string cell a spreadsheet would run has the quote-prefix style.
+    let out = crate::util::bin().args(["report", "apps", "--store", &store, "--format", "xlsx"]).output().unwrap();
+    assert!(out.status.success());
+    // Six payloads start like a formula (= + - @ tab CR), each in two columns (name, appId).
+    assert_eq!(xlsx_formula_like_cells_without_prefix(&out.stdout), (12, 0));
 
     let page = dir.path().join("hostile.html");
     let r = run(&["html", "--store", &store, "--out", &page.to_string_lossy()]);

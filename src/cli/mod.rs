@@ -81,9 +81,16 @@ impl Config {
         bar
     }
 
-    /// The default format: a table for people, JSON for scripts.
-    pub fn format(&self, asked: Option<Format>) -> Format {
-        asked.unwrap_or(if self.stdout_is_terminal { Format::Table } else { Format::Json })
+    /// The default format: a table for people, JSON for scripts. A workbook is not written to
+    /// a terminal.
+    pub fn format(&self, asked: Option<Format>) -> Result<Format> {
+        match asked {
+            Some(Format::Xlsx) if self.stdout_is_terminal => Err(Error::Usage(
+                "--format xlsx writes a workbook to standard output: redirect it to a file (> report.xlsx)".into(),
+            )),
+            Some(f) => Ok(f),
+            None => Ok(if self.stdout_is_terminal { Format::Table } else { Format::Json }),
+        }
     }
 }
 

@@ -182,7 +182,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         top: args.top,
         app: args.app.clone(),
     };
-    let format = config.format(args.format);
+    let format = config.format(args.format)?;
     if args.report != ReportName::Credentials && (args.expiring_within.is_some() || args.expired || args.unused) {
         return Err(Error::Usage("--expiring-within, --expired and --unused apply to `report credentials`".into()));
     }

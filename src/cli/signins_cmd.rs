@@ -62,7 +62,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         user: args.user.clone(),
         limit: args.limit,
     };
-    let format = config.format(args.format);
+    let format = config.format(args.format)?;
     let with_raw = matches!(format, Format::Json | Format::Jsonl);
     let rows = signins::compute(&store, &manifest, &event_types, &window, &filter, with_raw)?;
     if !config.quiet {
@@ -84,7 +84,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             }
             Ok(())
         }
-        _ => render(&Rendered { rows: &rows, context: "", caption: &window.describe() }, format, out),
+        _ => render(&Rendered { rows: &rows, context: &context("signIn"), caption: &window.describe() }, format, out),
     })?;
     Ok(0)
 }

@@ -5,6 +5,7 @@
 
 pub mod html;
 pub mod table;
+pub mod xlsx;
 
 use std::io::{self, Write};
 
@@ -19,6 +20,8 @@ pub enum Format {
     Json,
     Jsonl,
     Csv,
+    /// An Excel workbook, one sheet (binary: to a file, not a terminal).
+    Xlsx,
 }
 
 /// A percentage in hundredths, rounded half away from zero in integer arithmetic.
@@ -129,6 +132,16 @@ pub fn render<T: Tabular>(r: &Rendered<'_, T>, format: Format, out: &mut dyn Wri
             Ok(())
         }
         Format::Csv => write_csv(T::headers(), r.rows.iter().map(|row| row.cells()), out),
+        Format::Xlsx => {
+            let name = sheet_name(r.context);
+            let sheet = xlsx::Sheet {
+                name: &name,
+                caption: r.caption,
+                headers: T::headers(),
+                rows: r.rows.iter().map(Tabular::cells).collect(),
+            };
+            out.write_all(&xlsx::workbook(&[sheet]).map_err(io::Error::other)?)
+        }
         Format::Table => {
             let rows: Vec<Vec<Cell>> = r.rows.iter().map(Tabular::cells).collect();
             writeln!(out, "{}", r.caption)?;
@@ -162,8 +175,16 @@ pub fn render_object<T: Serialize, R: Tabular>(
             serde_json::to_writer(&mut *out, object)?;
             out.write_all(b"\n")
         }
-        Format::Csv | Format::Table => render(r, format, out),
+        Format::Csv | Format::Table | Format::Xlsx => render(r, format, out),
     }
+}
+
+/// The Graph type of an `@odata.context` (`...#Collection(microsoft.graph.signIn)` -> `signIn`),
+/// the name of a report's worksheet.
+fn sheet_name(context: &str) -> String {
+    let tail = context.rsplit("microsoft.graph.").next().unwrap_or(context);
+    let name: String = tail.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    if name.is_empty() { "report".into() } else { name }
 }
 
 /// `{"@odata.context": ..., "value": [...]}`, one document.
