@@ -740,3 +740,120 @@ fn xlsx_workbooks_hold_the_report_as_typed_cells() {
     let sheet = xlsx_part(&out.stdout, "xl/worksheets/sheet1.xml");
     assert!(!sheet.contains("<f>"), "no cell is a formula: {sheet}");
 }
+
+/// Every UPN, user id, user display name and IP address of the sample's sign-ins,
+/// registrations and audit records (values of six characters or more).
+fn personal_values(dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for (r, _) in crate::naive::all_records(dir) {
+        let mut stack = vec![r];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Object(m) => {
+                    // A User target names its user by `id` and `displayName`.
+                    let user = m.get("type").and_then(|t| t.as_str()) == Some("User");
+                    for (k, v) in m {
+                        let personal = ["userPrincipalName", "userId", "userDisplayName", "ipAddress"]
+                            .contains(&k.as_str())
+                            || (user && (k == "id" || k == "displayName"));
+                        match v {
+                            serde_json::Value::String(s) if personal && s.chars().count() >= 6 => {
+                                out.insert(s);
+                            }
+                            other => stack.push(other),
+                        }
+                    }
+                }
+                serde_json::Value::Array(a) => stack.extend(a),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pseudonymised_outputs_hold_no_personal_value_and_join_on_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let sample = testdata("sample");
+    assert_eq!(run(&["ingest", "--quiet", "--store", &store, &sample.to_string_lossy()]).code, 0);
+    let key = dir.path().join("k.key").to_string_lossy().to_string();
+    let other_key = dir.path().join("k2.key").to_string_lossy().to_string();
+    assert_eq!(run(&["keygen", "--quiet", "--out", &key]).code, 0);
+    assert_eq!(run(&["keygen", "--quiet", "--out", &other_key]).code, 0);
+    assert_eq!(run(&["keygen", "--quiet", "--out", &key]).code, 1, "a key file is never overwritten");
+    let personal = personal_values(&sample);
+    assert!(personal.len() > 50, "the sample has users and addresses: {}", personal.len());
+
+    let html = dir.path().join("p.html").to_string_lossy().to_string();
+    let outputs = |key: &str| -> Vec<String> {
+        let mut out: Vec<String> = REPORTS
+            .iter()
+            .map(|r| run(&["--pseudonymize", key, "report", r, "--store", &store, "--format", "json"]).stdout)
+            .collect();
+        out.push(
+            run(&["--pseudonymize", key, "report", "registration-events", "--store", &store, "--format", "csv"]).stdout,
+        );
+        out.push(
+            run(&[
+                "--pseudonymize",
+                key,
+                "report",
+                "auth-registration",
+                "--user",
+                "a",
+                "--store",
+                &store,
+                "--format",
+                "csv",
+            ])
+            .stdout,
+        );
+        out.push(run(&["--pseudonymize", key, "signins", "--store", &store, "--format", "json"]).stdout);
+        out.push(run(&["--pseudonymize", key, "signins", "--store", &store, "--format", "csv"]).stdout);
+        assert_eq!(run(&["--pseudonymize", key, "html", "--quiet", "--store", &store, "--out", &html]).code, 0);
+        out.push(std::fs::read_to_string(&html).unwrap());
+        out
+    };
+    let first = outputs(&key);
+    let all = first.join("\n");
+    let leaked: Vec<&String> = personal.iter().filter(|p| all.contains(p.as_str())).collect();
+    assert!(
+        leaked.is_empty(),
+        "{} personal values in pseudonymised output, e.g. {:?}",
+        leaked.len(),
+        &leaked[..leaked.len().min(5)]
+    );
+    assert!(all.contains("upn-") && all.contains("ip-") && all.contains("name-") && all.contains("user-"));
+    // Stable under one key, different under another.
+    assert_eq!(outputs(&key), first);
+    let second = outputs(&other_key).join("\n");
+    let token = |s: &str| s[s.find("upn-").unwrap()..][..28].to_string();
+    assert!(!second.contains(&token(&all)));
+    // Joinable: a user's token in the registrations equals the same user's in the sign-ins.
+    let regs: serde_json::Value = serde_json::from_str(
+        &run(&[
+            "--pseudonymize",
+            &key,
+            "report",
+            "auth-registration",
+            "--user",
+            "a",
+            "--store",
+            &store,
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let some_upn = regs["value"][0]["userPrincipalName"].as_str().unwrap();
+    assert!(
+        first.iter().any(|o| o.contains("\"userPrincipalName\":\"upn-") && o.contains(some_upn)),
+        "{some_upn} not in the sign-ins"
+    );
+    // Without the flag the values are there.
+    let plain = run(&["report", "registration-events", "--store", &store, "--format", "json"]).stdout;
+    assert!(personal.iter().any(|p| plain.contains(p.as_str())));
+}

@@ -37,6 +37,11 @@ pub struct Cli {
     /// Worker threads (default: one per core).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Replace user principal names, user ids, user display names and IP addresses in every
+    /// output with keyed tokens (HMAC-SHA256; the same value gives the same token under the same
+    /// key). KEYFILE is made by `signin-insights keygen`.
+    #[arg(long, global = true, value_name = "KEYFILE")]
+    pseudonymize: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -55,6 +60,12 @@ enum Command {
     Generate(generate_cmd::Args),
     /// Run the main job on the bundled sample in testdata/.
     Demo,
+    /// Write a new random key for --pseudonymize.
+    Keygen {
+        /// The key file to create (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Flags every command resolves once.
@@ -172,6 +183,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if let Some(key) = &cli.pseudonymize {
+        crate::render::pseudo::activate(crate::render::pseudo::Pseudonymizer::load(key)?);
+    }
     let config = Config {
         quiet: cli.quiet,
         threads: cli.threads,
@@ -183,6 +197,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report(a) => report_cmd::run(&a, &config),
         Command::Signins(a) => signins_cmd::run(&a, &config),
         Command::Html(a) => html_cmd::run(&a, &config),
+        Command::Keygen { out } => keygen(&out, &config),
         Command::Store(a) => store_cmd::run(&a, &config),
         Command::Generate(a) => generate_cmd::run(&a, &config),
         Command::Demo => demo_cmd::run(&config),
@@ -195,6 +210,25 @@ fn run(cli: Cli) -> Result<u8> {
             .install(work),
         None => work(),
     }
+}
+
+/// Writes a new key file, readable by its owner only; an existing file is never replaced.
+fn keygen(out: &std::path::Path, config: &Config) -> Result<u8> {
+    use std::io::Write as _;
+    let text = crate::render::pseudo::new_key_text()?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(out).map_err(|e| Error::io(out, e))?;
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::io(out, e))?;
+    if !config.quiet {
+        eprintln!(
+            "keygen: {} written; keep it with the store's owner: whoever has it can test a guess at a pseudonymised value",
+            out.display()
+        );
+    }
+    Ok(0)
 }
 
 /// Runs `f` on a buffered, locked stdout; a closed pipe ends the output quietly.

@@ -5,7 +5,7 @@ use super::report_cmd::{checked_manifest, parse_event_types};
 use super::{Config, StoreArg, WindowArgs, with_stdout};
 use crate::error::{Error, Result};
 use crate::normalize::EventType;
-use crate::render::{Format, Rendered, render};
+use crate::render::{Format, Rendered, pseudo, render};
 use crate::report::signins::{self, Filter, compact_json};
 use crate::report::{context, latest_event};
 use crate::time::parse_day;
@@ -92,8 +92,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
 /// The original record on one line; the key columns when the store was ingested without it
 /// (`ingest --no-raw`).
 fn record_json(r: &signins::SignInRow) -> std::io::Result<String> {
-    match &r.raw {
-        Some(raw) => Ok(compact_json(raw)),
-        None => Ok(serde_json::to_string(r)?),
+    match (&r.raw, pseudo::active()) {
+        (Some(raw), None) => Ok(compact_json(raw)),
+        (Some(raw), Some(p)) => {
+            let mut v: serde_json::Value = serde_json::from_str(raw)?;
+            p.json(&mut v, false);
+            Ok(v.to_string())
+        }
+        (None, _) => Ok(serde_json::to_string(&pseudo::value(r, false)?)?),
     }
 }

@@ -55,7 +55,7 @@ impl Block {
         class: impl Fn(&[Cell]) -> Option<&'static str>,
         command: &str,
     ) -> Vec<Block> {
-        let cells: Vec<Vec<Cell>> = rows.iter().take(cap).map(Tabular::cells).collect();
+        let cells = super::pseudo::rows(&rows[..rows.len().min(cap)]);
         let classes = cells.iter().map(|c| class(c)).collect();
         let mut out =
             vec![Block::Table { headers: T::headers().iter().map(|h| h.to_string()).collect(), rows: cells, classes }];

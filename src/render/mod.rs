@@ -4,6 +4,7 @@
 //! control characters are made visible in terminal tables.
 
 pub mod html;
+pub mod pseudo;
 pub mod table;
 pub mod xlsx;
 
@@ -123,27 +124,29 @@ pub struct Rendered<'a, T> {
 /// Writes `r` in `format`.
 pub fn render<T: Tabular>(r: &Rendered<'_, T>, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
+        Format::Json if pseudo::active().is_some() => {
+            let users = pseudo::ids_are_users(r.context);
+            let rows = r.rows.iter().map(|row| pseudo::value(row, users)).collect::<Result<Vec<_>, _>>()?;
+            write_envelope(r.context, &rows, out)
+        }
         Format::Json => write_envelope(r.context, r.rows, out),
         Format::Jsonl => {
+            let users = pseudo::ids_are_users(r.context);
             for row in r.rows {
-                serde_json::to_writer(&mut *out, row)?;
+                serde_json::to_writer(&mut *out, &pseudo::value(row, users)?)?;
                 out.write_all(b"\n")?;
             }
             Ok(())
         }
-        Format::Csv => write_csv(T::headers(), r.rows.iter().map(|row| row.cells()), out),
+        Format::Csv => write_csv(T::headers(), pseudo::rows(r.rows).into_iter(), out),
         Format::Xlsx => {
             let name = sheet_name(r.context);
-            let sheet = xlsx::Sheet {
-                name: &name,
-                caption: r.caption,
-                headers: T::headers(),
-                rows: r.rows.iter().map(Tabular::cells).collect(),
-            };
+            let sheet =
+                xlsx::Sheet { name: &name, caption: r.caption, headers: T::headers(), rows: pseudo::rows(r.rows) };
             out.write_all(&xlsx::workbook(&[sheet]).map_err(io::Error::other)?)
         }
         Format::Table => {
-            let rows: Vec<Vec<Cell>> = r.rows.iter().map(Tabular::cells).collect();
+            let rows = pseudo::rows(r.rows);
             writeln!(out, "{}", r.caption)?;
             table::write(T::headers(), &rows, out)
         }
@@ -168,11 +171,12 @@ pub fn render_object<T: Serialize, R: Tabular>(
     }
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &WithContext { context: r.context, object })?;
+            let object = pseudo::value(object, false)?;
+            serde_json::to_writer_pretty(&mut *out, &WithContext { context: r.context, object: &object })?;
             out.write_all(b"\n")
         }
         Format::Jsonl => {
-            serde_json::to_writer(&mut *out, object)?;
+            serde_json::to_writer(&mut *out, &pseudo::value(object, false)?)?;
             out.write_all(b"\n")
         }
         Format::Csv | Format::Table | Format::Xlsx => render(r, format, out),

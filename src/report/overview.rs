@@ -16,10 +16,10 @@ use super::{
 };
 use crate::error::Result;
 use crate::normalize::EventType;
-use crate::render::Cell;
 use crate::render::html::{
     AMBER, BLUE, Block, DayBar, Drill, DrillCell, GREEN, GREY, Page, RED, Section, bar_list, day_chart, shell_quote,
 };
+use crate::render::{Cell, pseudo};
 use crate::store::manifest::Manifest;
 use crate::store::{ADFS_SIGNINS, AUDITS, CREDENTIALS, REGISTRATIONS, RP_TRUSTS, SIGNINS, Store};
 use crate::time::{day_of, format_day, format_timestamp};
@@ -280,13 +280,17 @@ fn apps_section(
 }
 
 fn drill_row(r: &signins::SignInRow) -> Vec<String> {
+    let personal = |kind, v: &Option<String>| {
+        let v = v.clone().unwrap_or_default();
+        pseudo::active().map_or(v.clone(), |p| p.token(kind, &v))
+    };
     vec![
         format_timestamp(r.created_date_time.0),
-        r.user_principal_name.clone().unwrap_or_default(),
+        personal(pseudo::Kind::Upn, &r.user_principal_name),
         if r.error_code == Some(0) { "success".into() } else { "failure".into() },
         r.error_code.map(|c| c.to_string()).unwrap_or_default(),
         r.failure_reason.clone().unwrap_or_default(),
-        r.ip_address.clone().unwrap_or_default(),
+        personal(pseudo::Kind::Ip, &r.ip_address),
     ]
 }
 
