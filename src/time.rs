@@ -1,7 +1,15 @@
 //! Timestamps: parsing every form the exports carry into UTC microseconds, and formatting them
-//! back as Graph does (`YYYY-MM-DDTHH:MM:SSZ`, fraction only when non-zero). Pure functions.
+//! back as Graph does (`YYYY-MM-DDTHH:MM:SSZ`, fraction only when non-zero).
+//!
+//! Events are stored in UTC. `--tz ZONE` sets, once per process, the zone that days are
+//! bucketed in and that timestamps are shown in (with their offset, e.g. `+02:00`); without it
+//! both are UTC, as Graph reports them. Data written by the generator is always UTC
+//! ([`format_timestamp_utc`]).
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
 
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -164,24 +172,107 @@ fn parse_us_locale(s: &str) -> Option<i64> {
     Some(civil_micros(y, mo, d, h, mi, sec, micros)? - offset * 1_000_000)
 }
 
-/// Formats UTC microseconds as Graph does: `2024-05-01T12:34:56Z`, or with the fraction
-/// (trailing zeros trimmed) when it is not zero.
-pub fn format_timestamp(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let frac = us.rem_euclid(1_000_000);
-    let dt = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
-    let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+static ZONE: OnceLock<Tz> = OnceLock::new();
+
+/// Sets the display and day zone for the rest of the process (`--tz`); the first call wins.
+pub fn set_zone(tz: Tz) {
+    let _ = ZONE.set(tz);
+}
+
+/// The zone set by `--tz`, unless it is UTC.
+fn zone() -> Option<Tz> {
+    ZONE.get().copied().filter(|z| *z != Tz::UTC && *z != Tz::Etc__UTC)
+}
+
+/// The zone's name for people (`UTC` when none was set).
+pub fn zone_name() -> String {
+    ZONE.get().map_or("UTC".into(), |z| z.name().to_string())
+}
+
+/// Parses a zone name (`Europe/Amsterdam`, `UTC`), ignoring case.
+pub fn parse_zone(name: &str) -> Option<Tz> {
+    let n = name.trim();
+    n.parse::<Tz>().ok().or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|z| z.name().eq_ignore_ascii_case(n)))
+}
+
+/// Seconds the zone is ahead of UTC at instant `us`.
+fn offset_secs(tz: Tz, us: i64) -> i64 {
+    let utc = DateTime::<Utc>::from_timestamp(us.div_euclid(1_000_000), 0).unwrap_or_default().naive_utc();
+    i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
+}
+
+fn with_fraction(base: String, frac: i64, zone: &str) -> String {
     if frac == 0 {
-        format!("{base}Z")
+        format!("{base}{zone}")
     } else {
         let f = format!("{frac:06}");
-        format!("{base}.{}Z", f.trim_end_matches('0'))
+        format!("{base}.{}{zone}", f.trim_end_matches('0'))
     }
 }
 
-/// The UTC day (days since the epoch) of a timestamp.
+/// Formats UTC microseconds as Graph does: `2024-05-01T12:34:56Z`, or with the fraction
+/// (trailing zeros trimmed) when it is not zero; under `--tz`, the local time with its offset
+/// (`2024-05-01T14:34:56+02:00`).
+pub fn format_timestamp(us: i64) -> String {
+    let Some(tz) = zone() else { return format_timestamp_utc(us) };
+    let offset = offset_secs(tz, us);
+    let local = us + offset * 1_000_000;
+    let dt = DateTime::<Utc>::from_timestamp(local.div_euclid(1_000_000), 0).unwrap_or_default();
+    let sign = if offset < 0 { '-' } else { '+' };
+    let zone = format!("{sign}{:02}:{:02}", offset.abs() / 3600, offset.abs() % 3600 / 60);
+    with_fraction(dt.format("%Y-%m-%dT%H:%M:%S").to_string(), local.rem_euclid(1_000_000), &zone)
+}
+
+/// The wall-clock microseconds of an instant in the display zone (UTC without `--tz`): what a
+/// spreadsheet, which knows no zones, is given.
+pub fn local_micros(us: i64) -> i64 {
+    zone().map_or(us, |tz| us + offset_secs(tz, us) * 1_000_000)
+}
+
+/// [`format_timestamp`] in UTC whatever `--tz` says: for data, not for display.
+pub fn format_timestamp_utc(us: i64) -> String {
+    let dt = DateTime::<Utc>::from_timestamp(us.div_euclid(1_000_000), 0).unwrap_or_default();
+    with_fraction(dt.format("%Y-%m-%dT%H:%M:%S").to_string(), us.rem_euclid(1_000_000), "Z")
+}
+
+/// The day (days since 1970-01-01 in the calendar) of a timestamp: the UTC day, or under
+/// `--tz` the local day.
 pub fn day_of(us: i64) -> i64 {
-    us.div_euclid(MICROS_PER_DAY)
+    match zone() {
+        None => us.div_euclid(MICROS_PER_DAY),
+        Some(tz) => (us + offset_secs(tz, us) * 1_000_000).div_euclid(MICROS_PER_DAY),
+    }
+}
+
+/// The instant a day starts: UTC midnight, or under `--tz` local midnight (the first instant
+/// of the day where a clock change skips midnight).
+pub fn day_start(day: i64) -> i64 {
+    let Some(tz) = zone() else { return day * MICROS_PER_DAY };
+    let date = DateTime::<Utc>::from_timestamp(day * 86_400, 0).unwrap_or_default().date_naive();
+    let mut t = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    for _ in 0..4 {
+        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+            return dt.timestamp() * 1_000_000;
+        }
+        t += chrono::Duration::minutes(30);
+    }
+    day * MICROS_PER_DAY - offset_secs(tz, day * MICROS_PER_DAY) * 1_000_000
+}
+
+/// Parses a time given on the command line: as [`parse_timestamp`], except that one without a
+/// zone (`2024-05-01`, `2024-05-01T08:00`) is local time under `--tz`.
+pub fn parse_local(s: &str) -> Option<i64> {
+    let utc = parse_timestamp(s)?;
+    let Some(tz) = zone() else { return Some(utc) };
+    let t = s.trim();
+    let time_part = t.get(10..).unwrap_or("");
+    let zoned = t.ends_with(['Z', 'z']) || time_part.contains(['+', '-']) || t.starts_with("/Date(");
+    if zoned {
+        return Some(utc);
+    }
+    let naive = DateTime::<Utc>::from_timestamp(utc.div_euclid(1_000_000), 0)?.naive_utc();
+    let local = tz.from_local_datetime(&naive).earliest()?;
+    Some(local.timestamp() * 1_000_000 + utc.rem_euclid(1_000_000))
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -196,7 +287,8 @@ pub fn parse_day(s: &str) -> Option<i64> {
     if b.len() != 10 {
         return None;
     }
-    parse_iso(b).map(day_of)
+    // The calendar date itself, whatever the zone.
+    parse_iso(b).map(|us| us.div_euclid(MICROS_PER_DAY))
 }
 
 #[cfg(test)]

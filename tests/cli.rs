@@ -857,3 +857,88 @@ fn pseudonymised_outputs_hold_no_personal_value_and_join_on_tokens() {
     let plain = run(&["report", "registration-events", "--store", &store, "--format", "json"]).stdout;
     assert!(personal.iter().any(|p| plain.contains(p.as_str())));
 }
+
+#[test]
+fn time_zones_move_day_boundaries_and_show_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    // 21:30Z is 23:30 on 1 May in Amsterdam (UTC+2 in summer), 22:30Z is 00:30 on 2 May.
+    let records: Vec<String> =
+        [("z1", "2024-05-01T21:30:00Z"), ("z2", "2024-05-01T22:30:00Z"), ("z3", "2024-05-02T10:00:00Z")]
+            .iter()
+            .map(|(id, t)| good(id).replace("2024-05-01T10:00:00Z", t))
+            .collect();
+    write(dir.path(), "tz.json", records.join("\n").as_bytes());
+    assert_eq!(run(&["ingest", "--quiet", "--store", &store, &dir.path().join("tz.json").to_string_lossy()]).code, 0);
+    let daily = |tz: Option<&str>| -> Vec<(String, u64)> {
+        let mut args = vec!["report", "app-daily", "--store", &store, "--format", "json", "--period", "D7"];
+        if let Some(z) = tz {
+            args.extend(["--tz", z]);
+        }
+        let v: serde_json::Value = serde_json::from_str(&run(&args).stdout).unwrap();
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["aggregatedEventDateTime"].as_str().unwrap().to_string(), r["signInCount"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(daily(None), vec![("2024-05-01T00:00:00Z".into(), 2), ("2024-05-02T00:00:00Z".into(), 1)]);
+    assert_eq!(
+        daily(Some("Europe/Amsterdam")),
+        vec![("2024-05-01T00:00:00+02:00".into(), 1), ("2024-05-02T00:00:00+02:00".into(), 2)]
+    );
+    // West of UTC the same sign-ins fall on other days: 1 May 17:30 and 18:30, 2 May 06:00 in New York.
+    assert_eq!(
+        daily(Some("america/new_york")),
+        vec![("2024-05-01T00:00:00-04:00".into(), 2), ("2024-05-02T00:00:00-04:00".into(), 1)]
+    );
+    // The drill-down's day is the zone's day; times show the offset.
+    let r = run(&["signins", "--store", &store, "--day", "2024-05-02", "--tz", "Europe/Amsterdam", "--format", "csv"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(
+        lines[1].starts_with("2024-05-02T12:00:00+02:00,z3") && lines[2].starts_with("2024-05-02T00:30:00+02:00,z2"),
+        "{}",
+        r.stdout
+    );
+    // A date on the command line is the zone's midnight: since 2 May 00:00 in Amsterdam is 22:00Z on 1 May.
+    let r =
+        run(&["signins", "--store", &store, "--since", "2024-05-02", "--tz", "Europe/Amsterdam", "--format", "csv"]);
+    assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
+    assert_eq!(run(&["report", "apps", "--store", &store, "--tz", "Mars/Olympus"]).code, 2);
+    // Across the spring clock change: 10 March 2024 starts at -05:00 in New York, 11 March at
+    // -04:00; 03:30Z on 11 March is 23:30 on 10 March there.
+    write(dir.path(), "dst.json", good("d1").replace("2024-05-01T10:00:00Z", "2024-03-11T03:30:00Z").as_bytes());
+    assert_eq!(run(&["ingest", "--quiet", "--store", &store, &dir.path().join("dst.json").to_string_lossy()]).code, 0);
+    let r = run(&[
+        "report",
+        "app-daily",
+        "--store",
+        &store,
+        "--since",
+        "2024-03-10",
+        "--until",
+        "2024-03-12",
+        "--tz",
+        "America/New_York",
+        "--format",
+        "csv",
+    ]);
+    assert!(r.stdout.contains("\r\n2024-03-10,"), "{}", r.stdout);
+    let r = run(&[
+        "report",
+        "app-daily",
+        "--store",
+        &store,
+        "--since",
+        "2024-03-10",
+        "--until",
+        "2024-03-12",
+        "--tz",
+        "America/New_York",
+        "--format",
+        "json",
+    ]);
+    assert!(r.stdout.contains("\"aggregatedEventDateTime\": \"2024-03-10T00:00:00-05:00\""), "{}", r.stdout);
+}

@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::render::Format;
 use crate::report::window::{Period, Window};
 use crate::store::Store;
-use crate::time::parse_timestamp;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +41,10 @@ pub struct Cli {
     /// key). KEYFILE is made by `signin-insights keygen`.
     #[arg(long, global = true, value_name = "KEYFILE")]
     pseudonymize: Option<PathBuf>,
+    /// Bucket days and show times in this zone (e.g. Europe/Amsterdam); default UTC, as Graph.
+    /// Every time shown carries its offset; times given without one are read in this zone.
+    #[arg(long, global = true, value_name = "ZONE")]
+    tz: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,7 +140,7 @@ pub struct WindowArgs {
 }
 
 fn parse_time_arg(name: &str, s: &str) -> Result<i64> {
-    parse_timestamp(s).ok_or_else(|| Error::Usage(format!("--{name}: not a timestamp or YYYY-MM-DD: {s:?}")))
+    crate::time::parse_local(s).ok_or_else(|| Error::Usage(format!("--{name}: not a timestamp or YYYY-MM-DD: {s:?}")))
 }
 
 impl WindowArgs {
@@ -183,6 +186,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if let Some(name) = &cli.tz {
+        let zone = crate::time::parse_zone(name).ok_or_else(|| {
+            Error::Usage(format!("--tz: unknown time zone {name:?} (an IANA name, e.g. Europe/Amsterdam or UTC)"))
+        })?;
+        crate::time::set_zone(zone);
+    }
     if let Some(key) = &cli.pseudonymize {
         crate::render::pseudo::activate(crate::render::pseudo::Pseudonymizer::load(key)?);
     }

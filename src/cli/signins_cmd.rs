@@ -17,7 +17,7 @@ pub struct Args {
     /// appId or app display name.
     #[arg(long)]
     app: Option<String>,
-    /// A UTC day, YYYY-MM-DD.
+    /// A day, YYYY-MM-DD: a UTC day, or a day of the --tz zone.
     #[arg(long)]
     day: Option<String>,
     #[arg(long, conflicts_with = "failed")]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Rng, js};
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp};
+use crate::time::{MICROS_PER_DAY, format_timestamp_utc};
 
 /// (identifier, names over time).
 const RELYING_PARTIES: &[(&str, &[&str])] = &[
@@ -46,8 +46,8 @@ pub fn write_adfs(seed: u64, n: u64, days: u32, end_us: i64, dir: &Path) -> Resu
             text,
             "{{\"Id\":\"{}\",\"CreatedDateTime\":\"{}\",\"TimeGenerated\":\"{}\",\"Type\":\"ADFSSignInLogs\",\"Category\":\"ADFSSignInLogs\",\"ResourceIdentity\":{},\"ResourceDisplayName\":{},\"UserPrincipalName\":\"{upn}\",\"UserId\":\"u{user}\",\"ResultType\":\"{code}\",\"ResultDescription\":\"{reason}\",\"IsInteractive\":true,\"TokenIssuerType\":\"ADFederationServices\"}}",
             rng.uuid(),
-            format_timestamp(t),
-            format_timestamp(t),
+            format_timestamp_utc(t),
+            format_timestamp_utc(t),
             js(rp),
             js(name),
         );

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use super::{GenOptions, Rng, World, js};
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp};
+use crate::time::{MICROS_PER_DAY, format_timestamp_utc};
 
 /// (method id, probability in percent) of a user's registered methods.
 const REGISTERED: &[(&str, u64)] = &[
@@ -74,7 +74,7 @@ pub fn write_auth_methods(opts: &GenOptions, dir: &Path) -> Result<Vec<(PathBuf,
     let mut text = String::from(
         "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails\",\"value\":[",
     );
-    let updated = format_timestamp(opts.end_us - 3_600_000_000);
+    let updated = format_timestamp_utc(opts.end_us - 3_600_000_000);
     for u in 0..world.users {
         if u > 0 {
             text.push_str(",\n");
@@ -185,7 +185,7 @@ impl Audit<'_> {
             if self.success { "success" } else { "failure" },
             js(&self.reason),
             js(self.activity),
-            format_timestamp(self.at),
+            format_timestamp_utc(self.at),
             self.service,
             js(bname),
             js(bupn),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::catalog::{DAEMON_APPS, MANAGED_IDENTITIES, UNUSED_APPS, USER_APPS};
 use super::{GenOptions, Rng, js};
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp};
+use crate::time::{MICROS_PER_DAY, format_timestamp_utc};
 
 /// The object id of an application (`"app"`) or service principal (`"sp"`) for an appId:
 /// the same in the inventory and in the sign-ins' `servicePrincipalId`.
@@ -37,7 +37,11 @@ impl Writer {
         self.next += 1;
         let end = self.end_us + days * MICROS_PER_DAY + self.rng.below(20) as i64 * 3_600_000_000;
         let start = end - (365 + self.rng.below(365) as i64) * MICROS_PER_DAY;
-        format!("\"startDateTime\":\"{}\",\"endDateTime\":\"{}\"", format_timestamp(start), format_timestamp(end))
+        format!(
+            "\"startDateTime\":\"{}\",\"endDateTime\":\"{}\"",
+            format_timestamp_utc(start),
+            format_timestamp_utc(end)
+        )
     }
 
     fn secret(&mut self, key_id: &str, name: &str) -> String {

@@ -19,7 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp, parse_timestamp};
+use crate::time::{MICROS_PER_DAY, format_timestamp_utc, parse_timestamp};
 use catalog::*;
 
 /// The container shape of the generated files.
@@ -232,7 +232,7 @@ impl World {
         let mut rng = Rng::new(self.seed.rotate_left(17) ^ k.wrapping_mul(0x2545_F491_4F6C_DD1D));
         let id = rng.uuid();
         // Graph shows 7 fractional digits; the seventh is below what the store keeps.
-        let whole_seconds = format_timestamp(t.div_euclid(1_000_000) * 1_000_000);
+        let whole_seconds = format_timestamp_utc(t.div_euclid(1_000_000) * 1_000_000);
         let created = format!("{}.{:06}{seventh}Z", whole_seconds.trim_end_matches('Z'), t.rem_euclid(1_000_000));
         let kind = match rng.below(100) {
             0..=29 => 0,  // interactiveUser
@@ -331,7 +331,7 @@ impl World {
             js(city),
             js(state),
         );
-        let step_time = format_timestamp(t);
+        let step_time = format_timestamp_utc(t);
         // The methods come from a generator of their own, so the other fields stay as they were.
         let mut mrng = Rng::new(self.seed ^ (t as u64).wrapping_mul(0x00a7_4e7d_0001));
         let primary = if code == 0 && mrng.chance(8) { *mrng.pick(PASSWORDLESS) } else { "Password" };

@@ -1,6 +1,7 @@
 //! Report rows -> an Excel workbook (rust_xlsxwriter): one sheet per report, the header row
 //! bold and frozen, an autofilter over the table, column widths fitted to the content (capped),
-//! timestamps as Excel dates (UTC, shown `yyyy-mm-dd hh:mm:ss`), counts and percentages as
+//! timestamps as Excel dates (in the display zone, UTC unless `--tz`, shown
+//! `yyyy-mm-dd hh:mm:ss`), counts and percentages as
 //! numbers. Text that a spreadsheet would take for a formula (`= + - @`, tab, CR first) is
 //! written with Excel's quote prefix: shown as typed, never evaluated, and still text if the
 //! cell is edited.
@@ -44,11 +45,11 @@ pub fn workbook(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
     let excel = |e: XlsxError| format!("xlsx: {e}");
     let mut wb = Workbook::new();
     let title: Vec<&str> = sheets.iter().map(|s| s.caption).collect();
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(title.join("; "))
-            .set_comment(format!("Written by signin-insights {}; times are UTC", env!("CARGO_PKG_VERSION"))),
-    );
+    wb.set_properties(&DocProperties::new().set_title(title.join("; ")).set_comment(format!(
+        "Written by signin-insights {}; times are {}",
+        env!("CARGO_PKG_VERSION"),
+        crate::time::zone_name()
+    )));
     let header = Format::new().set_bold().set_background_color("EEF1F6");
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let percent = Format::new().set_num_format("0.00");
@@ -87,7 +88,7 @@ pub fn workbook(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
                         ws.write_number_with_format(r, col, p.0 as f64 / 100.0, &percent).map_err(excel)?;
                         6
                     }
-                    Cell::Time(Some(t)) => match serial(*t) {
+                    Cell::Time(Some(t)) => match serial(crate::time::local_micros(*t)) {
                         Some(d) => {
                             ws.write_number_with_format(r, col, d, &date).map_err(excel)?;
                             19

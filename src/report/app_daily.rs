@@ -16,7 +16,7 @@ use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_a
 use crate::store::SIGNINS;
 use crate::store::schema::{ADDITIONAL_DETAILS, APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID};
 use crate::store::{Store, manifest::Manifest};
-use crate::time::{MICROS_PER_DAY, day_of, format_day};
+use crate::time::{day_of, day_start, format_day};
 
 pub const TYPE_NAME: &str = "applicationSignInDetailedSummary";
 
@@ -119,7 +119,7 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<
                 id: row_id(TYPE_NAME, &format!("{app}|{}|{code_text}", format_day(day))),
                 app_id: app.clone(),
                 app_display_name: name,
-                aggregated_event_date_time: Timestamp(day * MICROS_PER_DAY),
+                aggregated_event_date_time: Timestamp(day_start(day)),
                 sign_in_count: st.count,
                 status: SignInStatus { error_code: code, failure_reason: reason, additional_details: details },
             });

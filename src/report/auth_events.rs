@@ -32,7 +32,7 @@ use crate::store::audits::{
     INITIATED_BY_USER_NAME, RESULT, RESULT_REASON, TARGET_USER_ID, TARGET_USER_NAME, TARGET_USER_PRINCIPAL_NAME,
 };
 use crate::store::{AUDITS, Store, manifest::Manifest, reader};
-use crate::time::{MICROS_PER_DAY, day_of, format_day};
+use crate::time::{day_of, day_start, format_day};
 
 pub const EVENTS_TYPE_NAME: &str = "userEventsSummary";
 pub const ACTIVITY_TYPE_NAME: &str = "userRegistrationActivitySummary";
@@ -436,7 +436,7 @@ pub fn password_resets(events: &[Event], window: &Window) -> Vec<PasswordResetsD
             let [admin, reset, change] = days.get(&day).copied().unwrap_or_default();
             PasswordResetsDay {
                 id: row_id(RESETS_TYPE_NAME, &format_day(day)),
-                aggregated_date_time: Timestamp(day * MICROS_PER_DAY),
+                aggregated_date_time: Timestamp(day_start(day)),
                 password_resets_by_admin_count: admin,
                 password_resets_self_service_count: reset,
                 change_password_self_service_count: change,

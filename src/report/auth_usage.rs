@@ -24,7 +24,7 @@ use crate::scan::{self, Aggregate, Columns, Groups, Selection};
 use crate::store::SIGNINS;
 use crate::store::schema::{AUTH_METHODS, AUTHENTICATION_REQUIREMENT, CREATED, ERROR_CODE};
 use crate::store::{Store, manifest::Manifest};
-use crate::time::{MICROS_PER_DAY, day_of, format_day};
+use crate::time::{day_of, day_start, format_day};
 
 pub const USAGE_TYPE_NAME: &str = "userSignInUsageByAuthMethodActivity";
 pub const MFA_TYPE_NAME: &str = "userMfaSignInSummary";
@@ -269,7 +269,7 @@ pub fn mfa(store: &Store, manifest: &Manifest, req: &Request) -> Result<(Vec<Mfa
             unsplit += d.total - d.single - d.multi;
             rows.push(MfaDay {
                 id: row_id(MFA_TYPE_NAME, &format_day(day)),
-                created_date_time: Timestamp(day * MICROS_PER_DAY),
+                created_date_time: Timestamp(day_start(day)),
                 total_sign_ins: d.total,
                 single_factor_sign_ins: d.single,
                 multi_factor_sign_ins: d.multi,

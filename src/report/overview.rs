@@ -204,7 +204,15 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
         .map(|(t, f)| format!("{t} {}", f.iter().map(|e| e.rows).sum::<u64>()))
         .collect();
     facts.push(("Records in the store".into(), counts.join(", ")));
-    facts.push(("Times".into(), "UTC; days are UTC calendar days, as Graph reports them".into()));
+    let zone = crate::time::zone_name();
+    facts.push((
+        "Times".into(),
+        if zone == "UTC" {
+            "UTC; days are UTC calendar days, as Graph reports them".into()
+        } else {
+            format!("{zone} (every time shows its offset); days are {zone} calendar days")
+        },
+    ));
     facts.push(("Made by".into(), format!("signin-insights {}", env!("CARGO_PKG_VERSION"))));
     Ok(Page { title: "Usage & insights".into(), facts, sections, drill })
 }
