@@ -142,8 +142,8 @@ fn cell_html(c: &Cell) -> String {
         Cell::Int(Some(n)) => format!("<td class=\"num\" data-v=\"{n}\">{n}</td>"),
         Cell::Int(None) => "<td class=\"num\" data-v=\"\"></td>".into(),
         Cell::Percent(p) => format!("<td class=\"num\" data-v=\"{}\">{p}</td>", p.0),
-        Cell::Time(Some(t)) => format!("<td data-v=\"{t}\">{}</td>", esc(&format_timestamp(*t))),
-        Cell::Time(None) => "<td data-v=\"\"></td>".into(),
+        Cell::Time(Some(t)) => format!("<td class=\"time\" data-v=\"{t}\">{}</td>", esc(&format_timestamp(*t))),
+        Cell::Time(None) => "<td class=\"time\" data-v=\"\"></td>".into(),
     }
 }
 
@@ -298,7 +298,9 @@ section h3{margin:18px 0 6px;font-size:15px}
 p.note{color:var(--muted);margin:6px 0}
 .scroll{overflow:auto;max-height:560px;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:break-word}
+td{max-width:32em}
+td.time{white-space:nowrap}
 th{position:sticky;top:0;background:#eef1f6;cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \25B2"}
 th[aria-sort=descending]::after{content:" \25BC"}
