@@ -320,7 +320,9 @@ fn registration(args: &Args, store: &Store, manifest: &Manifest, format: Format,
         }
     };
     if let Some(q) = &args.user {
-        let caption = caption(&format!("Registration details of users matching {q:?}"));
+        // A name searched for is itself personal: not repeated in pseudonymised output.
+        let shown = if crate::render::pseudo::active().is_some() { "(search hidden)".into() } else { format!("{q:?}") };
+        let caption = caption(&format!("Registration details of users matching {shown}"));
         say(&caption);
         emit(&users, DETAILS_TYPE_NAME, &caption, format)?;
         return Ok(0);

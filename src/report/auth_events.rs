@@ -120,7 +120,7 @@ impl Event {
     }
 }
 
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 13] = [
     ID,
     ACTIVITY,
     ACTIVITY_DISPLAY_NAME,
@@ -134,7 +134,6 @@ const COLUMNS: [&str; 14] = [
     TARGET_USER_ID,
     TARGET_USER_PRINCIPAL_NAME,
     TARGET_USER_NAME,
-    crate::store::audits::LOGGED_BY_SERVICE,
 ];
 
 fn events_of(b: &RecordBatch, window: &Window) -> Vec<Event> {
