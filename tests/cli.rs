@@ -911,34 +911,12 @@ fn time_zones_move_day_boundaries_and_show_offsets() {
     // -04:00; 03:30Z on 11 March is 23:30 on 10 March there.
     write(dir.path(), "dst.json", good("d1").replace("2024-05-01T10:00:00Z", "2024-03-11T03:30:00Z").as_bytes());
     assert_eq!(run(&["ingest", "--quiet", "--store", &store, &dir.path().join("dst.json").to_string_lossy()]).code, 0);
-    let r = run(&[
-        "report",
-        "app-daily",
-        "--store",
-        &store,
-        "--since",
-        "2024-03-10",
-        "--until",
-        "2024-03-12",
-        "--tz",
-        "America/New_York",
-        "--format",
-        "csv",
-    ]);
-    assert!(r.stdout.contains("\r\n2024-03-10,"), "{}", r.stdout);
-    let r = run(&[
-        "report",
-        "app-daily",
-        "--store",
-        &store,
-        "--since",
-        "2024-03-10",
-        "--until",
-        "2024-03-12",
-        "--tz",
-        "America/New_York",
-        "--format",
-        "json",
-    ]);
-    assert!(r.stdout.contains("\"aggregatedEventDateTime\": \"2024-03-10T00:00:00-05:00\""), "{}", r.stdout);
+    let march = |format: &str| {
+        let window = ["--since", "2024-03-10", "--until", "2024-03-12", "--tz", "America/New_York"];
+        let mut args = vec!["report", "app-daily", "--store", &store, "--format", format];
+        args.extend(window);
+        run(&args).stdout
+    };
+    assert!(march("csv").contains("\r\n2024-03-10,"), "{}", march("csv"));
+    assert!(march("json").contains("\"aggregatedEventDateTime\": \"2024-03-10T00:00:00-05:00\""), "{}", march("json"));
 }

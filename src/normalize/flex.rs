@@ -212,17 +212,17 @@ fn join_used(steps: &[RawStep<'_>]) -> AuthMethods {
         return AuthMethods(None);
     }
     let mut out = String::new();
-    let mut seen: Vec<String> = Vec::new();
     for m in steps.iter().filter_map(RawStep::used) {
-        let clean = m.replace(METHOD_SEPARATOR, " ");
-        if seen.contains(&clean) {
+        let clean: Cow<'_, str> =
+            if m.contains(METHOD_SEPARATOR) { Cow::Owned(m.replace(METHOD_SEPARATOR, " ")) } else { Cow::Borrowed(m) };
+        // Each method once: the few already joined are the set seen so far.
+        if out.split(METHOD_SEPARATOR).any(|seen| seen == clean) {
             continue;
         }
         if !out.is_empty() {
             out.push(METHOD_SEPARATOR);
         }
         out.push_str(&clean);
-        seen.push(clean);
     }
     AuthMethods(Some(out))
 }
