@@ -40,7 +40,7 @@ def native(binary, store, args):
 
 
 def expected(binary, store, period):
-    """The native reports, as the rows each SQL file returns."""
+    """The native reports, as the rows each SQL file returns (mfa-summary without its zero days)."""
     p = ["--period", f"D{period}"]
     apps = [(a["id"], a["appDisplayName"], a["successfulSignInCount"], a["failedSignInCount"],
              round(a["successPercentage"] * 100)) for a in native(binary, store, ["apps", *p])]
@@ -49,8 +49,8 @@ def expected(binary, store, period):
         daily[(r["appId"], r["aggregatedEventDateTime"][:10], r["status"]["errorCode"])] = r["signInCount"]
     mfa = [(r["createdDateTime"][:10], r["totalSignIns"], r["singleFactorSignIns"], r["multiFactorSignIns"])
            for r in native(binary, store, ["mfa-summary", *p]) if r["totalSignIns"] > 0]
-    out = {"apps": apps, "app-daily-counts": sorted((k[0], k[1], k[2], v) for k, v in daily.items()
-                                                      if True), "mfa-summary": mfa}
+    out = {"apps": apps, "app-daily-counts": sorted((k[0], k[1], k[2], v) for k, v in daily.items()),
+           "mfa-summary": mfa}
     try:
         f = native(binary, store, ["auth-registration"])
         counts = {c["feature"]: c["userCount"] for c in f["userRegistrationFeatureCounts"]}
@@ -122,6 +122,7 @@ def main():
     ap.add_argument("--period", type=int, default=30)
     ap.add_argument("--bin", default="signin-insights")
     ap.add_argument("--engines", default="duckdb,polars,spark")
+    ap.add_argument("--require", default="", help="engines that must run (a skipped one is a failure)")
     a = ap.parse_args()
     manifest = json.loads((pathlib.Path(a.store) / "manifest.json").read_text())
     as_of = max(f["max_time_us"] for f in manifest["tables"]["signins"])
@@ -130,14 +131,15 @@ def main():
     queries = {p.stem: p.read_text().replace("{start}", iso(start)).replace("{end}", iso(end))
                for p in sorted(SQL.glob("*.sql")) if p.stem in want}
     engines = {"duckdb": run_duckdb, "polars": run_polars, "spark": run_spark}
-    ran, failed = 0, 0
+    ran, failed, done = 0, 0, set()
     for name in a.engines.split(","):
         try:
             got, seconds = timed(engines[name], a.store, queries)
-        except ImportError as e:
-            print(f"{name}: skipped ({e})")
+        except Exception as e:  # noqa: BLE001 - a missing package, or Spark without Java
+            print(f"{name}: skipped ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
             continue
         ran += 1
+        done.add(name)
         print(f"{name}: {len(got)} reports in {seconds:.2f} s (registering the tables included)")
         for report, rows in got.items():
             rows = normalise(report, rows)
@@ -148,6 +150,10 @@ def main():
                 extra = [r for r in rows if r not in want[report]][:3]
                 missing = [r for r in want[report] if r not in rows][:3]
                 print(f"    only {name}: {extra}\n    only native: {missing}")
+    missing = {e for e in a.require.split(",") if e} - done
+    if missing:
+        print(f"required engines that did not run: {', '.join(sorted(missing))}")
+        failed += 1
     if ran == 0:
         print("no engine could run: pip install duckdb polars (and pyspark with Java for Spark)")
         sys.exit(2)
