@@ -5,7 +5,7 @@ with the native report of signin-insights: a second, independent implementation 
 Engines: DuckDB and polars (Python packages; `pip install duckdb polars`), PySpark when it can be
 imported. The tables are registered from the files the store's manifest lists (never by
 globbing, which could pick up the files of an interrupted ingest), with the Hive partition
-columns (`event_type`, `date`). The window is the native one: Dn ending at the latest sign-in.
+columns (`event_type`, `date`). The windows are the native ones: Dn ending at the latest sign-in (audit reports: audit record).
 
     scripts/sql-check.py --store STORE [--period 30] [--bin target/release/signin-insights]
 
@@ -52,6 +52,13 @@ def expected(binary, store, period):
     out = {"apps": apps, "app-daily-counts": sorted((k[0], k[1], k[2], v) for k, v in daily.items()),
            "mfa-summary": mfa}
     try:
+        out["password-resets"] = [
+            (r["aggregatedDateTime"][:10], r["passwordResetsByAdminCount"], r["passwordResetsSelfServiceCount"],
+             r["changePasswordSelfServiceCount"]) for r in native(binary, store, ["password-resets", *p])
+            if r["passwordResetsByAdminCount"] + r["passwordResetsSelfServiceCount"] + r["changePasswordSelfServiceCount"]]
+    except subprocess.CalledProcessError:
+        pass
+    try:
         f = native(binary, store, ["auth-registration"])
         counts = {c["feature"]: c["userCount"] for c in f["userRegistrationFeatureCounts"]}
         out["auth-registration-feature"] = [(f["totalUserCount"], counts["ssprRegistered"], counts["ssprEnabled"],
@@ -68,7 +75,7 @@ def normalise(name, rows):
         return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
     if name == "app-daily-counts":
         return sorted((r[0], day(r[1]), None if r[2] is None else int(r[2]), int(r[3])) for r in rows)
-    if name == "mfa-summary":
+    if name in ("mfa-summary", "password-resets"):
         return [(day(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
     return [tuple(int(v) for v in r) for r in rows]
 
@@ -125,11 +132,20 @@ def main():
     ap.add_argument("--require", default="", help="engines that must run (a skipped one is a failure)")
     a = ap.parse_args()
     manifest = json.loads((pathlib.Path(a.store) / "manifest.json").read_text())
-    as_of = max(f["max_time_us"] for f in manifest["tables"]["signins"])
-    start, end = as_of - a.period * DAY_US + 1, as_of + 1
+    def window(table):
+        as_of = max((f["max_time_us"] for f in manifest["tables"].get(table, [])), default=0)
+        return iso(as_of - a.period * DAY_US + 1), iso(as_of + 1)
+
+    (start, end), (audit_start, audit_end) = window("signins"), window("audits")
     want = expected(a.bin, a.store, a.period)
-    queries = {p.stem: p.read_text().replace("{start}", iso(start)).replace("{end}", iso(end))
-               for p in sorted(SQL.glob("*.sql")) if p.stem in want}
+    params = {"{start}": start, "{end}": end, "{audit_start}": audit_start, "{audit_end}": audit_end}
+    queries = {}
+    for p in sorted(SQL.glob("*.sql")):
+        if p.stem in want:
+            q = p.read_text()
+            for k, v in params.items():
+                q = q.replace(k, v)
+            queries[p.stem] = q
     engines = {"duckdb": run_duckdb, "polars": run_polars, "spark": run_spark}
     ran, failed, done = 0, 0, set()
     for name in a.engines.split(","):
