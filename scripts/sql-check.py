@@ -25,7 +25,7 @@ DAY_US = 86_400_000_000
 
 def iso(us):
     t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=us)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def day(v):
@@ -99,7 +99,10 @@ def run_polars(store, queries):
     import polars as pl
     ctx = pl.SQLContext()
     for t, files in tables(store).items():
-        ctx.register(t, pl.scan_parquet(files, hive_partitioning=True))
+        lf = pl.scan_parquet(files, hive_partitioning=True)
+        # UTC instants as UTC wall-clock times, so `CAST('...' AS TIMESTAMP)` compares with them.
+        zoned = [n for n, d in lf.collect_schema().items() if isinstance(d, pl.Datetime) and d.time_zone]
+        ctx.register(t, lf.with_columns([pl.col(n).dt.replace_time_zone(None) for n in zoned]))
     return {n: ctx.execute(q).collect().rows() for n, q in queries.items()}
 
 

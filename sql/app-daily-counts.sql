@@ -2,5 +2,5 @@
 -- status text): interactive user sign-ins per appId, UTC day and error code.
 SELECT COALESCE(CAST(app_id AS STRING), '') AS app, CAST(created AS DATE) AS day, error_code, COUNT(*) AS sign_ins
 FROM signins
-WHERE event_type = 'interactiveUser' AND created >= '{start}' AND created < '{end}'
+WHERE event_type = 'interactiveUser' AND created >= CAST('{start}' AS TIMESTAMP) AND created < CAST('{end}' AS TIMESTAMP)
 GROUP BY COALESCE(CAST(app_id AS STRING), ''), CAST(created AS DATE), error_code

@@ -6,7 +6,7 @@ WITH w AS (
   SELECT COALESCE(CAST(app_id AS STRING), '') AS app, id, created,
          CAST(app_display_name AS STRING) AS name, error_code
   FROM signins
-  WHERE event_type = 'interactiveUser' AND created >= '{start}' AND created < '{end}'
+  WHERE event_type = 'interactiveUser' AND created >= CAST('{start}' AS TIMESTAMP) AND created < CAST('{end}' AS TIMESTAMP)
 ),
 counts AS (
   SELECT app,

@@ -9,4 +9,6 @@ mod naive;
 mod naive_auth;
 mod props;
 mod shapes;
+#[cfg(feature = "sql")]
+mod sql;
 mod util;

@@ -7,6 +7,7 @@ mod html_cmd;
 mod ingest_cmd;
 mod report_cmd;
 mod signins_cmd;
+mod sql_cmd;
 mod store_cmd;
 
 use std::ffi::OsString;
@@ -57,6 +58,8 @@ enum Command {
     Signins(signins_cmd::Args),
     /// Write the self-contained HTML report (no network needed to open it).
     Html(html_cmd::Args),
+    /// Ad hoc SQL over the store (a build with `--features sql`).
+    Sql(sql_cmd::Args),
     /// Inspect or verify the store.
     Store(store_cmd::Args),
     /// Write seeded synthetic exports.
@@ -206,6 +209,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report(a) => report_cmd::run(&a, &config),
         Command::Signins(a) => signins_cmd::run(&a, &config),
         Command::Html(a) => html_cmd::run(&a, &config),
+        Command::Sql(a) => sql_cmd::run(&a, &config),
         Command::Keygen { out } => keygen(&out, &config),
         Command::Store(a) => store_cmd::run(&a, &config),
         Command::Generate(a) => generate_cmd::run(&a, &config),

@@ -5,6 +5,9 @@
 //! Because states hold only counts and order-independent maxima, the thread count and the
 //! order of row groups cannot change a digit of the output.
 
+#[cfg(feature = "sql")]
+pub mod sql;
+
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
