@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::shapes::write;
-use crate::util::{run, testdata};
+use crate::util::{run, testdata, xlsx_part};
 
 fn store_arg(dir: &Path) -> String {
     dir.join("store").to_string_lossy().to_string()
@@ -677,15 +677,6 @@ fn a_store_of_an_older_format_is_refused_with_what_to_do() {
     let r = run(&["report", "apps", "--store", &store.to_string_lossy()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("older signin-insights") && r.stderr.contains("new store"), "{}", r.stderr);
-}
-
-/// The named part of an .xlsx (a zip of XML files) as text.
-fn xlsx_part(bytes: &[u8], name: &str) -> String {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
-    let mut text = String::new();
-    zip.by_name(name).expect("part present").read_to_string(&mut text).unwrap();
-    text
 }
 
 #[test]

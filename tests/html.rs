@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::shapes::write;
-use crate::util::{run, testdata};
+use crate::util::{run, testdata, xlsx_part};
 
 fn chromium() -> Option<PathBuf> {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
@@ -245,13 +245,7 @@ fn the_page_opens_offline_with_every_section_and_the_reports_numbers() {
 /// (formula-like string cells, those of them without Excel's quote prefix) of a workbook's
 /// first sheet.
 fn xlsx_formula_like_cells_without_prefix(bytes: &[u8]) -> (usize, usize) {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
-    let mut part = |name: &str| {
-        let mut t = String::new();
-        zip.by_name(name).expect("part").read_to_string(&mut t).unwrap();
-        t
-    };
+    let part = |name: &str| xlsx_part(bytes, name);
     let (sheet, strings, styles) =
         (part("xl/worksheets/sheet1.xml"), part("xl/sharedStrings.xml"), part("xl/styles.xml"));
     let strings: Vec<String> = strings

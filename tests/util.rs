@@ -38,6 +38,15 @@ pub fn ingest_with(store: &Store, paths: &[PathBuf], threads: usize) -> IngestSu
     ingest::ingest(store, &inputs, &opts, &indicatif::ProgressBar::hidden()).expect("ingest runs")
 }
 
+/// The named part of an .xlsx (a zip of XML files) as text.
+pub fn xlsx_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut text = String::new();
+    zip.by_name(name).expect("part present").read_to_string(&mut text).unwrap();
+    text
+}
+
 pub fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool")
 }
