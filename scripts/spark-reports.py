@@ -2,16 +2,17 @@
 """Runs the reports of sql/ on Spark over a signin-insights store and writes each as JSON
 (`{"value": [...]}`, one file per report): the same reports when one machine is outgrown.
 
-    scripts/spark-reports.py --store STORE --out DIR [--period 30] [--master local[2]]
+    scripts/spark-reports.py --store STORE --out DIR [--period 30] [--master local[2]] [--app APP]
 
 STORE is a folder Spark can read (a local path here; `s3a://…`, `abfss://…` or `dbfs:/…` on a
 cluster, with the store copied there as it is). The tables are the files the store's manifest
-lists, with their partition columns; the windows end at the latest sign-in and the latest audit
-record, as the native reports'. `scripts/sql-check.py` compares these SQL files with the native
+lists, with their partition columns; each window ends at the latest record of the table the report
+reads, as the native reports'; app-errors keeps the top 5 codes per app. `scripts/sql-check.py` compares these SQL files with the native
 reports.
 """
 
 import argparse
+import datetime
 import decimal
 import importlib.util
 import json
@@ -30,6 +31,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--period", type=int, default=30)
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--app", default="", help="the app of the drill-down (signins.sql): appId or display name")
     a = ap.parse_args()
 
     from pyspark.sql import SparkSession
@@ -41,12 +43,8 @@ def main():
     store = a.store.rstrip("/")
     manifest = json.loads("\n".join(r.value for r in spark.read.text(f"{store}/manifest.json").collect()))
 
-    def window(table):
-        as_of = max((f["max_time_us"] for f in manifest["tables"].get(table, [])), default=0)
-        return sql_check.iso(as_of - a.period * sql_check.DAY_US + 1), sql_check.iso(as_of + 1)
-
-    (start, end), (audit_start, audit_end) = window("signins"), window("audits")
-    params = {"{start}": start, "{end}": end, "{audit_start}": audit_start, "{audit_end}": audit_end}
+    values = sql_check.params(manifest, a.period, a.app)
+    has = {t for t, files in manifest["tables"].items() if files}
     for table, files in manifest["tables"].items():
         if files:
             paths = [f"{store}/{f['path']}" for f in files]
@@ -54,17 +52,18 @@ def main():
     out = pathlib.Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(sql_check.SQL.glob("*.sql")):
-        query = path.read_text()
-        for k, v in params.items():
-            query = query.replace(k, v)
-        if "FROM registrations" in query and not manifest["tables"].get("registrations"):
-            print(f"{path.stem}: skipped (no registrations in the store)")
+        query = sql_check.fill(path.read_text(), values)
+        missing = sql_check.tables_read(query) - has
+        if missing:
+            print(f"{path.stem}: skipped (no {', '.join(sorted(missing))} in the store)")
             continue
         t = time.perf_counter()
         rows = [r.asDict() for r in spark.sql(query).collect()]
         for r in rows:
             for k, v in r.items():
-                if hasattr(v, "isoformat"):
+                if isinstance(v, datetime.datetime):  # UTC wall-clock times (the session's zone)
+                    r[k] = v.isoformat() + ("Z" if v.tzinfo is None else "")
+                elif hasattr(v, "isoformat"):
                     r[k] = v.isoformat()
                 elif isinstance(v, decimal.Decimal):
                     r[k] = int(v) if v == v.to_integral_value() else float(v)

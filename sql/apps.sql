@@ -6,7 +6,7 @@ WITH w AS (
   SELECT COALESCE(CAST(app_id AS STRING), '') AS app, id, created,
          CAST(app_display_name AS STRING) AS name, error_code
   FROM signins
-  WHERE event_type = 'interactiveUser' AND created >= CAST('{start}' AS TIMESTAMP) AND created < CAST('{end}' AS TIMESTAMP)
+  WHERE event_type = 'interactiveUser' AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
 ),
 counts AS (
   SELECT app,

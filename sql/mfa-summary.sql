@@ -6,6 +6,6 @@ SELECT CAST(created AS DATE) AS day,
        SUM(CASE WHEN authentication_requirement = 'singleFactorAuthentication' THEN 1 ELSE 0 END) AS single_factor,
        SUM(CASE WHEN authentication_requirement = 'multiFactorAuthentication' THEN 1 ELSE 0 END) AS multi_factor
 FROM signins
-WHERE event_type = 'interactiveUser' AND error_code = 0 AND created >= CAST('{start}' AS TIMESTAMP) AND created < CAST('{end}' AS TIMESTAMP)
+WHERE event_type = 'interactiveUser' AND error_code = 0 AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
 GROUP BY CAST(created AS DATE)
 ORDER BY day

@@ -5,7 +5,7 @@
 WITH e AS (
   SELECT CAST(activity AS DATE) AS day, LOWER(TRIM(CAST(activity_display_name AS STRING))) AS what
   FROM audits
-  WHERE LOWER(TRIM(CAST(result AS STRING))) = 'success' AND activity >= CAST('{audit_start}' AS TIMESTAMP) AND activity < CAST('{audit_end}' AS TIMESTAMP)
+  WHERE LOWER(TRIM(CAST(result AS STRING))) = 'success' AND activity >= TIMESTAMP '{audit_start}' AND activity < TIMESTAMP '{audit_end}'
 )
 SELECT day,
        SUM(CASE WHEN what = 'reset password (by admin)' THEN 1 ELSE 0 END) AS resets_by_admin,

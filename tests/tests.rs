@@ -7,6 +7,7 @@ mod graph_shapes;
 mod html;
 mod naive;
 mod naive_auth;
+mod portable_sql;
 mod props;
 mod shapes;
 #[cfg(feature = "sql")]

@@ -45,7 +45,8 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         }
     }
     if !config.quiet {
-        eprintln!("signin-insights: {} rows", result.rows.len());
+        let n = result.rows.len();
+        eprintln!("signin-insights: {n} row{}", if n == 1 { "" } else { "s" });
     }
     let object = |row: &[Cell]| -> Value {
         let mut m = Map::new();

@@ -30,7 +30,7 @@ pub const USAGE_TYPE_NAME: &str = "userSignInUsageByAuthMethodActivity";
 pub const MFA_TYPE_NAME: &str = "userMfaSignInSummary";
 
 /// The methods Graph's example response lists, in its order: always present, zero or not.
-const GRAPH_ORDER: &[&str] = &[
+pub const GRAPH_ORDER: &[&str] = &[
     "password",
     "sms",
     "smsSignIn",

@@ -46,7 +46,7 @@ pub fn context(store: &Store, manifest: &Manifest) -> Result<SQLContext> {
             ..ScanArgsParquet::default()
         };
         let mut lf = LazyFrame::scan_parquet_files(paths.into(), args).map_err(polars_error)?;
-        // UTC instants as UTC wall-clock times: `CAST('...' AS TIMESTAMP)` then compares with
+        // UTC instants as UTC wall-clock times: `TIMESTAMP '...'` then compares with
         // them (polars refuses to compare a zoned column with a zone-less value).
         let zoned: Vec<Expr> = lf
             .collect_schema()
