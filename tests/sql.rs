@@ -4,7 +4,7 @@
 //! parties), and the `sql` command answers ad hoc queries in every format.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use signin_insights::generate::auth_methods::write_auth_methods;
 use signin_insights::generate::{GenOptions, Shape, adfs::write_adfs, generate, inventory::write_inventory};
@@ -21,6 +21,16 @@ use signin_insights::store::{ADFS_SIGNINS, AUDITS, SIGNINS, Store};
 use signin_insights::time::{day_of, format_day, format_timestamp_utc};
 
 use crate::util::{ingest_with, run, testdata};
+
+/// Every file under `dir`.
+fn walk(dir: PathBuf) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(p)) } else { out.push(p) }
+    }
+    out
+}
 
 /// The store's tables a query reads (the words after FROM and JOIN).
 fn tables_read(query: &str) -> Vec<String> {
@@ -459,4 +469,16 @@ fn the_sql_command_answers_in_every_format() {
     assert_eq!(users.stdout.lines().count(), 3, "{}", users.stdout);
     let bad = run(&["sql", "SELECT nope FROM signins", "--store", &store]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
+    // A store file polars cannot read is a failure (1), not a bad query, and names the file.
+    let part =
+        walk(Path::new(&store).join("signins")).into_iter().find(|p| p.extension().is_some_and(|e| e == "parquet"));
+    let part = part.expect("a sign-in file");
+    std::fs::write(&part, b"not parquet").unwrap();
+    let broken = run(&["sql", q, "--store", &store, "--no-verify"]);
+    assert_eq!(broken.code, 1, "{}", broken.stderr);
+    assert!(broken.stderr.contains("parquet"), "{}", broken.stderr);
+    std::fs::remove_file(&part).unwrap();
+    let missing = run(&["sql", q, "--store", &store, "--no-verify"]);
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(missing.stderr.contains("part-"), "{}", missing.stderr);
 }

@@ -20,8 +20,16 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// A query polars cannot plan or type is the caller's mistake (exit 2); a store file it cannot
+/// read, or a computation that fails on the data, is a failure (exit 1).
 fn polars_error(e: PolarsError) -> Error {
-    Error::Usage(format!("sql: {e}"))
+    match e {
+        PolarsError::IO { .. }
+        | PolarsError::ComputeError(_)
+        | PolarsError::OutOfBounds(_)
+        | PolarsError::NoData(_) => Error::Other(format!("sql: {e}")),
+        _ => Error::Usage(format!("sql: {e}")),
+    }
 }
 
 /// The SQL context with each non-empty table of the store registered under its name.
