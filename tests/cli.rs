@@ -850,6 +850,35 @@ fn pseudonymised_outputs_hold_no_personal_value_and_join_on_tokens() {
 }
 
 #[test]
+fn the_store_layout_is_in_utc_days_whatever_the_zone_of_the_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = testdata("golden/small/signins.json").to_string_lossy().to_string();
+    let layout = |tz: Option<&str>| -> Vec<String> {
+        let store = dir.path().join(format!("store-{}", tz.unwrap_or("utc").replace('/', "-")));
+        let store = store.to_string_lossy().to_string();
+        let mut args = vec!["ingest", "--quiet", "--store", &store, &input];
+        if let Some(z) = tz {
+            args.extend(["--tz", z]);
+        }
+        assert_eq!(run(&args).code, 0);
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(Path::new(&store).join("manifest.json")).unwrap()).unwrap();
+        let mut dirs: Vec<String> = manifest["tables"]["signins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().rsplit_once('/').unwrap().0.to_string())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let utc = layout(None);
+    // `s01` at 2024-05-02T15:00:00Z is 3 May in Kiritimati (UTC+14), 2 May in UTC.
+    assert!(utc.contains(&"signins/event_type=servicePrincipal/date=2024-05-02".to_string()), "{utc:?}");
+    assert_eq!(layout(Some("Pacific/Kiritimati")), utc);
+}
+
+#[test]
 fn time_zones_move_day_boundaries_and_show_offsets() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_arg(dir.path());

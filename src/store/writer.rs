@@ -16,7 +16,7 @@ use super::manifest::FileEntry;
 use super::schema::{self, SignInBatchBuilder, signins_schema};
 use crate::error::{Error, Result};
 use crate::normalize::{EventType, SignIn};
-use crate::time::{day_of, format_day};
+use crate::time::{MICROS_PER_DAY, format_day};
 
 const BATCH_ROWS: usize = 8192;
 const BATCH_BYTES: usize = 1 << 20;
@@ -209,7 +209,9 @@ impl PartitionWriters {
         source_file: &str,
         source_line: u64,
     ) -> Result<()> {
-        let key = (table, s.kind(), day_of(s.created_us));
+        // The `date=` partition is the UTC day, whatever `--tz` the command was given: the
+        // layout must not depend on how one ingest was run.
+        let key = (table, s.kind(), s.created_us.div_euclid(MICROS_PER_DAY));
         let part = match self.parts.entry(key) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(v) => {
