@@ -11,6 +11,7 @@ WITH w AS (
               WHEN TRIM(user_id) <> '' THEN CONCAT('id:', LOWER(TRIM(user_id))) END AS user_key
   FROM adfs_signins
   WHERE created >= TIMESTAMP '{adfs_start}' AND created < TIMESTAMP '{adfs_end}'
+    AND date >= CAST(TIMESTAMP '{adfs_start}' AS DATE) AND date <= CAST(TIMESTAMP '{adfs_end}' AS DATE)
     AND TRIM(CAST(resource_id AS STRING)) <> ''
     AND LOWER(TRIM(CAST(resource_id AS STRING))) <> 'urn:federation:microsoftonline'
     AND LOWER(TRIM(CAST(resource_id AS STRING))) NOT LIKE 'urn:ms-drs:%'

@@ -9,6 +9,7 @@ WITH w AS (
          CAST(additional_details AS STRING) AS details
   FROM signins
   WHERE event_type = 'interactiveUser' AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 groups AS (
   SELECT app, day, code, COUNT(*) AS sign_ins, MAX(created) AS at FROM w GROUP BY app, day, code

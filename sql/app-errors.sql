@@ -13,6 +13,7 @@ WITH w AS (
   FROM signins
   WHERE event_type IN ('interactiveUser', 'nonInteractiveUser')
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 app_at AS (
   SELECT app, MAX(created) AS at FROM w GROUP BY app

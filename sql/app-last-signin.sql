@@ -9,6 +9,7 @@ WITH w AS (
   FROM signins
   WHERE event_type IN ('interactiveUser', 'nonInteractiveUser')
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 kinds AS (
   SELECT app, 'interactive' AS kind, id, created FROM w WHERE event_type = 'interactiveUser'

@@ -7,6 +7,7 @@ WITH seen AS (
   FROM signins
   WHERE event_type IN ('interactiveUser', 'nonInteractiveUser') AND app_id IS NOT NULL
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 inventory AS (
   SELECT LOWER(app_id) AS app, app_id, origin, object_display_name AS name FROM credentials

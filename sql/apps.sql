@@ -7,6 +7,7 @@ WITH w AS (
          CAST(app_display_name AS STRING) AS name, error_code
   FROM signins
   WHERE event_type = 'interactiveUser' AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 counts AS (
   SELECT app,

@@ -69,6 +69,7 @@ combos AS (
   FROM signins
   WHERE event_type = 'interactiveUser' AND error_code = 0 AND auth_methods IS NOT NULL
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
   GROUP BY CAST(auth_methods AS STRING)
 ),
 used AS (

@@ -12,6 +12,7 @@ WITH used_rows AS (
   FROM signins
   WHERE event_type = 'servicePrincipal' AND TRIM(CAST(credential_key_id AS STRING)) <> ''
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 attempt_at AS (
   SELECT k, MIN(key_id) AS key_id, MAX(created) AS at FROM used_rows GROUP BY k

@@ -7,5 +7,6 @@ SELECT CAST(created AS DATE) AS day,
        SUM(CASE WHEN authentication_requirement = 'multiFactorAuthentication' THEN 1 ELSE 0 END) AS multi_factor
 FROM signins
 WHERE event_type = 'interactiveUser' AND error_code = 0 AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 GROUP BY CAST(created AS DATE)
 ORDER BY day

@@ -12,6 +12,7 @@ WITH w AS (
   FROM signins
   WHERE event_type IN ('interactiveUser', 'nonInteractiveUser', 'servicePrincipal', 'managedIdentity')
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
 roles AS (
   SELECT app AS app_id, CONCAT(side, 'Client') AS role, id, created, error_code, event_type FROM w WHERE app <> ''

@@ -10,4 +10,5 @@ FROM signins
 WHERE event_type = 'interactiveUser' AND (error_code IS NULL OR error_code <> 0)
   AND (LOWER(CAST(app_id AS STRING)) = LOWER('{app}') OR LOWER(CAST(app_display_name AS STRING)) = LOWER('{app}'))
   AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
+    AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ORDER BY created DESC, id DESC
