@@ -7,8 +7,8 @@
 STORE is a folder Spark can read (a local path here; `s3a://…`, `abfss://…` or `dbfs:/…` on a
 cluster, with the store copied there as it is). The tables are the files the store's manifest
 lists, with their partition columns; each window ends at the latest record of the table the report
-reads, as the native reports'; app-errors keeps the top 5 codes per app. `scripts/sql-check.py` compares these SQL files with the native
-reports.
+reads, as the native reports'; app-errors keeps the top 5 codes per app. `scripts/sql-check.py`
+compares these SQL files with the native reports.
 """
 
 import argparse
