@@ -11,14 +11,13 @@ WITH w AS (
     AND created >= TIMESTAMP '{start}' AND created < TIMESTAMP '{end}'
     AND date >= CAST(TIMESTAMP '{start}' AS DATE) AND date <= CAST(TIMESTAMP '{end}' AS DATE)
 ),
+-- Each sign-in once per kind it counts for (a cross join reads the sign-ins once in Spark).
 kinds AS (
-  SELECT app, 'interactive' AS kind, id, created FROM w WHERE event_type = 'interactiveUser'
-  UNION ALL
-  SELECT app, 'nonInteractive' AS kind, id, created FROM w WHERE event_type = 'nonInteractiveUser'
-  UNION ALL
-  SELECT app, 'successful' AS kind, id, created FROM w WHERE error_code = 0
-  UNION ALL
-  SELECT app, 'any' AS kind, id, created FROM w
+  SELECT w.app AS app, k.kind AS kind, w.id AS id, w.created AS created
+  FROM w CROSS JOIN (VALUES ('interactive'), ('nonInteractive'), ('successful'), ('any')) AS k(kind)
+  WHERE k.kind = 'any' OR (k.kind = 'interactive' AND w.event_type = 'interactiveUser')
+     OR (k.kind = 'nonInteractive' AND w.event_type = 'nonInteractiveUser')
+     OR (k.kind = 'successful' AND w.error_code = 0)
 ),
 kind_at AS (
   SELECT app, kind, MAX(created) AS at FROM kinds GROUP BY app, kind
