@@ -850,6 +850,31 @@ fn pseudonymised_outputs_hold_no_personal_value_and_join_on_tokens() {
 }
 
 #[test]
+fn an_as_of_after_the_clock_is_warned_about_not_used_against_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let records = [good("ok"), good("typo").replace("2024-05-01T10:00:00Z", "9024-05-01T10:00:00Z")];
+    write(dir.path(), "future.json", records.join("\n").as_bytes());
+    assert_eq!(
+        run(&["ingest", "--quiet", "--store", &store, &dir.path().join("future.json").to_string_lossy()]).code,
+        0
+    );
+    let apps = run(&["report", "apps", "--store", &store, "--format", "csv"]);
+    assert_eq!(apps.code, 0);
+    assert!(apps.stderr.contains("warning: the latest event is dated 9024-05-01T10:00:00Z"), "{}", apps.stderr);
+    // The window still ends at the latest event: the tool never measures against the clock.
+    assert!(apps.stderr.contains("(as of the latest event)") && apps.stdout.ends_with("A,a,1,0,100\r\n"));
+    let signins = run(&["signins", "--store", &store, "--format", "csv"]);
+    assert!(signins.stderr.contains("warning: the latest event"), "{}", signins.stderr);
+    for quiet in [
+        run(&["report", "apps", "--store", &store, "--as-of", "2024-05-02"]),
+        run(&["report", "apps", "--store", &store, "--quiet"]),
+    ] {
+        assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    }
+}
+
+#[test]
 fn the_store_layout_is_in_utc_days_whatever_the_zone_of_the_ingest() {
     let dir = tempfile::tempdir().unwrap();
     let input = testdata("golden/small/signins.json").to_string_lossy().to_string();

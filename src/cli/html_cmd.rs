@@ -40,6 +40,8 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let manifest = checked_manifest(&store, args.no_verify)?;
     let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30));
     let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
+    let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
+    args.window.warn_future(latest, config);
     let limits = Limits {
         chart_apps: args.chart_apps,
         per_bar: args.per_bar,

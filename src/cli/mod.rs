@@ -167,6 +167,19 @@ impl WindowArgs {
         };
         Ok(Window::resolve(&period, as_of))
     }
+
+    /// Warns (not with `--quiet`) when as-of is taken from the data and lies after this
+    /// machine's clock: the tool never measures against the clock, but says when the data looks
+    /// wrong.
+    pub fn warn_future(&self, latest: Option<i64>, config: &Config) {
+        if self.as_of.is_some() || config.quiet {
+            return;
+        }
+        let now = chrono::Utc::now().timestamp_micros();
+        if let Some(note) = crate::report::window::future_as_of_note(latest, now) {
+            eprintln!("signin-insights: warning: {note}");
+        }
+    }
 }
 
 /// Runs the command line and returns the process exit code.

@@ -68,6 +68,20 @@ impl Window {
     }
 }
 
+/// A note when an as-of taken from the data lies more than a day after `now_us` (this machine's
+/// clock): one record with a wrong date moves every window that ends at the latest event.
+pub fn future_as_of_note(latest: Option<i64>, now_us: i64) -> Option<String> {
+    let t = latest?;
+    (t > now_us.saturating_add(MICROS_PER_DAY)).then(|| {
+        format!(
+            "the latest event is dated {}, after this machine's clock ({}): a record with a wrong date moves \
+             every window that ends at it; give --as-of to set the end",
+            format_timestamp(t),
+            format_timestamp(now_us)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +97,17 @@ mod tests {
         assert_eq!(Period::parse_days("D30"), Some(Period::Days(30)));
         assert_eq!(Period::parse_days("7d"), Some(Period::Days(7)));
         assert_eq!(Period::parse_days("D0"), None);
+    }
+
+    #[test]
+    fn an_as_of_after_the_clock_is_noted() {
+        let now = parse_timestamp("2026-11-29T08:00:00Z").unwrap();
+        assert_eq!(future_as_of_note(None, now), None);
+        assert_eq!(future_as_of_note(Some(now - MICROS_PER_DAY), now), None);
+        // A day of slack for clocks and zones.
+        assert_eq!(future_as_of_note(Some(now + MICROS_PER_DAY), now), None);
+        let far = parse_timestamp("9999-12-31T23:59:59Z").unwrap();
+        let note = future_as_of_note(Some(far), now).unwrap();
+        assert!(note.contains("9999-12-31T23:59:59Z") && note.contains("--as-of"), "{note}");
     }
 }
