@@ -40,6 +40,17 @@ fuzz_target!(|data: &[u8]| {
         });
         return;
     }
+    // Again with a tiny record limit, so that over-long records and lines are skipped: the
+    // records found still lie in their block and in stream order.
+    let mut tiny = split::Splitter::new(&all[..], 32);
+    let mut last = 0u64;
+    while let Ok(Some(block)) = tiny.next_block() {
+        for s in &block.spans {
+            assert!(s.start <= s.end && s.end <= block.bytes.len());
+            assert!(s.offset >= last && s.line >= 1);
+            last = s.offset;
+        }
+    }
     let mut sp = split::Splitter::new(&all[..], 1 << 20);
     while let Ok(Some(block)) = sp.next_block() {
         for (i, s) in block.spans.iter().enumerate() {

@@ -123,6 +123,8 @@ pub struct Splitter<R> {
     max_record: usize,
     /// Dropping an over-long line up to its newline (JSON lines only).
     skipping: bool,
+    /// Dropping an over-long value of an array, a page or the top level up to its end.
+    skipping_value: Option<SkipValue>,
     /// A read error that ended the stream early; what was read before it is still split.
     error: Option<io::Error>,
     pool: BufferPool,
@@ -146,6 +148,7 @@ impl<R: Read> Splitter<R> {
             seen_value: false,
             max_record,
             skipping: false,
+            skipping_value: None,
             error: None,
             pool: BufferPool::default(),
             context: None,
@@ -217,6 +220,9 @@ impl<R: Read> Splitter<R> {
             if self.skipping && out.spans.is_empty() && out.rejects.is_empty() {
                 self.skip_line()?;
             }
+            if self.skipping_value.is_some() && out.spans.is_empty() && out.rejects.is_empty() {
+                self.skip_value()?;
+            }
             if self.pos >= self.buf.len() && !self.fill()? {
                 break;
             }
@@ -247,11 +253,12 @@ impl<R: Read> Splitter<R> {
                             self.pos = item_start;
                             break;
                         }
-                        let reason =
-                            format!("record larger than the {limit} MiB limit; the rest of the file was not read");
+                        // Inside an array, a page or between top-level values: follow the
+                        // value's structure to its end without keeping it, and go on after it.
+                        let reason = format!("record larger than the {limit} MiB limit (record skipped)");
                         self.reject(&mut out, item_start, item_start + 4096, &reason);
-                        self.eof = true;
-                        self.pos = self.buf.len();
+                        self.skipping_value = Some(SkipValue::default());
+                        self.pos = item_start;
                         break;
                     }
                     self.pos = item_start;
@@ -294,6 +301,39 @@ impl<R: Read> Splitter<R> {
             self.line_at_pos = self.base_line;
             if !self.fill()? {
                 self.skipping = false;
+                return Ok(());
+            }
+        }
+    }
+
+    /// Discards the value starting at `pos` up to its end, reading as needed, without keeping
+    /// it: an over-long record costs no memory. A value cut by the end of the stream is a
+    /// warning that the file looks truncated.
+    fn skip_value(&mut self) -> io::Result<()> {
+        loop {
+            let state = self.skipping_value.as_mut().expect("skipping a value");
+            if let Some(n) = state.feed(&self.buf[self.pos..]) {
+                self.pos += n;
+                self.skipping_value = None;
+                return Ok(());
+            }
+            // The whole buffer is inside the value: drop it, keeping count of its lines.
+            let line = self.line_of(self.buf.len());
+            self.base_offset += self.buf.len() as u64;
+            self.base_line = line;
+            self.buf.clear();
+            self.pos = 0;
+            self.line_pos = 0;
+            self.line_at_pos = line;
+            if !self.fill()? {
+                self.skipping_value = None;
+                self.warnings.push(Reject {
+                    line,
+                    offset: self.base_offset,
+                    reason: "end of file inside the skipped over-long record: the file looks truncated".into(),
+                    text: Vec::new(),
+                });
+                self.mode = Mode::Top;
                 return Ok(());
             }
         }
@@ -521,6 +561,63 @@ impl<R: Read> Splitter<R> {
 enum Step {
     Progress,
     NeedMore(usize),
+}
+
+/// Where a value being skipped stands: its nesting depth, and whether inside a string (after a
+/// backslash), across as many reads as the value takes.
+#[derive(Clone, Copy, Debug, Default)]
+struct SkipValue {
+    started: bool,
+    depth: u64,
+    in_string: bool,
+    escaped: bool,
+    scalar: bool,
+}
+
+impl SkipValue {
+    /// Follows `b`, the next bytes of the value; `Some(n)` when the value ends after `n` of them.
+    fn feed(&mut self, b: &[u8]) -> Option<usize> {
+        for (i, &c) in b.iter().enumerate() {
+            if !self.started {
+                self.started = true;
+                match c {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth = 1,
+                    _ => self.scalar = true,
+                }
+                continue;
+            }
+            if self.scalar {
+                if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
+                    return Some(i);
+                }
+            } else if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if c == b'\\' {
+                    self.escaped = true;
+                } else if c == b'"' {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+            } else {
+                match c {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
 }
 
 fn skip_ws(b: &[u8], mut i: usize, newlines: bool) -> usize {
@@ -813,6 +910,53 @@ mod tests {
         assert_eq!(rejs.len(), 1, "{rejs:?}");
         assert_eq!((rejs[0].0, rejs[0].1, rejs[0].3), (2, 11, 4096));
         assert!(rejs[0].2.contains("line skipped"));
+    }
+
+    #[test]
+    fn an_over_long_record_in_an_array_or_page_is_skipped_and_the_rest_kept() {
+        // Pretty-printed (lines inside), with brackets and escaped quotes in its strings.
+        let filler = "x\\\"]}{[".repeat(BLOCK / 2);
+        let big = format!("{{\n  \"id\": \"big\",\n  \"s\": \"{filler}\",\n  \"n\": [{{\"a\": 1}}]\n}}");
+        let page = format!(
+            "{{\"@odata.context\":\"c\",\"value\":[{{\"id\":\"a\"}},\n{big},\n{{\"id\":\"b\"}}],\"@odata.nextLink\":\"n\"}}\n"
+        );
+        let text = format!("{page}[{big}, {{\"id\":\"c\"}}]\n{big}\n{{\"id\":\"d\"}}\n");
+        let mut s = Splitter::new(text.as_bytes(), 1 << 20);
+        let (mut recs, mut rejs) = (Vec::new(), Vec::new());
+        while let Some(b) = s.next_block().unwrap() {
+            for sp in &b.spans {
+                recs.push((sp.line, sp.offset, String::from_utf8(b.bytes[sp.start..sp.end].to_vec()).unwrap()));
+            }
+            rejs.extend(b.rejects.into_iter().map(|r| (r.line, r.offset, r.reason)));
+        }
+        let at = |needle: &str, from: usize| text[from..].find(needle).unwrap() + from;
+        let b_at = at(r#"{"id":"b"}"#, 0);
+        let c_at = at(r#"{"id":"c"}"#, 0);
+        let d_at = at(r#"{"id":"d"}"#, 0);
+        let line = |at: usize| 1 + text[..at].matches('\n').count() as u64;
+        assert_eq!(
+            recs,
+            vec![
+                (1, 31, r#"{"id":"a"}"#.to_string()),
+                (line(b_at), b_at as u64, r#"{"id":"b"}"#.to_string()),
+                (line(c_at), c_at as u64, r#"{"id":"c"}"#.to_string()),
+                (line(d_at), d_at as u64, r#"{"id":"d"}"#.to_string()),
+            ],
+            "{rejs:?}"
+        );
+        assert_eq!(rejs.len(), 3, "{rejs:?}");
+        assert!(rejs.iter().all(|r| r.2.contains("record skipped")), "{rejs:?}");
+        assert_eq!((rejs[0].0, rejs[0].1), (2, 43));
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        // Cut inside the big record: the file is reported truncated, nothing else is lost.
+        let cut = &text[..page.len() + 1 + big.len() / 2];
+        let mut s = Splitter::new(cut.as_bytes(), 1 << 20);
+        let mut n = 0;
+        while let Some(b) = s.next_block().unwrap() {
+            n += b.spans.len();
+        }
+        assert_eq!(n, 2);
+        assert!(s.warnings.iter().any(|w| w.reason.contains("truncated")), "{:?}", s.warnings);
     }
 
     #[test]
