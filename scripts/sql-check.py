@@ -93,6 +93,7 @@ def hundredths(percent):
 
 KINDS = (("interactive", "lastSignIn"), ("nonInteractive", "lastNonInteractiveSignIn"),
          ("successful", "lastSuccessfulSignIn"))
+SP_KINDS = (("attempt", "lastSignIn"), *KINDS[1:])
 ROLES = (("applicationAuthenticationClient", "applicationAuthenticationClientSignInActivity"),
          ("applicationAuthenticationResource", "applicationAuthenticationResourceSignInActivity"),
          ("delegatedClient", "delegatedClientSignInActivity"),
@@ -133,9 +134,7 @@ def expected(binary, store, period, has):
     out["service-principals"] = sorted(
         (r["appId"], role, kind, *v)
         for r in native(binary, store, ["service-principals", *p]) for role, key in ROLES
-        for kind, field in (("attempt", "lastSignIn"), ("nonInteractive", "lastNonInteractiveSignIn"),
-                            ("successful", "lastSuccessfulSignIn"))
-        if (v := latest(r[key], field)))
+        for kind, field in SP_KINDS if (v := latest(r[key], field)))
     if "credentials" in has:
         out["credentials"] = [
             (r["keyId"], r["credentialOrigin"], r["appId"], r["keyType"], r["keyUsage"],

@@ -41,7 +41,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30));
     let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
     let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
-    args.window.warn_future(latest, config);
+    args.window.warn_future(&windows.signins, latest, config);
     let limits = Limits {
         chart_apps: args.chart_apps,
         per_bar: args.per_bar,

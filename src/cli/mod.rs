@@ -168,11 +168,11 @@ impl WindowArgs {
         Ok(Window::resolve(&period, as_of))
     }
 
-    /// Warns (not with `--quiet`) when as-of is taken from the data and lies after this
-    /// machine's clock: the tool never measures against the clock, but says when the data looks
-    /// wrong.
-    pub fn warn_future(&self, latest: Option<i64>, config: &Config) {
-        if self.as_of.is_some() || config.quiet {
+    /// Warns (not with `--quiet`) when a `Dn` window ends at an as-of taken from the data that
+    /// lies after this machine's clock: the tool never measures against the clock, but says when
+    /// the data looks wrong. Windows given by `--since`/`--until` do not end at as-of.
+    pub fn warn_future(&self, window: &Window, latest: Option<i64>, config: &Config) {
+        if self.as_of.is_some() || window.period.is_empty() || config.quiet {
             return;
         }
         let now = chrono::Utc::now().timestamp_micros();

@@ -176,7 +176,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     };
     let latest = report::latest_event_in(&manifest, table);
     let window = args.window.resolve(latest, Some(30))?;
-    args.window.warn_future(latest, config);
+    args.window.warn_future(&window, latest, config);
     let req = Request {
         window,
         event_types: args.event_types.as_deref().map(parse_event_types).transpose()?,

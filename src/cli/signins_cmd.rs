@@ -45,8 +45,9 @@ pub struct Args {
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
-    let window = args.window.resolve(latest_event(&manifest), None)?;
-    args.window.warn_future(latest_event(&manifest), config);
+    let latest = latest_event(&manifest);
+    let window = args.window.resolve(latest, None)?;
+    args.window.warn_future(&window, latest, config);
     let event_types = match &args.event_type {
         Some(names) => parse_event_types(names)?,
         None => EventType::ALL.to_vec(),
