@@ -8,11 +8,12 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+use signin_insights::domain::Zone;
 use signin_insights::generate::{GenOptions, Shape, generate};
 use signin_insights::ingest::{self, IngestOptions, split::Splitter};
 use signin_insights::normalize::normalize;
-use signin_insights::report::window::{Period, Window};
 use signin_insights::report::{Request, app_errors, apps, latest_event};
+use signin_insights::scan::{Period, Window};
 use signin_insights::store::Store;
 use signin_insights::store::writer::{PartitionWriters, WriteOptions};
 
@@ -37,8 +38,7 @@ fn corpus(records: u64) -> Corpus {
     let records = lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
     let store = dir.path().join("store");
     let inputs = ingest::expand(&[dir.path().join("lines")]).expect("inputs");
-    ingest::ingest(&Store::open(&store), &inputs, &IngestOptions::default(), &indicatif::ProgressBar::hidden())
-        .expect("ingest");
+    ingest::ingest(&Store::open(&store), &inputs, &IngestOptions::default(), &ingest::Silent).expect("ingest");
     Corpus { _dir: dir, graph, lines, records, store }
 }
 
@@ -102,8 +102,8 @@ fn stages(c: &mut Criterion) {
 
     let store = Store::open(&corpus.store);
     let manifest = store.manifest().expect("manifest");
-    let window = Window::resolve(&Period::Days(30), latest_event(&manifest));
-    let req = Request { window, event_types: None, top: None, app: None };
+    let window = Window::resolve(&Period::Days(30), latest_event(&manifest), Zone::UTC);
+    let req = Request::new(window);
     let mut g = c.benchmark_group("scan");
     g.sample_size(20);
     g.throughput(Throughput::Elements(corpus.records.len() as u64));

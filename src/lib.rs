@@ -8,6 +8,7 @@
 //! exports for the demo, the tests and the benchmarks.
 
 pub mod cli;
+pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod ingest;
@@ -16,6 +17,5 @@ pub mod render;
 pub mod report;
 pub mod scan;
 pub mod store;
-pub mod time;
 
 pub use error::{Error, Result};

@@ -12,13 +12,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use signin_insights::domain::time::parse_timestamp;
 use signin_insights::normalize::registration::Registration;
 use signin_insights::report::auth_events::{PasswordResetsDay, RegistrationActivity, UserEvent};
 use signin_insights::report::auth_registration::{FeatureSummary, MethodSummary};
 use signin_insights::report::auth_usage::{MethodUsage, MfaDay};
 use signin_insights::report::credentials::AppCredentialActivity;
 use signin_insights::report::service_principals::ServicePrincipalActivity;
-use signin_insights::time::parse_timestamp;
 
 /// Names the docs use where the schema has another.
 fn schema_name(k: &str) -> &str {

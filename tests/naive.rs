@@ -201,11 +201,6 @@ pub fn percent(part: u64, total: u64) -> Value {
     if hundredths.is_multiple_of(100) { json!(hundredths / 100) } else { json!(hundredths as f64 / 100.0) }
 }
 
-/// Midnight of UTC day `d` (days since 1970-01-01), as Graph writes it.
-pub fn day_ts(d: i64) -> String {
-    ts(d * 86_400_000_000)
-}
-
 pub fn ts(us: i64) -> String {
     let dt = chrono::DateTime::from_timestamp_micros(us).expect("valid");
     let s = dt.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
@@ -218,9 +213,42 @@ fn later(a: &Row, b: &Row) -> bool {
     (a.created_us, &a.id) > (b.created_us, &b.id)
 }
 
+/// A window, and the zone its days are counted in and its times shown in (`None`: UTC).
 pub struct Win {
     pub start: i64,
     pub end: i64,
+    pub zone: Option<chrono_tz::Tz>,
+}
+
+impl Win {
+    /// `us` as Graph writes it: UTC with `Z`, or the local time with its offset.
+    pub fn ts(&self, us: i64) -> String {
+        let Some(tz) = self.zone else { return ts(us) };
+        let local = chrono::DateTime::from_timestamp_micros(us).expect("valid").with_timezone(&tz);
+        let s = local.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        format!("{s}{}", local.format("%:z"))
+    }
+
+    /// The calendar day (days since 1970-01-01) of `us` in the zone.
+    pub fn day(&self, us: i64) -> i64 {
+        let utc = chrono::DateTime::from_timestamp_micros(us).expect("valid");
+        let date = match self.zone {
+            Some(tz) => utc.with_timezone(&tz).date_naive(),
+            None => utc.date_naive(),
+        };
+        (date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days()
+    }
+
+    /// The first instant of day `d` in the zone, as Graph writes it.
+    pub fn day_ts(&self, d: i64) -> String {
+        let mut t = d * 86_400_000_000 - 15 * 3_600_000_000;
+        // The first minute whose local day is `d` (midnight, or later where a clock change skips it).
+        while self.day(t) < d {
+            t += 60_000_000;
+        }
+        self.ts(t)
+    }
 }
 
 fn selected<'a>(rows: &'a [Row], kinds: &[&str], w: &Win) -> Vec<&'a Row> {
@@ -285,14 +313,14 @@ pub fn app_errors(rows: &[Row], w: &Win, top: usize) -> Value {
 pub fn app_daily(rows: &[Row], w: &Win) -> Vec<Value> {
     let mut groups: BTreeMap<(&str, i64, bool, Option<i64>), Vec<&Row>> = BTreeMap::new();
     for r in selected(rows, &["interactiveUser"], w) {
-        let day = r.created_us.div_euclid(86_400_000_000);
+        let day = w.day(r.created_us);
         groups.entry((&r.app_id, day, r.code.is_none(), r.code)).or_default().push(r);
     }
     groups
         .into_iter()
         .map(|((app, day, _, code), rs)| {
             let l = rs.iter().copied().reduce(|a, b| if later(b, a) { b } else { a }).expect("non-empty");
-            json!({"appId": app, "appDisplayName": l.app_name, "aggregatedEventDateTime": ts(day * 86_400_000_000),
+            json!({"appId": app, "appDisplayName": l.app_name, "aggregatedEventDateTime": w.day_ts(day),
                    "signInCount": rs.len(), "status": {"errorCode": code, "failureReason": l.reason, "additionalDetails": l.details}})
         })
         .collect()
@@ -324,7 +352,7 @@ pub fn app_last_signin(rows: &[Row], w: &Win, inv: &[Cred]) -> Value {
             );
         }
     }
-    let pair = |r: Option<&Row>| (r.map(|r| ts(r.created_us)), r.map(|r| r.id.clone()));
+    let pair = |r: Option<&Row>| (r.map(|r| w.ts(r.created_us)), r.map(|r| r.id.clone()));
     let mut out: Vec<Value> = apps
         .into_iter()
         .map(|(app, rs)| {
@@ -362,9 +390,9 @@ pub fn credentials(rows: &[Row], w: &Win, inv: &[Cred], as_of: i64, filter: (Opt
         let rs = rs.cloned().unwrap_or_default();
         let last = latest_of(rs.clone());
         let ok = latest_of(rs.into_iter().filter(|r| r.code == Some(0)).collect());
-        json!({"lastSignInDateTime": last.map(|r| ts(r.created_us)), "lastSignInRequestId": last.map(|r| r.id.clone()),
+        json!({"lastSignInDateTime": last.map(|r| w.ts(r.created_us)), "lastSignInRequestId": last.map(|r| r.id.clone()),
                "lastNonInteractiveSignInDateTime": null, "lastNonInteractiveSignInRequestId": null,
-               "lastSuccessfulSignInDateTime": ok.map(|r| ts(r.created_us)), "lastSuccessfulSignInRequestId": ok.map(|r| r.id.clone())})
+               "lastSuccessfulSignInDateTime": ok.map(|r| w.ts(r.created_us)), "lastSuccessfulSignInRequestId": ok.map(|r| r.id.clone())})
     };
     let mut out = Vec::new();
     for c in inv {
@@ -382,7 +410,7 @@ pub fn credentials(rows: &[Row], w: &Win, inv: &[Cred], as_of: i64, filter: (Opt
         let mut row = json!({"id": b64(format!("{key}|{}", c.origin)), "keyId": key, "keyType": c.key_type,
             "keyUsage": c.key_usage, "appId": c.app_id, "appObjectId": app_obj, "servicePrincipalObjectId": sp_obj,
             "resourceId": last.and_then(|r| nonempty(&r.resource_id)), "credentialOrigin": c.origin,
-            "createdDateTime": c.start.map(ts), "expirationDateTime": c.end.map(ts), "signInActivity": activity(rs)});
+            "createdDateTime": c.start.map(|t| w.ts(t)), "expirationDateTime": c.end.map(|t| w.ts(t)), "signInActivity": activity(rs)});
         if rs.is_none() {
             row["@signinInsights.finding"] = json!("unused");
         }
@@ -436,7 +464,7 @@ pub fn service_principals(rows: &[Row], w: &Win) -> Value {
         if rs.is_empty() {
             return Value::Null;
         }
-        let pair = |r: Option<&Row>| (r.map(|r| ts(r.created_us)), r.map(|r| r.id.clone()));
+        let pair = |r: Option<&Row>| (r.map(|r| w.ts(r.created_us)), r.map(|r| r.id.clone()));
         let (a, b) = pair(latest_of(rs.to_vec()));
         let (c, d) = pair(latest_of(rs.iter().copied().filter(|r| r.kind == "nonInteractiveUser").collect()));
         let (e, f) = pair(latest_of(rs.iter().copied().filter(|r| r.code == Some(0)).collect()));

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::naive::{Win, all_records, day_ts, rfc3339, ts};
+use crate::naive::{Win, all_records, rfc3339};
 
 /// Log spelling -> id, for the spellings of the generator and of Graph's docs.
 fn sign_in_method(name: &str) -> String {
@@ -108,15 +108,11 @@ pub fn auth_usage(rows: &[AuthRow], w: &Win) -> Value {
     Value::Array(out)
 }
 
-fn day_of(us: i64) -> i64 {
-    us.div_euclid(86_400_000_000)
-}
-
 /// Without ids; every day from the window's first to its last.
 pub fn mfa(rows: &[AuthRow], w: &Win) -> Vec<Value> {
     let mut days: BTreeMap<i64, (u64, u64, u64)> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.created_us >= w.start && r.created_us < w.end) {
-        let d = days.entry(day_of(r.created_us)).or_default();
+        let d = days.entry(w.day(r.created_us)).or_default();
         d.0 += 1;
         match r.requirement.as_deref() {
             Some("singleFactorAuthentication") => d.1 += 1,
@@ -124,12 +120,12 @@ pub fn mfa(rows: &[AuthRow], w: &Win) -> Vec<Value> {
             _ => {}
         }
     }
-    let first = if w.start == i64::MIN { days.keys().next().copied() } else { Some(day_of(w.start)) };
+    let first = if w.start == i64::MIN { days.keys().next().copied() } else { Some(w.day(w.start)) };
     let Some(first) = first else { return Vec::new() };
-    (first..=day_of(w.end - 1))
+    (first..=w.day(w.end - 1))
         .map(|d| {
             let (t, s, m) = days.get(&d).copied().unwrap_or_default();
-            json!({"createdDateTime": day_ts(d), "totalSignIns": t, "singleFactorSignIns": s, "multiFactorSignIns": m})
+            json!({"createdDateTime": w.day_ts(d), "totalSignIns": t, "singleFactorSignIns": s, "multiFactorSignIns": m})
         })
         .collect()
 }
@@ -312,7 +308,7 @@ pub fn user_events(events: &[AuditEvent], w: &Win, failures_only: bool) -> Value
                     "isSuccess": e.success,
                     "authMethod": e.method.unwrap_or("unknownFutureValue"),
                     "failureReason": if e.success { "" } else { e.reason.as_str() },
-                    "eventDateTime": ts(e.at),
+                    "eventDateTime": w.ts(e.at),
                 })
             })
             .collect(),
@@ -383,15 +379,15 @@ pub fn password_resets(events: &[AuditEvent], w: &Win) -> Vec<Value> {
             "Change password (self-service)" => 2,
             _ => continue,
         };
-        days.entry(day_of(e.at)).or_default()[slot] += 1;
+        days.entry(w.day(e.at)).or_default()[slot] += 1;
     }
-    let first = if w.start == i64::MIN { events.iter().map(|e| day_of(e.at)).min() } else { Some(day_of(w.start)) };
+    let first = if w.start == i64::MIN { events.iter().map(|e| w.day(e.at)).min() } else { Some(w.day(w.start)) };
     let Some(first) = first else { return Vec::new() };
-    (first..=day_of(w.end - 1))
+    (first..=w.day(w.end - 1))
         .map(|d| {
             let [a, s, c] = days.get(&d).copied().unwrap_or_default();
             json!({
-                "aggregatedDateTime": day_ts(d),
+                "aggregatedDateTime": w.day_ts(d),
                 "passwordResetsByAdminCount": a,
                 "passwordResetsSelfServiceCount": s,
                 "changePasswordSelfServiceCount": c,

@@ -4,17 +4,17 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
+use signin_insights::domain::{EventType, Zone};
 use signin_insights::generate::adfs::write_adfs;
 use signin_insights::generate::auth_methods::write_auth_methods;
 use signin_insights::generate::inventory::write_inventory;
 use signin_insights::generate::{GenOptions, Shape, generate};
-use signin_insights::normalize::EventType;
 use signin_insights::report::auth_registration::{Population, UserRoles, UserTypes};
-use signin_insights::report::window::{Period, Window};
 use signin_insights::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
     credentials, latest_event, latest_event_in, service_principals, signins,
 };
+use signin_insights::scan::{Period, Window};
 use signin_insights::store::Store;
 
 use crate::naive;
@@ -33,7 +33,24 @@ fn strip_ids(v: Value) -> Vec<Value> {
         .collect()
 }
 
-fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period: Option<u32>, ingest_threads: usize) {
+/// The zones every report is checked in: UTC; one whose offset is not a whole hour
+/// (Asia/Kathmandu, +05:45); and one whose clock goes back inside the generated data
+/// (Europe/Amsterdam, 2026-10-25), so that one of its days is 25 hours long.
+const ZONES: [&str; 3] = ["UTC", "Asia/Kathmandu", "Europe/Amsterdam"];
+
+#[allow(clippy::too_many_arguments)]
+fn check(
+    seed: u64,
+    records: u64,
+    days: u32,
+    shape: Shape,
+    per_file: u64,
+    period: Option<u32>,
+    ingest_threads: usize,
+    zone_name: &str,
+) {
+    let zone = Zone::parse(zone_name).expect("a zone");
+    let tz = (zone_name != "UTC").then(|| zone_name.parse::<chrono_tz::Tz>().expect("a zone"));
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
     let opts =
@@ -64,14 +81,14 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
         Some(n) => Period::Days(n),
         None => Period::Range { since: None, until: None },
     };
-    let window = Window::resolve(&period, as_of);
-    let w = naive::Win { start: window.start_us, end: window.end_us };
-    let req = Request { window: window.clone(), event_types: None, top: Some(3), app: None };
+    let window = Window::resolve(&period, as_of, zone);
+    let w = naive::Win { start: window.start_us, end: window.end_us, zone: tz };
+    let req = Request { window: window.clone(), event_types: None, top: Some(3) };
 
     // AD FS: its own as-of, the latest AD FS sign-in.
-    let adfs_window = Window::resolve(&period, latest_event_in(&manifest, signin_insights::store::ADFS_SIGNINS));
+    let adfs_window = Window::resolve(&period, latest_event_in(&manifest, signin_insights::store::ADFS_SIGNINS), zone);
     let adfs_req = Request { window: adfs_window.clone(), top: None, ..req.clone() };
-    let adfs_w = naive::Win { start: adfs_window.start_us, end: adfs_window.end_us };
+    let adfs_w = naive::Win { start: adfs_window.start_us, end: adfs_window.end_us, zone: tz };
     let adfs_want = naive::adfs(&input, &adfs_w);
     assert!(!adfs_want.is_empty());
 
@@ -79,8 +96,8 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
     // (their own as-of, the latest audit record).
     let auth_rows = naive_auth::sign_ins(&input);
     let regs = naive_auth::registrations(&input);
-    let audit_window = Window::resolve(&period, latest_event_in(&manifest, signin_insights::store::AUDITS));
-    let aw = naive::Win { start: audit_window.start_us, end: audit_window.end_us };
+    let audit_window = Window::resolve(&period, latest_event_in(&manifest, signin_insights::store::AUDITS), zone);
+    let aw = naive::Win { start: audit_window.start_us, end: audit_window.end_us, zone: tz };
     let audit_events = naive_auth::audit_events(&input);
     assert!(!regs.is_empty() && !audit_events.is_empty());
 
@@ -134,7 +151,7 @@ fn check(seed: u64, records: u64, days: u32, shape: Shape, per_file: u64, period
             let events = auth_events::load(&store, &manifest, &audit_window).unwrap();
             for failures in [false, true] {
                 let filter = auth_events::EventFilter { success: failures.then_some(false), ..Default::default() };
-                let got = serde_json::to_value(auth_events::user_events(&events, &filter).0).unwrap();
+                let got = serde_json::to_value(auth_events::user_events(&events, &filter, zone).0).unwrap();
                 assert_eq!(got, naive_auth::user_events(&audit_events, &aw, failures), "registration-events");
             }
             let got = serde_json::to_value(auth_events::registration_activity(&events).0).unwrap();
@@ -157,13 +174,17 @@ proptest! {
         per_file in 20u64..400,
         period in prop_oneof![Just(Some(1u32)), Just(Some(7)), Just(Some(30)), Just(None)],
         ingest_threads in 1usize..4,
+        zone in prop_oneof![Just(ZONES[0]), Just(ZONES[1]), Just(ZONES[2])],
     ) {
-        check(seed, records, days, shape, per_file, period, ingest_threads);
+        check(seed, records, days, shape, per_file, period, ingest_threads, zone);
     }
 }
 
-/// A larger data set than the property cases, in Graph pages, against every report.
+/// A larger data set than the property cases, in Graph pages, against every report, in each
+/// zone (the last 7 days include Amsterdam's change back to winter time).
 #[test]
 fn ten_thousand_sign_ins_equal_the_naive_reference() {
-    check(42, 10_000, 30, Shape::Graph, 3_000, Some(7), 2);
+    for zone in ZONES {
+        check(42, 10_000, 30, Shape::Graph, 3_000, Some(7), 2, zone);
+    }
 }

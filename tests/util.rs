@@ -35,7 +35,7 @@ pub fn testdata(rel: &str) -> PathBuf {
 pub fn ingest_with(store: &Store, paths: &[PathBuf], threads: usize) -> IngestSummary {
     let inputs = ingest::expand(paths).expect("inputs exist");
     let opts = IngestOptions { threads, ..IngestOptions::default() };
-    ingest::ingest(store, &inputs, &opts, &indicatif::ProgressBar::hidden()).expect("ingest runs")
+    ingest::ingest(store, &inputs, &opts, &ingest::Silent).expect("ingest runs")
 }
 
 /// The named part of an .xlsx (a zip of XML files) as text.

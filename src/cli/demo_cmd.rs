@@ -3,12 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::Config;
-use super::report_cmd::emit;
+use super::{Config, with_stdout};
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions};
-use crate::render::Format;
-use crate::report::{self, Request, app_errors, apps};
+use crate::render::{Format, Rendered, render};
+use crate::report::{self, Request, Rows, app_errors, apps, context};
 use crate::store::Store;
 
 fn sample_dir() -> Result<PathBuf> {
@@ -30,14 +29,18 @@ pub fn run(config: &Config) -> Result<u8> {
         let summary = ingest::ingest(&store, &inputs, &IngestOptions::default(), &config.progress())?;
         eprintln!("{}", summary.line());
         let manifest = store.manifest()?;
-        let window = super::WindowArgs::default().resolve(report::latest_event(&manifest), Some(30))?;
-        let req = Request { window, event_types: None, top: None, app: None };
-        let caption = format!("Application activity ({}), sample: {}", req.window.describe(), sample.display());
-        emit(&apps::compute(&store, &manifest, &req, apps::Sort::Total)?, apps::TYPE_NAME, &caption, Format::Table)?;
+        let window = super::WindowArgs::default().resolve(report::latest_event(&manifest), Some(30), config.zone)?;
+        let req = Request::new(window);
+        let table = |rows: &dyn Rows, type_name: &str, caption: &str| {
+            let rendered = Rendered { rows, context: &context(type_name), caption, object: None };
+            with_stdout(|out| render(&rendered, &config.render_options(Format::Table), out))
+        };
+        let caption = format!("{} ({}), sample: {}", apps::REPORT.title, req.window.describe(), sample.display());
+        table(&apps::compute(&store, &manifest, &req, apps::Sort::Total)?, apps::TYPE_NAME, &caption)?;
         println!();
         let req = Request { top: Some(3), ..req };
-        let caption = format!("Top sign-in errors per application ({})", req.window.describe());
-        emit(&app_errors::compute(&store, &manifest, &req)?, app_errors::TYPE_NAME, &caption, Format::Table)?;
+        let caption = format!("{} ({})", app_errors::REPORT.title, req.window.describe());
+        table(&app_errors::compute(&store, &manifest, &req)?, app_errors::TYPE_NAME, &caption)?;
         Ok(0)
     })();
     let _ = std::fs::remove_dir_all(&root);

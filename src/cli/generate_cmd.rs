@@ -9,6 +9,36 @@ use crate::generate::auth_methods::write_auth_methods;
 use crate::generate::inventory::write_inventory;
 use crate::generate::{GenOptions, Shape, generate};
 
+/// `--format` of `generate`: the container shape of the files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ShapeArg {
+    /// Graph REST pages: `{"@odata.context":...,"value":[...],"@odata.nextLink":...}`.
+    Graph,
+    /// PowerShell `ConvertTo-Json` arrays, pretty, one per page, back to back; every other file has a BOM.
+    Array,
+    /// One compact record per line.
+    Jsonl,
+    /// Log Analytics / Sentinel rows as JSON lines (PascalCase columns, the table in `Type`).
+    LogAnalytics,
+    /// Diagnostic-settings records in `{"records":[...]}` batches.
+    Diagnostic,
+    /// The Log Analytics portal's "Export to CSV" of those rows.
+    Csv,
+}
+
+impl From<ShapeArg> for Shape {
+    fn from(s: ShapeArg) -> Shape {
+        match s {
+            ShapeArg::Graph => Shape::Graph,
+            ShapeArg::Array => Shape::Array,
+            ShapeArg::Jsonl => Shape::Jsonl,
+            ShapeArg::LogAnalytics => Shape::LogAnalytics,
+            ShapeArg::Diagnostic => Shape::Diagnostic,
+            ShapeArg::Csv => Shape::Csv,
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[arg(long)]
@@ -18,7 +48,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[arg(long, value_enum, default_value = "graph")]
-    format: Shape,
+    format: ShapeArg,
     /// Records per file.
     #[arg(long, default_value_t = 50_000)]
     per_file: u64,
@@ -52,14 +82,14 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         records: args.records,
         days: args.days,
         seed: args.seed,
-        shape: args.format,
+        shape: args.format.into(),
         per_file: args.per_file,
         overlap_percent: args.overlap.min(100),
         gzip: args.gzip,
         ..GenOptions::default()
     };
     if let Some(end) = &args.end {
-        opts.end_us = super::parse_time_arg("end", end)?;
+        opts.end_us = super::parse_time_arg(config.zone, "end", end)?;
     }
     let s = generate(&opts, &args.out)?;
     if args.adfs > 0 {

@@ -8,8 +8,8 @@ use super::report_cmd::checked_manifest;
 use super::{Config, StoreArg, WindowArgs};
 use crate::error::{Error, Result};
 use crate::render::html::write_page;
+use crate::render::overview::{self, Inputs, Limits, Windows};
 use crate::report::latest_event_in;
-use crate::report::overview::{self, Limits, Windows};
 use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS};
 
 #[derive(clap::Args, Debug)]
@@ -38,7 +38,7 @@ pub struct Args {
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
-    let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30));
+    let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30), config.zone);
     let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
     let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
     args.window.warn_future(&windows.signins, latest, config);
@@ -49,7 +49,14 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         ..Limits::default()
     };
     let store_arg = args.store.store.to_string_lossy().to_string();
-    let page = overview::page(&store, &manifest, &windows, &limits, &store_arg)?;
+    let page = overview::page(&Inputs {
+        store: &store,
+        manifest: &manifest,
+        windows: &windows,
+        limits: &limits,
+        store_arg: &store_arg,
+        pseudonymizer: config.pseudonymizer.as_ref(),
+    })?;
     let mut bytes = Vec::new();
     write_page(&page, &mut bytes).map_err(|e| Error::io(&args.out, e))?;
     // Written beside the target and renamed, so a reader never sees half a page.

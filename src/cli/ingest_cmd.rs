@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use super::{Config, StoreArg};
+use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, Kind};
-use crate::normalize::EventType;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -17,9 +17,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::Zone;
 use crate::error::{Error, Result};
-use crate::render::Format;
-use crate::report::window::{Period, Window};
+use crate::render::pseudo::Pseudonymizer;
+use crate::render::{self, Format};
+use crate::scan::{Period, Window};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -74,19 +76,51 @@ enum Command {
     },
 }
 
+/// `--format`, on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+    /// An Excel workbook, one sheet (binary: to a file, not a terminal).
+    Xlsx,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Xlsx => Format::Xlsx,
+        }
+    }
+}
+
 /// Flags every command resolves once.
-#[derive(Clone, Debug)]
 pub struct Config {
     pub quiet: bool,
     pub threads: Option<usize>,
     pub stdout_is_terminal: bool,
     pub stderr_is_terminal: bool,
+    /// `--tz`: the zone days are counted in and times shown in.
+    pub zone: Zone,
+    /// `--pseudonymize`: the key that replaces personal values in every output.
+    pub pseudonymizer: Option<Pseudonymizer>,
 }
 
 impl Config {
-    pub fn progress(&self) -> indicatif::ProgressBar {
+    /// How rows become bytes in `format`, with this run's key and zone.
+    pub fn render_options(&self, format: Format) -> render::Options<'_> {
+        render::Options { format, pseudonymizer: self.pseudonymizer.as_ref(), zone: self.zone }
+    }
+
+    /// A progress bar on stderr when it is a terminal and `--quiet` was not given.
+    pub fn progress(&self) -> Bar {
         if self.quiet || !self.stderr_is_terminal {
-            return indicatif::ProgressBar::hidden();
+            return Bar(indicatif::ProgressBar::hidden());
         }
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -95,19 +129,34 @@ impl Config {
             )
             .expect("valid template"),
         );
-        bar
+        Bar(bar)
     }
 
     /// The default format: a table for people, JSON for scripts. A workbook is not written to
     /// a terminal.
-    pub fn format(&self, asked: Option<Format>) -> Result<Format> {
-        match asked {
+    pub fn format(&self, asked: Option<FormatArg>) -> Result<Format> {
+        match asked.map(Format::from) {
             Some(Format::Xlsx) if self.stdout_is_terminal => Err(Error::Usage(
                 "--format xlsx writes a workbook to standard output: redirect it to a file (> report.xlsx)".into(),
             )),
             Some(f) => Ok(f),
             None => Ok(if self.stdout_is_terminal { Format::Table } else { Format::Json }),
         }
+    }
+}
+
+/// An ingest's progress as a bar on the terminal.
+pub struct Bar(indicatif::ProgressBar);
+
+impl crate::ingest::Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        self.0.set_length(total_bytes);
+    }
+    fn read(&self, bytes_so_far: u64) {
+        self.0.set_position(bytes_so_far);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
     }
 }
 
@@ -142,15 +191,16 @@ pub struct WindowArgs {
     pub as_of: Option<String>,
 }
 
-fn parse_time_arg(name: &str, s: &str) -> Result<i64> {
-    crate::time::parse_local(s).ok_or_else(|| Error::Usage(format!("--{name}: not a timestamp or YYYY-MM-DD: {s:?}")))
+fn parse_time_arg(zone: Zone, name: &str, s: &str) -> Result<i64> {
+    zone.parse_local(s).ok_or_else(|| Error::Usage(format!("--{name}: not a timestamp or YYYY-MM-DD: {s:?}")))
 }
 
 impl WindowArgs {
-    /// Resolves the window; `default` applies when no window argument was given.
-    pub fn resolve(&self, latest: Option<i64>, default: Option<u32>) -> Result<Window> {
+    /// Resolves the window, its times read and its days counted in `zone`; `default` applies
+    /// when no window argument was given.
+    pub fn resolve(&self, latest: Option<i64>, default: Option<u32>, zone: Zone) -> Result<Window> {
         let as_of = match &self.as_of {
-            Some(s) => Some(parse_time_arg("as-of", s)?),
+            Some(s) => Some(parse_time_arg(zone, "as-of", s)?),
             None => latest,
         };
         let period = match (&self.period, &self.since, &self.until) {
@@ -161,11 +211,11 @@ impl WindowArgs {
                 None => Period::Range { since: None, until: None },
             },
             (None, since, until) => Period::Range {
-                since: since.as_deref().map(|s| parse_time_arg("since", s)).transpose()?,
-                until: until.as_deref().map(|s| parse_time_arg("until", s)).transpose()?,
+                since: since.as_deref().map(|s| parse_time_arg(zone, "since", s)).transpose()?,
+                until: until.as_deref().map(|s| parse_time_arg(zone, "until", s)).transpose()?,
             },
         };
-        Ok(Window::resolve(&period, as_of))
+        Ok(Window::resolve(&period, as_of, zone))
     }
 
     /// Warns (not with `--quiet`) when a `Dn` window ends at an as-of taken from the data that
@@ -176,7 +226,7 @@ impl WindowArgs {
             return;
         }
         let now = chrono::Utc::now().timestamp_micros();
-        if let Some(note) = crate::report::window::future_as_of_note(latest, now) {
+        if let Some(note) = crate::scan::window::future_as_of_note(latest, now, config.zone) {
             eprintln!("signin-insights: warning: {note}");
         }
     }
@@ -202,20 +252,19 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
-    if let Some(name) = &cli.tz {
-        let zone = crate::time::parse_zone(name).ok_or_else(|| {
+    let zone = match &cli.tz {
+        None => Zone::UTC,
+        Some(name) => Zone::parse(name).ok_or_else(|| {
             Error::Usage(format!("--tz: unknown time zone {name:?} (an IANA name, e.g. Europe/Amsterdam or UTC)"))
-        })?;
-        crate::time::set_zone(zone);
-    }
-    if let Some(key) = &cli.pseudonymize {
-        crate::render::pseudo::activate(crate::render::pseudo::Pseudonymizer::load(key)?);
-    }
+        })?,
+    };
     let config = Config {
         quiet: cli.quiet,
         threads: cli.threads,
         stdout_is_terminal: io::stdout().is_terminal(),
         stderr_is_terminal: io::stderr().is_terminal(),
+        zone,
+        pseudonymizer: cli.pseudonymize.as_deref().map(Pseudonymizer::load).transpose()?,
     };
     let work = || match cli.command {
         Command::Ingest(a) => ingest_cmd::run(&a, &config),

@@ -1,80 +1,82 @@
-//! `signin-insights report REPORT`: one Usage & insights report from the store.
+//! `signin-insights report REPORT`: one report from the store. The reports, their names, help
+//! and the options each accepts come from the [catalog](crate::report::catalog); this file maps
+//! the flags to the library's options and prints the answer.
 
-use super::{Config, StoreArg, WindowArgs, with_stdout};
+use clap::builder::PossibleValue;
+
+use super::{Config, FormatArg, StoreArg, WindowArgs, with_stdout};
+use crate::domain::EventType;
 use crate::error::{Error, Result};
-use crate::normalize::EventType;
-use crate::render::{Format, Rendered, Tabular, render, render_object};
-use crate::report::{
-    self, Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
-    context, credentials, service_principals,
-};
+use crate::render::{Format, Rendered, render};
+use crate::report::catalog::{self, Opt, Options, Query, Report, Sort};
+use crate::report::{Request, auth_events, auth_registration, credentials, latest_event_in};
+use crate::store::Store;
 use crate::store::manifest::Manifest;
-use crate::store::{ADFS_SIGNINS, AUDITS, RP_TRUSTS, SIGNINS, Store};
 
-/// The reports of this version, with their Graph names as aliases.
+/// A report name on the command line: every report of the catalog, with its Graph name as an
+/// alias and its line of help.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportName(&'static Report);
+
+impl clap::ValueEnum for ReportName {
+    fn value_variants<'a>() -> &'a [Self] {
+        static NAMES: std::sync::OnceLock<Vec<ReportName>> = std::sync::OnceLock::new();
+        NAMES.get_or_init(|| catalog::REPORTS.iter().map(|r| ReportName(r)).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let value = PossibleValue::new(self.0.name).help(self.0.about);
+        Some(match self.0.graph_name {
+            Some(g) => value.alias(g),
+            None => value,
+        })
+    }
+}
+
+/// `report apps --sort`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportName {
-    /// Application activity (getAzureADApplicationSignInSummary).
-    #[value(alias = "getAzureADApplicationSignInSummary")]
-    Apps,
-    /// Daily detail per app and error code (applicationSignInDetailedSummary).
-    #[value(alias = "applicationSignInDetailedSummary")]
-    AppDaily,
-    /// Top sign-in errors per application.
-    AppErrors,
-    /// Last sign-in per application (signInActivity).
-    AppLastSignin,
-    /// Service principal sign-in activity, as client and resource (servicePrincipalSignInActivities).
-    #[value(alias = "servicePrincipalSignInActivities")]
-    ServicePrincipals,
-    /// Application credential activity, joined with the credential inventory
-    /// (appCredentialSignInActivities).
-    #[value(alias = "appCredentialSignInActivities")]
-    Credentials,
-    /// AD FS application activity per relying party (getRelyingPartyDetailedSummary).
-    #[value(alias = "getRelyingPartyDetailedSummary")]
-    Adfs,
-    /// Successful interactive sign-ins per authentication method used
-    /// (userSignInsByAuthMethodSummary).
-    #[value(alias = "userSignInsByAuthMethodSummary")]
-    AuthUsage,
-    /// Successful interactive sign-ins per day, single- versus multi-factor (userMfaSignInSummary).
-    #[value(alias = "userMfaSignInSummary")]
-    MfaSummary,
-    /// Users registered per feature or method (usersRegisteredByFeature,
-    /// usersRegisteredByMethod), or one user's registration (--user).
-    #[value(alias = "userRegistrationDetails")]
-    AuthRegistration,
-    /// Security-info registration and password reset events per user (userEventsSummary).
-    #[value(alias = "userEventsSummary")]
-    RegistrationEvents,
-    /// Registration and reset successes and failures per method (userRegistrationActivity).
-    #[value(alias = "userRegistrationActivity")]
-    RegistrationActivity,
-    /// Password resets and changes per day (userPasswordResetsAndChangesSummary).
-    #[value(alias = "userPasswordResetsAndChangesSummary")]
-    PasswordResets,
+enum SortArg {
+    Total,
+    Failed,
 }
 
 /// `report registration-events --status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum EventStatus {
+enum EventStatus {
     Success,
     Failure,
 }
 
 /// `report registration-events --feature`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum EventFeature {
+enum EventFeature {
     Registration,
     Reset,
 }
 
 /// What `report auth-registration` counts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum RegistrationBy {
+enum RegistrationBy {
     Feature,
     Method,
+}
+
+/// Graph `includedUserTypes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum UserTypesArg {
+    All,
+    Member,
+    Guest,
+}
+
+/// Graph `includedUserRoles`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum UserRolesArg {
+    All,
+    #[value(name = "privilegedAdmin", alias = "privileged-admin")]
+    PrivilegedAdmin,
+    Admin,
+    User,
 }
 
 #[derive(clap::Args, Debug)]
@@ -85,8 +87,8 @@ pub struct Args {
     #[command(flatten)]
     window: WindowArgs,
     #[arg(long, value_enum)]
-    format: Option<Format>,
-    /// Rows to keep (apps), or error codes per app (app-errors, default 5).
+    format: Option<FormatArg>,
+    /// Rows to keep (apps, adfs), or error codes per app (app-errors, default 5).
     #[arg(long)]
     top: Option<usize>,
     /// Event types to read instead of the report's default, comma-separated
@@ -96,9 +98,9 @@ pub struct Args {
     /// Only this appId.
     #[arg(long)]
     app: Option<String>,
-    /// apps: order by total sign-ins (top apps) or by failed sign-ins (most failed).
-    #[arg(long, value_enum, default_value = "total")]
-    sort: apps::Sort,
+    /// apps: order by total sign-ins (top apps, the default) or by failed sign-ins (most failed).
+    #[arg(long, value_enum)]
+    sort: Option<SortArg>,
     /// credentials: only those expiring within this long after as-of (e.g. 30d, 12h, 2w).
     #[arg(long, value_parser = parse_duration_arg)]
     expiring_within: Option<i64>,
@@ -111,16 +113,17 @@ pub struct Args {
     /// adfs: list every claim rule of the relying-party trusts with its classification.
     #[arg(long)]
     rules: bool,
-    /// auth-registration: count users per feature (usersRegisteredByFeature) or per method
-    /// (usersRegisteredByMethod).
-    #[arg(long, value_enum, default_value = "feature")]
-    by: RegistrationBy,
-    /// auth-registration: which users (Graph includedUserTypes).
-    #[arg(long, value_enum, default_value = "all")]
-    user_types: auth_registration::UserTypes,
-    /// auth-registration: which users (Graph includedUserRoles; `user` = not an admin).
-    #[arg(long, value_enum, default_value = "all")]
-    user_roles: auth_registration::UserRoles,
+    /// auth-registration: count users per feature (usersRegisteredByFeature, the default) or per
+    /// method (usersRegisteredByMethod).
+    #[arg(long, value_enum)]
+    by: Option<RegistrationBy>,
+    /// auth-registration: which users (Graph includedUserTypes; default all).
+    #[arg(long, value_enum)]
+    user_types: Option<UserTypesArg>,
+    /// auth-registration: which users (Graph includedUserRoles; `user` = not an admin; default
+    /// all).
+    #[arg(long, value_enum)]
+    user_roles: Option<UserRolesArg>,
     /// auth-registration, registration-events: only users whose name or UPN contains this.
     #[arg(long)]
     user: Option<String>,
@@ -136,6 +139,72 @@ pub struct Args {
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
+}
+
+impl Args {
+    /// The report options given on this command line, in the catalog's terms.
+    fn given(&self) -> Vec<Opt> {
+        let flags = [
+            (Opt::ExpiringWithin, self.expiring_within.is_some()),
+            (Opt::Expired, self.expired),
+            (Opt::Unused, self.unused),
+            (Opt::By, self.by.is_some()),
+            (Opt::UserTypes, self.user_types.is_some()),
+            (Opt::UserRoles, self.user_roles.is_some()),
+            (Opt::User, self.user.is_some()),
+            (Opt::Feature, self.feature.is_some()),
+            (Opt::Method, self.method.is_some()),
+            (Opt::Status, self.status.is_some()),
+            (Opt::Rules, self.rules),
+            (Opt::Top, self.top.is_some()),
+            (Opt::EventTypes, self.event_types.is_some()),
+            (Opt::App, self.app.is_some()),
+            (Opt::Sort, self.sort.is_some()),
+        ];
+        flags.into_iter().filter(|(_, given)| *given).map(|(o, _)| o).collect()
+    }
+
+    /// The report options, mapped from the command line to the library's types.
+    fn options(&self) -> Options {
+        use auth_registration::{By, Population, UserRoles, UserTypes};
+        Options {
+            sort: match self.sort {
+                Some(SortArg::Failed) => Sort::Failed,
+                _ => Sort::Total,
+            },
+            credentials: credentials::Filter {
+                expiring_within_us: self.expiring_within,
+                expired: self.expired,
+                unused: self.unused,
+            },
+            rules: self.rules,
+            by: match self.by {
+                Some(RegistrationBy::Method) => By::Method,
+                _ => By::Feature,
+            },
+            population: Population {
+                types: match self.user_types {
+                    None | Some(UserTypesArg::All) => UserTypes::All,
+                    Some(UserTypesArg::Member) => UserTypes::Member,
+                    Some(UserTypesArg::Guest) => UserTypes::Guest,
+                },
+                roles: match self.user_roles {
+                    None | Some(UserRolesArg::All) => UserRoles::All,
+                    Some(UserRolesArg::PrivilegedAdmin) => UserRoles::PrivilegedAdmin,
+                    Some(UserRolesArg::Admin) => UserRoles::Admin,
+                    Some(UserRolesArg::User) => UserRoles::User,
+                },
+                search: self.user.clone(),
+            },
+            events: auth_events::EventFilter {
+                user: self.user.clone(),
+                feature: self.feature.map(|f| format!("{f:?}").to_lowercase()),
+                method: self.method.clone(),
+                success: self.status.map(|s| s == EventStatus::Success),
+            },
+            app: self.app.clone(),
+        }
+    }
 }
 
 /// Opens the manifest and refuses a store whose files do not match it.
@@ -166,215 +235,44 @@ pub fn parse_event_types(names: &[String]) -> Result<Vec<EventType>> {
 }
 
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
+    let report = args.report.0;
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
     // As-of is the latest event of the table the report reads.
-    let table = match args.report {
-        ReportName::Adfs => ADFS_SIGNINS,
-        ReportName::RegistrationEvents | ReportName::RegistrationActivity | ReportName::PasswordResets => AUDITS,
-        _ => SIGNINS,
-    };
-    let latest = report::latest_event_in(&manifest, table);
-    let window = args.window.resolve(latest, Some(30))?;
+    let latest = latest_event_in(&manifest, report.table);
+    let window = args.window.resolve(latest, Some(30), config.zone)?;
     args.window.warn_future(&window, latest, config);
-    let req = Request {
-        window,
-        event_types: args.event_types.as_deref().map(parse_event_types).transpose()?,
-        top: args.top,
-        app: args.app.clone(),
-    };
+    let request =
+        Request { window, event_types: args.event_types.as_deref().map(parse_event_types).transpose()?, top: args.top };
     let format = config.format(args.format)?;
-    if args.report != ReportName::Credentials && (args.expiring_within.is_some() || args.expired || args.unused) {
-        return Err(Error::Usage("--expiring-within, --expired and --unused apply to `report credentials`".into()));
+    if let Some(refusal) = catalog::refuse_options(report, &args.given()) {
+        return Err(refusal);
     }
-    if args.report == ReportName::Credentials
-        && report::latest_event(&manifest).is_none()
-        && args.window.as_of.is_none()
-    {
-        return Err(Error::Usage(
-            "the store holds no sign-ins to take as-of from; give --as-of to measure expiry against".into(),
-        ));
-    }
-    let mut caption = match latest {
-        None if args.window.as_of.is_none() => {
-            let what = match table {
-                ADFS_SIGNINS => "AD FS sign-ins",
-                AUDITS => "audit records",
-                _ => "sign-ins",
-            };
-            format!("{} (the store holds no {what})", label(args.report))
-        }
-        _ => format!("{} ({})", label(args.report), req.window.describe()),
+    let options = args.options();
+    let query = Query {
+        store: &store,
+        manifest: &manifest,
+        request,
+        options: &options,
+        as_of_given: args.window.as_of.is_some(),
+        pseudonymized: config.pseudonymizer.is_some(),
     };
-    if args.report == ReportName::Adfs && manifest.files(RP_TRUSTS).is_empty() {
-        caption.push_str("; no relying-party trust configuration supplied, so migration status is needsReview");
-    }
-    let registration_flags = args.by != RegistrationBy::Feature
-        || args.user_types != auth_registration::UserTypes::All
-        || args.user_roles != auth_registration::UserRoles::All;
-    if registration_flags && args.report != ReportName::AuthRegistration {
-        return Err(Error::Usage("--by, --user-types and --user-roles apply to `report auth-registration`".into()));
-    }
-    if args.user.is_some() && !matches!(args.report, ReportName::AuthRegistration | ReportName::RegistrationEvents) {
-        return Err(Error::Usage(
-            "--user applies to `report auth-registration` and `report registration-events`".into(),
-        ));
-    }
-    let event_flags = args.feature.is_some() || args.method.is_some() || args.status.is_some();
-    if event_flags && args.report != ReportName::RegistrationEvents {
-        return Err(Error::Usage("--feature, --method and --status apply to `report registration-events`".into()));
-    }
-    if args.report == ReportName::AuthRegistration {
-        return registration(args, &store, &manifest, format, config);
-    }
-    if args.rules && args.report != ReportName::Adfs {
-        return Err(Error::Usage("--rules applies to `report adfs`".into()));
-    }
+    let answer = catalog::answer(report, &query)?;
     if format != Format::Table && !config.quiet {
-        eprintln!("signin-insights: {caption}");
+        eprintln!("signin-insights: {}", answer.caption_text);
     }
-    match args.report {
-        ReportName::Apps => {
-            emit(&apps::compute(&store, &manifest, &req, args.sort)?, apps::TYPE_NAME, &caption, format)
-        }
-        ReportName::AppDaily => {
-            emit(&app_daily::compute(&store, &manifest, &req)?, app_daily::TYPE_NAME, &caption, format)
-        }
-        ReportName::AppErrors => {
-            emit(&app_errors::compute(&store, &manifest, &req)?, app_errors::TYPE_NAME, &caption, format)
-        }
-        ReportName::AppLastSignin => {
-            emit(&app_last_signin::compute(&store, &manifest, &req)?, app_last_signin::TYPE_NAME, &caption, format)
-        }
-        ReportName::ServicePrincipals => emit(
-            &service_principals::compute(&store, &manifest, &req)?,
-            service_principals::TYPE_NAME,
-            &caption,
-            format,
-        ),
-        ReportName::Credentials => {
-            let filter = credentials::Filter {
-                expiring_within_us: args.expiring_within,
-                expired: args.expired,
-                unused: args.unused,
-            };
-            emit(&credentials::compute(&store, &manifest, &req, &filter)?, credentials::TYPE_NAME, &caption, format)
-        }
-        ReportName::Adfs if args.rules => match adfs::rules(&store, &manifest)? {
-            Some(rows) => emit(&rows, "adfsClaimRule", "AD FS claim rules of the relying-party trusts", format),
-            None => Err(Error::Usage(
-                "no relying-party trust export in the store; ingest `Get-AdfsRelyingPartyTrust | ConvertTo-Json` first"
-                    .into(),
-            )),
-        },
-        ReportName::Adfs => emit(&adfs::compute(&store, &manifest, &req)?, adfs::TYPE_NAME, &caption, format),
-        ReportName::AuthUsage => {
-            let (rows, notes) = auth_usage::usage(&store, &manifest, &req)?;
-            warn(&notes, config);
-            emit(&rows, auth_usage::USAGE_TYPE_NAME, &caption, format)
-        }
-        ReportName::MfaSummary => {
-            let (rows, notes) = auth_usage::mfa(&store, &manifest, &req)?;
-            warn(&notes, config);
-            emit(&rows, auth_usage::MFA_TYPE_NAME, &caption, format)
-        }
-        ReportName::AuthRegistration => unreachable!("answered above"),
-        ReportName::RegistrationEvents => {
-            let events = auth_events::load(&store, &manifest, &req.window)?;
-            let filter = auth_events::EventFilter {
-                user: args.user.clone(),
-                feature: args.feature.map(|f| format!("{f:?}").to_lowercase()),
-                method: args.method.clone(),
-                success: args.status.map(|s| s == EventStatus::Success),
-            };
-            let (rows, notes) = auth_events::user_events(&events, &filter);
-            warn(&notes, config);
-            emit(&rows, auth_events::EVENTS_TYPE_NAME, &caption, format)
-        }
-        ReportName::RegistrationActivity => {
-            let events = auth_events::load(&store, &manifest, &req.window)?;
-            let (rows, notes) = auth_events::registration_activity(&events);
-            warn(&notes, config);
-            emit(&rows, auth_events::ACTIVITY_TYPE_NAME, &caption, format)
-        }
-        ReportName::PasswordResets => {
-            let events = auth_events::load(&store, &manifest, &req.window)?;
-            emit(&auth_events::password_resets(&events, &req.window), auth_events::RESETS_TYPE_NAME, &caption, format)
-        }
-    }?;
-    Ok(0)
-}
-
-/// `report auth-registration`: no window (the registrations are a snapshot).
-fn registration(args: &Args, store: &Store, manifest: &Manifest, format: Format, config: &Config) -> Result<u8> {
-    use auth_registration::{DETAILS_TYPE_NAME, FEATURE_TYPE_NAME, METHOD_TYPE_NAME, Population};
-    let who = Population { types: args.user_types, roles: args.user_roles, search: args.user.clone() };
-    let users = auth_registration::users(store, manifest, &who)?;
-    let as_of = users.iter().filter_map(|u| u.last_updated_date_time).max();
-    let as_of =
-        as_of.map_or("no lastUpdatedDateTime".into(), |t| format!("as of {}", crate::time::format_timestamp(t.0)));
-    let scope = format!("userTypes {}, userRoles {}", args.user_types.as_str(), args.user_roles.as_str());
-    let caption = |what: &str| format!("{what} ({scope}; {} users, {as_of})", users.len());
-    let say = |caption: &str| {
-        if format != Format::Table && !config.quiet {
-            eprintln!("signin-insights: {caption}");
-        }
-    };
-    if let Some(q) = &args.user {
-        // A name searched for is itself personal: not repeated in pseudonymised output.
-        let shown = if crate::render::pseudo::active().is_some() { "(search hidden)".into() } else { format!("{q:?}") };
-        let caption = caption(&format!("Registration details of users matching {shown}"));
-        say(&caption);
-        emit(&users, DETAILS_TYPE_NAME, &caption, format)?;
-        return Ok(0);
-    }
-    match args.by {
-        RegistrationBy::Feature => {
-            let (s, caption) = (auth_registration::by_feature(&users, &who), caption("Users registered by feature"));
-            say(&caption);
-            let ctx = report::object_context(FEATURE_TYPE_NAME);
-            let r = Rendered { rows: &s.user_registration_feature_counts, context: &ctx, caption: &caption };
-            with_stdout(|w| render_object(&s, &r, format, w))?;
-        }
-        RegistrationBy::Method => {
-            let (s, caption) = (auth_registration::by_method(&users, &who), caption("Users registered by method"));
-            say(&caption);
-            let ctx = report::object_context(METHOD_TYPE_NAME);
-            let r = Rendered { rows: &s.user_registration_method_counts, context: &ctx, caption: &caption };
-            with_stdout(|w| render_object(&s, &r, format, w))?;
-        }
-    }
-    Ok(0)
-}
-
-/// What a report says besides its rows, on stderr (not with `--quiet`).
-fn warn(notes: &[String], config: &Config) {
     if !config.quiet {
-        for n in notes {
+        for n in &answer.notes {
             eprintln!("signin-insights: warning: {n}");
         }
     }
-}
-
-fn label(r: ReportName) -> &'static str {
-    match r {
-        ReportName::Apps => "Application activity",
-        ReportName::AppDaily => "Application activity by day",
-        ReportName::AppErrors => "Top sign-in errors per application",
-        ReportName::AppLastSignin => "Last sign-in per application",
-        ReportName::ServicePrincipals => "Service principal sign-in activity",
-        ReportName::Credentials => "Application credential activity",
-        ReportName::Adfs => "AD FS application activity",
-        ReportName::AuthUsage => "Successful interactive sign-ins by authentication method",
-        ReportName::MfaSummary => "Successful interactive sign-ins by authentication requirement",
-        ReportName::AuthRegistration => "Authentication method registration",
-        ReportName::RegistrationEvents => "Registration and reset events",
-        ReportName::RegistrationActivity => "Registration and reset activity by method",
-        ReportName::PasswordResets => "Password resets and changes by day",
-    }
-}
-
-pub fn emit<T: Tabular>(rows: &[T], type_name: &str, caption: &str, format: Format) -> Result<()> {
-    let ctx = context(type_name);
-    with_stdout(|out| render(&Rendered { rows, context: &ctx, caption }, format, out))
+    let context = answer.context();
+    let rendered = Rendered {
+        rows: answer.rows.as_ref(),
+        context: &context,
+        caption: &answer.caption_text,
+        object: answer.object.as_ref(),
+    };
+    with_stdout(|out| render(&rendered, &config.render_options(format), out))?;
+    Ok(0)
 }

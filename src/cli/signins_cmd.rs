@@ -2,13 +2,14 @@
 //! original records; table and CSV the key columns.
 
 use super::report_cmd::{checked_manifest, parse_event_types};
-use super::{Config, StoreArg, WindowArgs, with_stdout};
+use super::{Config, FormatArg, StoreArg, WindowArgs, with_stdout};
+use crate::domain::EventType;
+use crate::domain::time::parse_day;
 use crate::error::{Error, Result};
-use crate::normalize::EventType;
-use crate::render::{Format, Rendered, pseudo, render};
+use crate::render::pseudo::{self, Pseudonymizer};
+use crate::render::{Format, Rendered, render};
 use crate::report::signins::{self, Filter, compact_json};
 use crate::report::{context, latest_event};
-use crate::time::parse_day;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -34,7 +35,7 @@ pub struct Args {
     #[command(flatten)]
     window: WindowArgs,
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// At most this many sign-ins (newest first).
     #[arg(long)]
     limit: Option<usize>,
@@ -46,7 +47,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
     let latest = latest_event(&manifest);
-    let window = args.window.resolve(latest, None)?;
+    let window = args.window.resolve(latest, None, config.zone)?;
     args.window.warn_future(&window, latest, config);
     let event_types = match &args.event_type {
         Some(names) => parse_event_types(names)?,
@@ -70,37 +71,42 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if !config.quiet {
         eprintln!("signin-insights: {} sign-ins ({})", rows.len(), window.describe());
     }
+    let p = config.pseudonymizer.as_ref();
     with_stdout(|out| match format {
         Format::Json => {
             write!(out, "{{\"@odata.context\":{},\"value\":[", serde_json::to_string(&context("signIn"))?)?;
             for (i, r) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                out.write_all(record_json(r)?.as_bytes())?;
+                out.write_all(record_json(r, p)?.as_bytes())?;
             }
             out.write_all(b"\n]}\n")
         }
         Format::Jsonl => {
             for r in &rows {
-                out.write_all(record_json(r)?.as_bytes())?;
+                out.write_all(record_json(r, p)?.as_bytes())?;
                 out.write_all(b"\n")?;
             }
             Ok(())
         }
-        _ => render(&Rendered { rows: &rows, context: &context("signIn"), caption: &window.describe() }, format, out),
+        _ => {
+            let caption = window.describe();
+            let rendered = Rendered { rows: &rows, context: &context("signIn"), caption: &caption, object: None };
+            render(&rendered, &config.render_options(format), out)
+        }
     })?;
     Ok(0)
 }
 
 /// The original record on one line; the key columns when the store was ingested without it
-/// (`ingest --no-raw`).
-fn record_json(r: &signins::SignInRow) -> std::io::Result<String> {
-    match (&r.raw, pseudo::active()) {
+/// (`ingest --no-raw`). Personal values replaced under `p`.
+fn record_json(r: &signins::SignInRow, p: Option<&Pseudonymizer>) -> std::io::Result<String> {
+    match (&r.raw, p) {
         (Some(raw), None) => Ok(compact_json(raw)),
         (Some(raw), Some(p)) => {
             let mut v: serde_json::Value = serde_json::from_str(raw)?;
             p.json(&mut v, false);
             Ok(v.to_string())
         }
-        (None, _) => Ok(serde_json::to_string(&pseudo::value(r, false)?)?),
+        (None, _) => Ok(serde_json::to_string(&pseudo::json(p, serde_json::to_value(r)?, false))?),
     }
 }

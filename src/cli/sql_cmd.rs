@@ -1,8 +1,7 @@
 //! `signin-insights sql "SELECT ..."`: ad hoc SQL over the store (built with `--features sql`).
 
-use super::{Config, StoreArg};
+use super::{Config, FormatArg, StoreArg};
 use crate::error::Result;
-use crate::render::Format;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -13,7 +12,7 @@ pub struct Args {
     #[command(flatten)]
     store: StoreArg,
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
@@ -31,15 +30,16 @@ pub fn run(_args: &Args, _config: &Config) -> Result<u8> {
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
     use super::report_cmd::checked_manifest;
     use super::with_stdout;
-    use crate::render::{Cell, pseudo, table, write_csv, xlsx};
+    use crate::domain::Cell;
+    use crate::render::{Format, table, write_csv, xlsx};
     use serde_json::{Map, Value};
 
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
     let format = config.format(args.format)?;
-    let mut result = crate::scan::sql::run(&store, &manifest, &args.query)?;
+    let mut result = crate::scan::sql::run(&store, &manifest, &args.query, config.zone)?;
     let headers: Vec<&str> = result.headers.iter().map(String::as_str).collect();
-    if let Some(p) = pseudo::active() {
+    if let Some(p) = &config.pseudonymizer {
         for row in &mut result.rows {
             p.cells(&headers, row);
         }
@@ -54,7 +54,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             let v = match c {
                 Cell::Int(Some(n)) => Value::from(*n),
                 Cell::Text(Some(t)) => Value::from(t.as_str()),
-                Cell::Time(Some(t)) => Value::from(crate::time::format_timestamp(*t)),
+                Cell::Time(Some(t)) => Value::from(t.to_string()),
                 Cell::Percent(p) => Value::from(p.0 as f64 / 100.0),
                 _ => Value::Null,
             };
@@ -79,7 +79,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         }
         Format::Xlsx => {
             let sheet = xlsx::Sheet { name: "sql", caption: &args.query, headers: &headers, rows: result.rows.clone() };
-            out.write_all(&xlsx::workbook(&[sheet]).map_err(std::io::Error::other)?)
+            out.write_all(&xlsx::workbook(&[sheet], config.zone).map_err(std::io::Error::other)?)
         }
     })?;
     Ok(0)

@@ -3,7 +3,6 @@
 use super::{Config, StoreArg, with_stdout};
 use crate::error::{Error, Result};
 use crate::store::{CREDENTIALS, REGISTRATIONS, RP_TRUSTS};
-use crate::time::format_timestamp;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,7 +18,7 @@ enum Action {
     Verify(StoreArg),
 }
 
-pub fn run(args: &Args, _config: &Config) -> Result<u8> {
+pub fn run(args: &Args, config: &Config) -> Result<u8> {
     match &args.action {
         Action::Info(s) => {
             let store = s.open();
@@ -37,7 +36,7 @@ pub fn run(args: &Args, _config: &Config) -> Result<u8> {
                     // Snapshots (inventory, trusts, registrations) have no event times.
                     let range = match (min, max) {
                         _ if [CREDENTIALS, RP_TRUSTS, REGISTRATIONS].contains(&table.as_str()) => String::new(),
-                        (Some(a), Some(b)) => format!(", {} .. {}", format_timestamp(a), format_timestamp(b)),
+                        (Some(a), Some(b)) => format!(", {} .. {}", config.zone.format(a), config.zone.format(b)),
                         _ => ", empty".into(),
                     };
                     writeln!(

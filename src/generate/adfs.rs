@@ -9,8 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Rng, js};
+use crate::domain::MICROS_PER_DAY;
+use crate::domain::time::format_timestamp_utc;
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp_utc};
 
 /// (identifier, names over time).
 const RELYING_PARTIES: &[(&str, &[&str])] = &[

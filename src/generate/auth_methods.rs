@@ -14,8 +14,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{GenOptions, Rng, World, js};
+use crate::domain::MICROS_PER_DAY;
+use crate::domain::time::format_timestamp_utc;
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp_utc};
 
 /// (method id, probability in percent) of a user's registered methods.
 const REGISTERED: &[(&str, u64)] = &[

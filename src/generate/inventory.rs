@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use super::catalog::{DAEMON_APPS, MANAGED_IDENTITIES, UNUSED_APPS, USER_APPS};
 use super::{GenOptions, Rng, js};
+use crate::domain::MICROS_PER_DAY;
+use crate::domain::time::format_timestamp_utc;
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp_utc};
 
 /// The object id of an application (`"app"`) or service principal (`"sp"`) for an appId:
 /// the same in the inventory and in the sign-ins' `servicePrincipalId`.

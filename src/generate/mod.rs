@@ -1,5 +1,8 @@
-//! Seeded synthetic sign-in exports in the Graph shapes analysts have: `{"value":[...]}` pages,
-//! PowerShell-style pretty arrays (with BOM, several arrays back to back), and JSON lines.
+//! Seeded synthetic sign-in exports in every shape analysts have ([`Shape`]): Graph
+//! `{"value":[...]}` pages, PowerShell-style pretty arrays (with BOM, several arrays back to
+//! back), JSON lines, Log Analytics rows, diagnostic-settings records and the portal's CSV; and
+//! beside them a credential inventory that fits ([`inventory`]), AD FS sign-ins ([`adfs`]), and
+//! users' registrations with a month of registration and reset audit events ([`auth_methods`]).
 //!
 //! Realistic on purpose: all four event types, Zipf app popularity, apps renamed mid-period,
 //! real AADSTS codes with their failure reasons, authentication details, credential key ids,
@@ -18,12 +21,13 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::domain::MICROS_PER_DAY;
+use crate::domain::time::{format_timestamp_utc, parse_timestamp};
 use crate::error::{Error, Result};
-use crate::time::{MICROS_PER_DAY, format_timestamp_utc, parse_timestamp};
 use catalog::*;
 
 /// The container shape of the generated files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// Graph REST pages: `{"@odata.context":...,"value":[...],"@odata.nextLink":...}`.
     Graph,

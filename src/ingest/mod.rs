@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::normalize::inventory::{self, Origin};
-use crate::normalize::{EventType, Record, normalize, read_record};
+use crate::normalize::{Record, normalize, read_record};
 use crate::store::audits::AuditWriter;
 use crate::store::credentials::{self, Sourced};
 use crate::store::manifest::IngestRecord;
@@ -283,13 +284,22 @@ struct Work {
     block: split::Block,
 }
 
-/// Ingests `inputs` into `store`. `progress` is told the raw bytes read so far.
-pub fn ingest(
-    store: &Store,
-    inputs: &[Input],
-    opts: &IngestOptions,
-    progress: &indicatif::ProgressBar,
-) -> Result<IngestSummary> {
+/// What an ingest tells of its progress: how many bytes the inputs hold (0 for standard input),
+/// how many have been read so far, and that it is done. The command line shows a bar; a library
+/// caller may ignore it ([`Silent`]).
+pub trait Progress: Sync {
+    fn start(&self, _total_bytes: u64) {}
+    fn read(&self, _bytes_so_far: u64) {}
+    fn finish(&self) {}
+}
+
+/// Progress nobody watches.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Ingests `inputs` into `store`, telling `progress` the raw bytes read so far.
+pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let txn = store.begin()?;
     let existing = store.id_hashes(txn.manifest())?;
@@ -312,11 +322,11 @@ pub fn ingest(
         registrations: Mutex::new(Vec::new()),
         failed: std::sync::atomic::AtomicBool::new(false),
     };
-    progress.set_length(inputs.iter().map(Input::size).sum());
+    progress.start(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
     let threads = opts.threads.max(1);
     let staged = run_threads(&txn, inputs, &names, opts, threads, &shared, progress);
-    progress.finish_and_clear();
+    progress.finish();
     let staged = staged?;
 
     let q = shared.quarantine.into_inner().expect("quarantine");
@@ -496,7 +506,7 @@ fn run_threads(
     opts: &IngestOptions,
     threads: usize,
     shared: &Shared,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<Vec<StagedFile>> {
     let (tx, rx) = sync_channel::<Work>(threads * 2);
     let rx = Mutex::new(rx);
@@ -532,7 +542,7 @@ fn run_threads(
             })
             .collect();
         while !workers.iter().all(|h| h.is_finished()) {
-            progress.set_position(shared.raw_bytes.load(Ordering::Relaxed));
+            progress.read(shared.raw_bytes.load(Ordering::Relaxed));
             std::thread::sleep(Duration::from_millis(50));
         }
         let mut files = Vec::new();

@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{Refusal, describe, truncate};
-use crate::time::parse_timestamp;
+use crate::domain::time::parse_timestamp;
 
 /// A normalised audit record.
 #[derive(Debug, Default, PartialEq)]

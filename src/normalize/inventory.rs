@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::{Refusal, describe, truncate};
-use crate::time::parse_timestamp;
+use crate::domain::time::parse_timestamp;
 
 /// Which kind of directory object a credential belongs to (Graph `applicationKeyOrigin`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -216,7 +216,7 @@ pub fn parse_object(record: &str, context: Option<&str>) -> Result<InventoryObje
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::parse_timestamp;
+    use crate::domain::time::parse_timestamp;
 
     #[test]
     fn graph_application_with_both_kinds_of_credential() {

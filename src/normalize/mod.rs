@@ -19,46 +19,11 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::time::parse_timestamp;
+use crate::domain::EventType;
+use crate::domain::time::parse_timestamp;
 pub use flex::METHOD_SEPARATOR;
 use flex::{AuthMethods, FlexBool, FlexCode, FlexList, FlexStatus};
 pub use inventory::{InventoryObject, Origin};
-
-/// The sign-in event types of Graph beta `signInEventTypes`, plus `Unknown` for anything else.
-/// The partition folder names come from here, never from record text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventType {
-    InteractiveUser,
-    NonInteractiveUser,
-    ServicePrincipal,
-    ManagedIdentity,
-    Unknown,
-}
-
-impl EventType {
-    pub const ALL: [EventType; 5] = [
-        EventType::InteractiveUser,
-        EventType::NonInteractiveUser,
-        EventType::ServicePrincipal,
-        EventType::ManagedIdentity,
-        EventType::Unknown,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::InteractiveUser => "interactiveUser",
-            EventType::NonInteractiveUser => "nonInteractiveUser",
-            EventType::ServicePrincipal => "servicePrincipal",
-            EventType::ManagedIdentity => "managedIdentity",
-            EventType::Unknown => "unknown",
-        }
-    }
-
-    /// Case-insensitive; `None` for anything not a known event type.
-    pub fn parse(s: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
 
 /// A normalised sign-in, borrowing its text from the raw record where it can.
 #[derive(Debug, Default, PartialEq)]

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::flex::{FlexBool, FlexList};
 use super::{Refusal, describe, truncate};
-use crate::render::Timestamp;
-use crate::time::parse_timestamp;
+use crate::domain::Timestamp;
+use crate::domain::time::parse_timestamp;
 
 /// One user's registration state, in Graph's member order (v1.0, then beta's `defaultMfaMethod`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +93,7 @@ pub fn parse(record: &str) -> Result<Registration, Refusal> {
     let upn = text(raw.user_principal_name).ok_or_else(|| Refusal("missing `userPrincipalName`".into()))?;
     let last_updated = match text(raw.last_updated_date_time) {
         None => None,
-        Some(t) => Some(Timestamp(
+        Some(t) => Some(Timestamp::utc(
             parse_timestamp(&t)
                 .ok_or_else(|| Refusal(format!("`lastUpdatedDateTime` is not a timestamp: {:?}", truncate(&t, 64))))?,
         )),
@@ -136,7 +136,7 @@ mod tests {
             "userPreferredMethodForSecondaryAuthentication":"push","userType":"member"}"#;
         let r = parse(g).unwrap();
         assert_eq!((r.is_mfa_capable, r.is_admin, r.methods_registered.len()), (true, Some(false), 2));
-        assert_eq!(r.last_updated_date_time.unwrap().0, parse_timestamp("2023-03-13T19:15:41.619583Z").unwrap());
+        assert_eq!(r.last_updated_date_time.unwrap().us, parse_timestamp("2023-03-13T19:15:41.619583Z").unwrap());
         let ps = r#"{"Id":"u2","UserPrincipalName":"b@x","IsMfaCapable":"TRUE","MethodsRegistered":"[\"email\"]",
             "LastUpdatedDateTime":"\/Date(1678734941619)\/","UserPreferredMethodForSecondaryAuthentication":"","UserType":"guest"}"#;
         let r = parse(ps).unwrap();

@@ -15,8 +15,9 @@ use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Cell, Tabular};
-use crate::time::format_timestamp;
+use super::pseudo::{self, Pseudonymizer};
+use crate::domain::Cell;
+use crate::report::Rows;
 
 /// A page: the header's facts, then sections.
 pub struct Page {
@@ -47,18 +48,20 @@ pub enum Block {
 }
 
 impl Block {
-    /// A table of report rows, at most `cap` of them; a note says how many were left out and
-    /// which command lists them all.
-    pub fn rows<T: Tabular>(
-        rows: &[T],
+    /// A table of report rows, at most `cap` of them (personal values replaced under `p`); a
+    /// note says how many were left out and which command lists them all.
+    pub fn rows(
+        rows: &dyn Rows,
+        p: Option<&Pseudonymizer>,
         cap: usize,
         class: impl Fn(&[Cell]) -> Option<&'static str>,
         command: &str,
     ) -> Vec<Block> {
-        let cells = super::pseudo::rows(&rows[..rows.len().min(cap)]);
+        let mut cells = pseudo::cells(p, rows);
+        cells.truncate(cap);
         let classes = cells.iter().map(|c| class(c)).collect();
-        let mut out =
-            vec![Block::Table { headers: T::headers().iter().map(|h| h.to_string()).collect(), rows: cells, classes }];
+        let headers = rows.headers().iter().map(|h| h.to_string()).collect();
+        let mut out = vec![Block::Table { headers, rows: cells, classes }];
         if rows.len() > cap {
             out.push(Block::Note(format!("Showing {cap} of {} rows. All of them: {command}", rows.len())));
         }
@@ -142,7 +145,7 @@ fn cell_html(c: &Cell) -> String {
         Cell::Int(Some(n)) => format!("<td class=\"num\" data-v=\"{n}\">{n}</td>"),
         Cell::Int(None) => "<td class=\"num\" data-v=\"\"></td>".into(),
         Cell::Percent(p) => format!("<td class=\"num\" data-v=\"{}\">{p}</td>", p.0),
-        Cell::Time(Some(t)) => format!("<td class=\"time\" data-v=\"{t}\">{}</td>", esc(&format_timestamp(*t))),
+        Cell::Time(Some(t)) => format!("<td class=\"time\" data-v=\"{}\">{}</td>", t.us, esc(&t.to_string())),
         Cell::Time(None) => "<td class=\"time\" data-v=\"\"></td>".into(),
     }
 }

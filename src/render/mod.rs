@@ -4,18 +4,22 @@
 //! control characters are made visible in terminal tables.
 
 pub mod html;
+pub mod overview;
 pub mod pseudo;
 pub mod table;
 pub mod xlsx;
 
 use std::io::{self, Write};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::time::format_timestamp;
+use crate::domain::{Cell, Zone};
+use crate::report::Rows;
+use pseudo::Pseudonymizer;
 
 /// Output format (SPEC section 4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -25,161 +29,78 @@ pub enum Format {
     Xlsx,
 }
 
-/// A percentage in hundredths, rounded half away from zero in integer arithmetic.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Percent(pub u64);
-
-impl Percent {
-    /// `part` of `total` as a percentage with two decimals; 0 when `total` is 0.
-    pub fn of(part: u64, total: u64) -> Percent {
-        if total == 0 {
-            return Percent(0);
-        }
-        let (p, t) = (u128::from(part), u128::from(total));
-        Percent(((p * 20_000 + t) / (2 * t)) as u64)
-    }
-}
-
-impl std::fmt::Display for Percent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (whole, frac) = (self.0 / 100, self.0 % 100);
-        match frac {
-            0 => write!(f, "{whole}"),
-            x if x % 10 == 0 => write!(f, "{whole}.{}", x / 10),
-            x => write!(f, "{whole}.{x:02}"),
-        }
-    }
-}
-
-impl Serialize for Percent {
-    /// A JSON number: `100`, `96.5`, `3.13`.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.is_multiple_of(100) { s.serialize_u64(self.0 / 100) } else { s.serialize_f64(self.0 as f64 / 100.0) }
-    }
-}
-
-/// A UTC timestamp rendered as Graph does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Timestamp(pub i64);
-
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_timestamp(self.0))
-    }
-}
-
-/// Reads every timestamp form the exports use (Graph's own examples carry `-8:00` offsets).
-impl<'de> serde::Deserialize<'de> for Timestamp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        crate::time::parse_timestamp(&s)
-            .map(Timestamp)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a timestamp: {s:?}")))
-    }
-}
-
-/// One cell of a table or CSV row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Cell {
-    Text(Option<String>),
-    Int(Option<i64>),
-    Percent(Percent),
-    Time(Option<i64>),
-}
-
-impl Cell {
-    pub fn text(s: Option<&str>) -> Cell {
-        Cell::Text(s.map(str::to_string))
-    }
-
-    fn is_numeric(&self) -> bool {
-        matches!(self, Cell::Int(_) | Cell::Percent(_))
-    }
-
-    fn plain(&self) -> String {
-        match self {
-            Cell::Text(s) => s.clone().unwrap_or_default(),
-            Cell::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
-            Cell::Percent(p) => p.to_string(),
-            Cell::Time(t) => t.map(format_timestamp).unwrap_or_default(),
-        }
-    }
-}
-
-/// A report row that renders as JSON (its Graph shape, via serde) and as a flat row of cells.
-pub trait Tabular: Serialize {
-    fn headers() -> &'static [&'static str];
-    fn cells(&self) -> Vec<Cell>;
+/// How rows become bytes: the format, the key that replaces personal values (if any), and the
+/// zone times are shown in (each time carries it too; a workbook also names it).
+#[derive(Clone, Copy)]
+pub struct Options<'a> {
+    pub format: Format,
+    pub pseudonymizer: Option<&'a Pseudonymizer>,
+    pub zone: Zone,
 }
 
 /// The rows of one report, with what the output needs to say about them.
-pub struct Rendered<'a, T> {
-    pub rows: &'a [T],
+pub struct Rendered<'a> {
+    pub rows: &'a dyn Rows,
     /// `@odata.context` of the JSON envelope.
     pub context: &'a str,
-    /// One line stating the window, shown above a table.
+    /// One line stating what is counted and the window, shown above a table.
     pub caption: &'a str,
+    /// A report that Graph returns as one object (a complex type, e.g.
+    /// `userRegistrationFeatureSummary`) rather than a collection: JSON is the object with its
+    /// `@odata.context`, JSON lines the object on one line, a table or CSV the `rows`.
+    pub object: Option<&'a Value>,
 }
 
-/// Writes `r` in `format`.
-pub fn render<T: Tabular>(r: &Rendered<'_, T>, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Json if pseudo::active().is_some() => {
-            let users = pseudo::ids_are_users(r.context);
-            let rows = r.rows.iter().map(|row| pseudo::value(row, users)).collect::<Result<Vec<_>, _>>()?;
+/// Writes `r` as `opts` say.
+pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let p = opts.pseudonymizer;
+    let users = pseudo::ids_are_users(r.context);
+    match (opts.format, r.object) {
+        (Format::Json, Some(object)) => {
+            #[derive(Serialize)]
+            struct WithContext<'a> {
+                #[serde(rename = "@odata.context")]
+                context: &'a str,
+                #[serde(flatten)]
+                object: &'a Value,
+            }
+            let object = pseudo::json(p, object.clone(), false);
+            serde_json::to_writer_pretty(&mut *out, &WithContext { context: r.context, object: &object })?;
+            out.write_all(b"\n")
+        }
+        (Format::Jsonl, Some(object)) => {
+            serde_json::to_writer(&mut *out, &pseudo::json(p, object.clone(), false))?;
+            out.write_all(b"\n")
+        }
+        (Format::Json, None) => {
+            let rows = (0..r.rows.len())
+                .map(|i| Ok(pseudo::json(p, r.rows.json(i)?, users)))
+                .collect::<io::Result<Vec<_>>>()?;
             write_envelope(r.context, &rows, out)
         }
-        Format::Json => write_envelope(r.context, r.rows, out),
-        Format::Jsonl => {
-            let users = pseudo::ids_are_users(r.context);
-            for row in r.rows {
-                serde_json::to_writer(&mut *out, &pseudo::value(row, users)?)?;
+        (Format::Jsonl, None) => {
+            for i in 0..r.rows.len() {
+                serde_json::to_writer(&mut *out, &pseudo::json(p, r.rows.json(i)?, users))?;
                 out.write_all(b"\n")?;
             }
             Ok(())
         }
-        Format::Csv => write_csv(T::headers(), pseudo::rows(r.rows).into_iter(), out),
-        Format::Xlsx => {
+        (Format::Csv, _) => write_csv(r.rows.headers(), pseudo::cells(p, r.rows).into_iter(), out),
+        (Format::Xlsx, _) => {
             let name = sheet_name(r.context);
-            let sheet =
-                xlsx::Sheet { name: &name, caption: r.caption, headers: T::headers(), rows: pseudo::rows(r.rows) };
-            out.write_all(&xlsx::workbook(&[sheet]).map_err(io::Error::other)?)
+            let sheet = xlsx::Sheet {
+                name: &name,
+                caption: r.caption,
+                headers: r.rows.headers(),
+                rows: pseudo::cells(p, r.rows),
+            };
+            out.write_all(&xlsx::workbook(&[sheet], opts.zone).map_err(io::Error::other)?)
         }
-        Format::Table => {
-            let rows = pseudo::rows(r.rows);
+        (Format::Table, _) => {
+            let rows = pseudo::cells(p, r.rows);
             writeln!(out, "{}", r.caption)?;
-            table::write(T::headers(), &rows, out)
+            table::write(r.rows.headers(), &rows, out)
         }
-    }
-}
-
-/// A report that Graph returns as one object (a complex type, e.g.
-/// `userRegistrationFeatureSummary`) rather than a collection: JSON is the object with its
-/// `@odata.context`, JSON lines the object on one line, a table or CSV its `rows`.
-pub fn render_object<T: Serialize, R: Tabular>(
-    object: &T,
-    r: &Rendered<'_, R>,
-    format: Format,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct WithContext<'a, T> {
-        #[serde(rename = "@odata.context")]
-        context: &'a str,
-        #[serde(flatten)]
-        object: &'a T,
-    }
-    match format {
-        Format::Json => {
-            let object = pseudo::value(object, false)?;
-            serde_json::to_writer_pretty(&mut *out, &WithContext { context: r.context, object: &object })?;
-            out.write_all(b"\n")
-        }
-        Format::Jsonl => {
-            serde_json::to_writer(&mut *out, &pseudo::value(object, false)?)?;
-            out.write_all(b"\n")
-        }
-        Format::Csv | Format::Table | Format::Xlsx => render(r, format, out),
     }
 }
 
@@ -227,21 +148,6 @@ pub fn neutralise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_rounds_half_away_from_zero_exactly() {
-        assert_eq!(Percent::of(1, 32).to_string(), "3.13"); // 3.125
-        assert_eq!(Percent::of(1, 8).to_string(), "12.5");
-        assert_eq!(Percent::of(2, 3).to_string(), "66.67");
-        assert_eq!(Percent::of(1, 3).to_string(), "33.33");
-        assert_eq!(Percent::of(5, 5).to_string(), "100");
-        assert_eq!(Percent::of(0, 0).to_string(), "0");
-        assert_eq!(Percent::of(1, 200).to_string(), "0.5");
-        assert_eq!(Percent::of(1, 400).to_string(), "0.25");
-        assert_eq!(Percent::of(1, 800).to_string(), "0.13"); // 0.125
-        assert_eq!(serde_json::to_string(&Percent::of(5, 5)).unwrap(), "100");
-        assert_eq!(serde_json::to_string(&Percent::of(1, 32)).unwrap(), "3.13");
-    }
 
     #[test]
     fn csv_neutralises_formulas() {

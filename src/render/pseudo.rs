@@ -6,18 +6,19 @@
 //!
 //! Applied where rows become bytes: JSON by member name (anywhere in a record, also the original
 //! sign-in and audit records the drill-down prints, `initiatedBy.user` and User targets), and
-//! tables, CSV, XLSX and HTML by column header. The key is set once per process.
+//! tables, CSV, XLSX and HTML by column header. The key travels as a value, in the render
+//! [`Options`](super::Options) and the HTML page's inputs.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::Cell;
+use crate::domain::Cell;
 use crate::error::{Error, Result};
+use crate::report::Rows;
 
 /// What a value is; the token names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,18 +54,6 @@ impl Kind {
 /// A key and the tokens it makes.
 pub struct Pseudonymizer {
     key: Vec<u8>,
-}
-
-static ACTIVE: OnceLock<Pseudonymizer> = OnceLock::new();
-
-/// The pseudonymizer of this process, if `--pseudonymize` was given.
-pub fn active() -> Option<&'static Pseudonymizer> {
-    ACTIVE.get()
-}
-
-/// Sets the pseudonymizer for the rest of the process (once).
-pub fn activate(p: Pseudonymizer) {
-    let _ = ACTIVE.set(p);
 }
 
 /// Bytes of a new key.
@@ -184,13 +173,13 @@ impl Pseudonymizer {
     }
 }
 
-/// Rows of a report with the personal columns replaced, when pseudonymisation is on.
-pub fn rows<T: super::Tabular>(rows: &[T]) -> Vec<Vec<Cell>> {
-    let headers = T::headers();
-    rows.iter()
-        .map(|r| {
-            let mut cells = r.cells();
-            if let Some(p) = active() {
+/// The cells of `rows`, with the personal columns replaced when there is a key.
+pub fn cells(p: Option<&Pseudonymizer>, rows: &dyn Rows) -> Vec<Vec<Cell>> {
+    let headers = rows.headers();
+    (0..rows.len())
+        .map(|i| {
+            let mut cells = rows.cells(i);
+            if let Some(p) = p {
                 p.cells(headers, &mut cells);
             }
             cells
@@ -198,13 +187,17 @@ pub fn rows<T: super::Tabular>(rows: &[T]) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-/// A JSON value of `row`, pseudonymised when that is on.
-pub fn value<T: serde::Serialize>(row: &T, user_ids: bool) -> std::result::Result<Value, serde_json::Error> {
-    let mut v = serde_json::to_value(row)?;
-    if let Some(p) = active() {
+/// `v` with its personal members replaced when there is a key.
+pub fn json(p: Option<&Pseudonymizer>, mut v: Value, user_ids: bool) -> Value {
+    if let Some(p) = p {
         p.json(&mut v, user_ids);
     }
-    Ok(v)
+    v
+}
+
+/// A text value of `kind`, replaced when there is a key.
+pub fn text(p: Option<&Pseudonymizer>, kind: Kind, v: &str) -> String {
+    p.map_or_else(|| v.to_string(), |p| p.token(kind, v))
 }
 
 /// Whether the top-level `id` of a report's rows is a user's object id.

@@ -8,7 +8,7 @@
 
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
-use super::Cell;
+use crate::domain::{Cell, Zone};
 
 /// Data rows a worksheet holds (1,048,576 rows, one of them the header).
 pub const MAX_ROWS: usize = 1_048_575;
@@ -39,16 +39,16 @@ fn sheet_name(name: &str) -> String {
     if clean.is_empty() { "report".into() } else { clean }
 }
 
-/// The workbook of `sheets`, as bytes. A sheet with more rows than Excel holds is an error
-/// that names the limit.
-pub fn workbook(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
+/// The workbook of `sheets`, as bytes; its properties say times are in `zone`. A sheet with
+/// more rows than Excel holds is an error that names the limit.
+pub fn workbook(sheets: &[Sheet<'_>], zone: Zone) -> Result<Vec<u8>, String> {
     let excel = |e: XlsxError| format!("xlsx: {e}");
     let mut wb = Workbook::new();
     let title: Vec<&str> = sheets.iter().map(|s| s.caption).collect();
     wb.set_properties(&DocProperties::new().set_title(title.join("; ")).set_comment(format!(
         "Written by signin-insights {}; times are {}",
         env!("CARGO_PKG_VERSION"),
-        crate::time::zone_name()
+        zone.name()
     )));
     let header = Format::new().set_bold().set_background_color("EEF1F6");
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
@@ -88,13 +88,13 @@ pub fn workbook(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
                         ws.write_number_with_format(r, col, p.0 as f64 / 100.0, &percent).map_err(excel)?;
                         6
                     }
-                    Cell::Time(Some(t)) => match serial(crate::time::local_micros(*t)) {
+                    Cell::Time(Some(t)) => match serial(t.zone.local_micros(t.us)) {
                         Some(d) => {
                             ws.write_number_with_format(r, col, d, &date).map_err(excel)?;
                             19
                         }
                         None => {
-                            let text = crate::time::format_timestamp(*t);
+                            let text = t.to_string();
                             ws.write_string(r, col, &text).map_err(excel)?;
                             text.len()
                         }
@@ -124,9 +124,9 @@ mod tests {
     #[test]
     fn serial_dates_and_names() {
         // 2024-05-01T12:00:00Z is Excel serial 45413.5.
-        let us = crate::time::parse_timestamp("2024-05-01T12:00:00Z").unwrap();
+        let us = crate::domain::time::parse_timestamp("2024-05-01T12:00:00Z").unwrap();
         assert_eq!(serial(us), Some(45_413.5));
-        assert_eq!(serial(crate::time::parse_timestamp("1800-01-01T00:00:00Z").unwrap()), None);
+        assert_eq!(serial(crate::domain::time::parse_timestamp("1800-01-01T00:00:00Z").unwrap()), None);
         assert_eq!(sheet_name("userSignInUsageByAuthMethodActivity"), "userSignInUsageByAuthMethodActi");
         assert_eq!(sheet_name("a/b[c]"), "abc");
         assert!(formula_like("=1") && formula_like("\tx") && !formula_like("x=1"));
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn more_rows_than_a_worksheet_holds_are_refused() {
         let sheet = Sheet { name: "signIn", caption: "", headers: &["id"], rows: vec![Vec::new(); MAX_ROWS + 1] };
-        let e = workbook(&[sheet]).unwrap_err();
+        let e = workbook(&[sheet], Zone::UTC).unwrap_err();
         assert!(e.contains("1048576 rows") && e.contains("--format csv"), "{e}");
     }
 }

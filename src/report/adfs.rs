@@ -5,21 +5,52 @@
 
 use std::collections::HashSet;
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use serde::Serialize;
 
-use super::{Request, row_id};
-use crate::error::Result;
-use crate::normalize::EventType;
+use super::adfs_checks;
+use super::catalog::{Answer, Caption, Opt, Report};
+use super::{Request, Tabular, row_id};
+use crate::domain::{Cell, EventType, Percent};
+use crate::error::{Error, Result};
+use crate::merge_fields;
 use crate::normalize::rp_trust::{self, RpTrust};
-use crate::render::{Cell, Percent, Tabular};
-use crate::report::adfs_checks;
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, is_success};
 use crate::store::schema::{CREATED, ERROR_CODE, ID, RESOURCE_DISPLAY_NAME, RESOURCE_ID, USER_ID, USER_PRINCIPAL_NAME};
-use crate::store::{ADFS_SIGNINS, Store, manifest::Manifest, rp_trusts};
+use crate::store::{ADFS_SIGNINS, RP_TRUSTS, Store, manifest::Manifest, rp_trusts};
 
 pub const TYPE_NAME: &str = "relyingPartyDetailedSummary";
+
+pub const REPORT: Report = Report {
+    name: "adfs",
+    graph_name: Some("getRelyingPartyDetailedSummary"),
+    about: "AD FS application activity per relying party (getRelyingPartyDetailedSummary).",
+    title: "AD FS application activity",
+    table: ADFS_SIGNINS,
+    event_types: &EventType::ALL,
+    options: &[Opt::Rules, Opt::Top, Opt::EventTypes],
+    run: |q| {
+        if q.options.rules {
+            let rows = rules(q.store, q.manifest)?.ok_or_else(|| {
+                Error::Usage(
+                    "no relying-party trust export in the store; ingest `Get-AdfsRelyingPartyTrust | ConvertTo-Json` \
+                     first"
+                        .into(),
+                )
+            })?;
+            let caption = Caption::Own("AD FS claim rules of the relying-party trusts".into());
+            return Ok(Answer::rows("adfsClaimRule", rows).with_caption(caption));
+        }
+        let answer = Answer::rows(TYPE_NAME, compute(q.store, q.manifest, &q.request)?);
+        Ok(if q.manifest.files(RP_TRUSTS).is_empty() {
+            answer.with_caption(Caption::WindowAnd(
+                "; no relying-party trust configuration supplied, so migration status is needsReview".into(),
+            ))
+        } else {
+            answer
+        })
+    },
+};
 
 /// A Graph `keyValuePair` of `migrationValidationDetails`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -84,24 +115,27 @@ struct RpState {
     users: HashSet<String>,
     name: Latest<Option<String>>,
 }
+merge_fields!(RpState { succeeded, failed, users, name });
 
 #[derive(Default)]
 struct Agg(Groups<RpState>);
+merge_fields!(Agg { 0 });
 
 impl Aggregate for Agg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
+    type Output = Vec<(String, RpState)>;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let c = Columns(batch);
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let (rps, names) = (c.dict(RESOURCE_ID), c.dict(RESOURCE_DISPLAY_NAME));
         let (upns, user_ids) = (c.text(USER_PRINCIPAL_NAME), c.text(USER_ID));
         let rows: Vec<usize> = (0..batch.num_rows())
-            .filter(|&i| window.contains(created.value(i)))
             .filter(|&i| rps.get(i).is_some_and(|rp| !rp.trim().is_empty() && !is_microsoft(rp)))
             .collect();
-        let slots = self.0.slots(&rps, &rows);
+        let slots = self.0.slots(&rps, rows.iter().copied());
         for (i, s) in rows.into_iter().zip(slots) {
             let st = &mut self.0.states[s];
-            if codes.is_valid(i) && codes.value(i) == 0 {
+            if is_success(codes, i) {
                 st.succeeded += 1;
             } else {
                 st.failed += 1;
@@ -115,13 +149,8 @@ impl Aggregate for Agg {
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.0.merge_with(other.0, |a, b| {
-            a.succeeded += b.succeeded;
-            a.failed += b.failed;
-            a.users.extend(b.users);
-            a.name.merge(b.name);
-        });
+    fn finish(self) -> Vec<(String, RpState)> {
+        self.0.into_sorted()
     }
 }
 
@@ -176,13 +205,9 @@ fn fill(row: &mut RelyingPartyActivity, t: &RpTrust) {
 
 /// Rows by total sign-ins, most first, then by relying party identifier.
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<RelyingPartyActivity>> {
-    let sel =
-        Selection { table: ADFS_SIGNINS, event_types: req.event_types_or(&EventType::ALL), window: req.window.clone() };
+    let sel = req.selection(ADFS_SIGNINS, REPORT.event_types);
     let cols = [ID, CREATED, RESOURCE_ID, RESOURCE_DISPLAY_NAME, USER_PRINCIPAL_NAME, USER_ID, ERROR_CODE];
-    let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
-    let mut rows: Vec<RelyingPartyActivity> = agg
-        .0
-        .into_sorted()
+    let mut rows: Vec<RelyingPartyActivity> = scan::run(store, manifest, &sel, &cols, Agg::default)?
         .into_iter()
         .map(|(rp, st)| {
             let total = st.succeeded + st.failed;
@@ -209,9 +234,6 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<
     rows.sort_by(|a, b| {
         b.total_sign_in_count.cmp(&a.total_sign_in_count).then(a.relying_party_id.cmp(&b.relying_party_id))
     });
-    if let Some(n) = req.top {
-        rows.truncate(n);
-    }
     Ok(rows)
 }
 

@@ -4,7 +4,8 @@
 //! (0 pass, 1 fail, 2 warning). The rule checks parse the claim rules and accept the known
 //! migratable patterns only.
 
-use crate::normalize::claim_rules::{self, Classification};
+use super::claim_policy::{self, Classification};
+use crate::normalize::claim_rules;
 use crate::normalize::rp_trust::RpTrust;
 
 pub const PASS: u8 = 0;
@@ -53,7 +54,7 @@ pub fn classified_rules(t: &RpTrust) -> Vec<ClassifiedRule> {
                 line: p.line,
                 column: p.column,
                 text: p.text,
-                classification: p.rule.map(|r| claim_rules::classify(&r)),
+                classification: p.rule.map(|r| claim_policy::classify(&r)),
             });
         }
     }

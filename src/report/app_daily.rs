@@ -1,24 +1,34 @@
 //! Daily detail (SPEC 3.2, Graph `applicationSignInDetailedSummary`): interactive user
-//! sign-ins per (appId, UTC day, errorCode), with the status of the group's latest sign-in.
-//! The data behind the per-app daily chart.
+//! sign-ins per (appId, day, errorCode), with the status of the group's latest sign-in. Days
+//! are UTC calendar days, or those of the window's zone. The data behind the per-app daily chart.
 
 use std::collections::HashMap;
 
 use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
-use super::{Request, row_id};
+use super::catalog::{Answer, Opt, Report};
+use super::{Request, Tabular, row_id};
+use crate::domain::time::format_day;
+use crate::domain::{Cell, EventType, Timestamp, Zone};
 use crate::error::Result;
-use crate::normalize::EventType;
-use crate::render::{Cell, Tabular, Timestamp};
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
-use crate::store::SIGNINS;
+use crate::merge_fields;
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, rows_by_app};
 use crate::store::schema::{ADDITIONAL_DETAILS, APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID};
-use crate::store::{Store, manifest::Manifest};
-use crate::time::{day_of, day_start, format_day};
+use crate::store::{SIGNINS, Store, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "applicationSignInDetailedSummary";
+
+pub const REPORT: Report = Report {
+    name: "app-daily",
+    graph_name: Some("applicationSignInDetailedSummary"),
+    about: "Daily detail per app and error code (applicationSignInDetailedSummary).",
+    title: "Application activity by day",
+    table: SIGNINS,
+    event_types: &[EventType::InteractiveUser],
+    options: &[Opt::EventTypes, Opt::App],
+    run: |q| Ok(Answer::rows(TYPE_NAME, compute(q.store, q.manifest, &q.request)?)),
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,13 +55,16 @@ impl Tabular for AppDailyDetail {
     }
     fn cells(&self) -> Vec<Cell> {
         vec![
-            Cell::Text(Some(format_day(day_of(self.aggregated_event_date_time.0)))),
+            Cell::Text(Some(format_day(self.aggregated_event_date_time.day()))),
             Cell::text(self.app_display_name.as_deref()),
             Cell::text(Some(&self.app_id)),
             Cell::Int(self.status.error_code.map(i64::from)),
             Cell::Int(Some(self.sign_in_count as i64)),
             Cell::text(self.status.failure_reason.as_deref()),
         ]
+    }
+    fn app_id(&self) -> Option<&str> {
+        Some(&self.app_id)
     }
 }
 
@@ -62,18 +75,24 @@ struct DayState {
     count: u64,
     latest: Latest<Detail>,
 }
+merge_fields!(DayState { count, latest });
 
-#[derive(Default)]
-struct Agg(Groups<HashMap<(i64, Option<i32>), DayState>>);
+struct Agg {
+    zone: Zone,
+    apps: Groups<HashMap<(i64, Option<i32>), DayState>>,
+}
+merge_fields!(Agg { apps });
 
 impl Aggregate for Agg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
+    type Output = Vec<AppDailyDetail>;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let c = Columns(batch);
         let (ids, codes) = (c.text(ID), c.ints(ERROR_CODE));
         let (names, reasons, details) = (c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON), c.dict(ADDITIONAL_DETAILS));
-        for (i, s, t) in rows_by_app(&mut self.0, batch, window) {
+        for (i, s, t) in rows_by_app(&mut self.apps, batch) {
             let code = codes.is_valid(i).then(|| codes.value(i));
-            let st = self.0.states[s].entry((day_of(t), code)).or_default();
+            let st = self.apps.states[s].entry((self.zone.day_of(t), code)).or_default();
             st.count += 1;
             st.latest.offer(t, ids.value(i), || {
                 (
@@ -85,45 +104,32 @@ impl Aggregate for Agg {
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.0.merge_with(other.0, |mine, theirs| {
-            for (k, v) in theirs {
-                let e = mine.entry(k).or_default();
-                e.count += v.count;
-                e.latest.merge(v.latest);
+    /// Rows sorted by appId, day, then errorCode (unknown codes last).
+    fn finish(self) -> Vec<AppDailyDetail> {
+        let mut rows = Vec::new();
+        for (app, days) in self.apps.into_sorted() {
+            let mut days: Vec<_> = days.into_iter().collect();
+            days.sort_by_key(|((day, code), _)| (*day, code.is_none(), *code));
+            for ((day, code), st) in days {
+                let (name, reason, details) = st.latest.value;
+                let code_text = code.map_or("null".to_string(), |c| c.to_string());
+                rows.push(AppDailyDetail {
+                    id: row_id(TYPE_NAME, &format!("{app}|{}|{code_text}", format_day(day))),
+                    app_id: app.clone(),
+                    app_display_name: name,
+                    aggregated_event_date_time: self.zone.at(self.zone.day_start(day)),
+                    sign_in_count: st.count,
+                    status: SignInStatus { error_code: code, failure_reason: reason, additional_details: details },
+                });
             }
-        });
+        }
+        rows
     }
 }
 
 /// Rows sorted by appId, day, then errorCode (unknown codes last).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppDailyDetail>> {
-    let sel = Selection {
-        table: SIGNINS,
-        event_types: req.event_types_or(&[EventType::InteractiveUser]),
-        window: req.window.clone(),
-    };
+    let sel = req.selection(SIGNINS, REPORT.event_types);
     let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON, ADDITIONAL_DETAILS];
-    let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
-    let mut rows = Vec::new();
-    for (app, days) in agg.0.into_sorted() {
-        if req.app.as_ref().is_some_and(|a| !a.eq_ignore_ascii_case(&app)) {
-            continue;
-        }
-        let mut days: Vec<_> = days.into_iter().collect();
-        days.sort_by_key(|((day, code), _)| (*day, code.is_none(), *code));
-        for ((day, code), st) in days {
-            let (name, reason, details) = st.latest.value;
-            let code_text = code.map_or("null".to_string(), |c| c.to_string());
-            rows.push(AppDailyDetail {
-                id: row_id(TYPE_NAME, &format!("{app}|{}|{code_text}", format_day(day))),
-                app_id: app.clone(),
-                app_display_name: name,
-                aggregated_event_date_time: Timestamp(day_start(day)),
-                sign_in_count: st.count,
-                status: SignInStatus { error_code: code, failure_reason: reason, additional_details: details },
-            });
-        }
-    }
-    Ok(rows)
+    scan::run(store, manifest, &sel, &cols, || Agg { zone: req.zone(), apps: Groups::default() })
 }

@@ -8,17 +8,27 @@ use std::collections::HashMap;
 use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
-use super::{Request, USER_TYPES};
+use super::catalog::{Answer, Opt, Report};
+use super::{Request, Tabular};
+use crate::domain::{Cell, EventType, Percent};
 use crate::error::Result;
-use crate::normalize::EventType;
-use crate::render::{Cell, Percent, Tabular};
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
-use crate::store::SIGNINS;
+use crate::merge_fields;
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, rows_by_app};
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID};
-use crate::store::{Store, manifest::Manifest};
+use crate::store::{SIGNINS, Store, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "appSignInError";
+
+pub const REPORT: Report = Report {
+    name: "app-errors",
+    graph_name: None,
+    about: "Top sign-in errors per application.",
+    title: "Top sign-in errors per application",
+    table: SIGNINS,
+    event_types: &EventType::USERS,
+    options: &[Opt::TopPerApp, Opt::EventTypes, Opt::App],
+    run: |q| Ok(Answer::rows(TYPE_NAME, compute(q.store, q.manifest, &q.request)?)),
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,6 +57,9 @@ impl Tabular for AppError {
             Cell::text(self.failure_reason.as_deref()),
         ]
     }
+    fn app_id(&self) -> Option<&str> {
+        Some(&self.app_id)
+    }
 }
 
 #[derive(Default)]
@@ -54,23 +67,30 @@ struct CodeState {
     count: u64,
     reason: Latest<Option<String>>,
 }
+merge_fields!(CodeState { count, reason });
 
 #[derive(Default)]
 struct AppState {
     name: Latest<Option<String>>,
     codes: HashMap<Option<i32>, CodeState>,
 }
+merge_fields!(AppState { name, codes });
 
-#[derive(Default)]
-struct Agg(Groups<AppState>);
+struct Agg {
+    top: usize,
+    apps: Groups<AppState>,
+}
+merge_fields!(Agg { apps });
 
 impl Aggregate for Agg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
+    type Output = Vec<AppError>;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let c = Columns(batch);
         let (ids, codes) = (c.text(ID), c.ints(ERROR_CODE));
         let (names, reasons) = (c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON));
-        for (i, s, t) in rows_by_app(&mut self.0, batch, window) {
-            let st = &mut self.0.states[s];
+        for (i, s, t) in rows_by_app(&mut self.apps, batch) {
+            let st = &mut self.apps.states[s];
             let id = ids.value(i);
             st.name.offer(t, id, || names.get(i).map(str::to_string));
             let code = codes.is_valid(i).then(|| codes.value(i));
@@ -82,43 +102,33 @@ impl Aggregate for Agg {
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.0.merge_with(other.0, |a, b| {
-            a.name.merge(b.name);
-            for (code, cs) in b.codes {
-                let e = a.codes.entry(code).or_default();
-                e.count += cs.count;
-                e.reason.merge(cs.reason);
+    /// Rows sorted by appId, then rank; `top` codes per app.
+    fn finish(self) -> Vec<AppError> {
+        let mut rows = Vec::new();
+        for (app, st) in self.apps.into_sorted() {
+            let failures: u64 = st.codes.values().map(|c| c.count).sum();
+            let mut codes: Vec<_> = st.codes.into_iter().collect();
+            codes.sort_by(|(ca, a), (cb, b)| b.count.cmp(&a.count).then((ca.is_none(), ca).cmp(&(cb.is_none(), cb))));
+            for (rank, (code, cs)) in codes.into_iter().take(self.top).enumerate() {
+                rows.push(AppError {
+                    app_id: app.clone(),
+                    app_display_name: st.name.value.clone(),
+                    rank: rank as u32 + 1,
+                    error_code: code,
+                    failure_reason: cs.reason.value,
+                    sign_in_count: cs.count,
+                    share_of_failures: Percent::of(cs.count, failures),
+                });
             }
-        });
+        }
+        rows
     }
 }
 
 /// Rows sorted by appId, then rank; `req.top` codes per app (default 5).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppError>> {
-    let sel = Selection { table: SIGNINS, event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
+    let sel = req.selection(SIGNINS, REPORT.event_types);
     let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON];
-    let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
     let top = req.top.unwrap_or(5);
-    let mut rows = Vec::new();
-    for (app, st) in agg.0.into_sorted() {
-        if req.app.as_ref().is_some_and(|a| !a.eq_ignore_ascii_case(&app)) {
-            continue;
-        }
-        let failures: u64 = st.codes.values().map(|c| c.count).sum();
-        let mut codes: Vec<_> = st.codes.into_iter().collect();
-        codes.sort_by(|(ca, a), (cb, b)| b.count.cmp(&a.count).then((ca.is_none(), ca).cmp(&(cb.is_none(), cb))));
-        for (rank, (code, cs)) in codes.into_iter().take(top).enumerate() {
-            rows.push(AppError {
-                app_id: app.clone(),
-                app_display_name: st.name.value.clone(),
-                rank: rank as u32 + 1,
-                error_code: code,
-                failure_reason: cs.reason.value,
-                sign_in_count: cs.count,
-                share_of_failures: Percent::of(cs.count, failures),
-            });
-        }
-    }
-    Ok(rows)
+    scan::run(store, manifest, &sel, &cols, || Agg { top, apps: Groups::default() })
 }

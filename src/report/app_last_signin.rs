@@ -5,20 +5,30 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
-use super::{Request, USER_TYPES};
+use super::catalog::{Answer, Opt, Report};
+use super::{Request, Tabular};
+use crate::domain::{Cell, EventType, Timestamp, Zone};
 use crate::error::Result;
-use crate::normalize::EventType;
-use crate::render::{Cell, Tabular, Timestamp};
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
-use crate::store::SIGNINS;
+use crate::merge_fields;
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, is_success, rows_by_app};
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
-use crate::store::{Store, credentials, manifest::Manifest};
+use crate::store::{SIGNINS, Store, credentials, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "appLastSignIn";
+
+pub const REPORT: Report = Report {
+    name: "app-last-signin",
+    graph_name: None,
+    about: "Last sign-in per application (signInActivity).",
+    title: "Last sign-in per application",
+    table: SIGNINS,
+    event_types: &EventType::USERS,
+    options: &[Opt::EventTypes, Opt::App],
+    run: |q| Ok(Answer::rows(TYPE_NAME, compute(q.store, q.manifest, &q.request)?)),
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,9 +43,14 @@ pub struct SignInActivity {
 
 impl SignInActivity {
     /// From the latest sign-in (any status), the latest non-interactive one and the latest
-    /// successful one; request id = sign-in id.
-    pub fn from_latest(last: &Latest<()>, non_interactive: &Latest<()>, successful: &Latest<()>) -> SignInActivity {
-        let at = |l: &Latest<()>| (l.time().map(Timestamp), l.id().map(str::to_string));
+    /// successful one; request id = sign-in id; times shown in `zone`.
+    pub fn from_latest(
+        zone: Zone,
+        last: &Latest<()>,
+        non_interactive: &Latest<()>,
+        successful: &Latest<()>,
+    ) -> SignInActivity {
+        let at = |l: &Latest<()>| (l.time().map(|t| zone.at(t)), l.id().map(str::to_string));
         let (last_sign_in_date_time, last_sign_in_request_id) = at(last);
         let (last_non_interactive_sign_in_date_time, last_non_interactive_sign_in_request_id) = at(non_interactive);
         let (last_successful_sign_in_date_time, last_successful_sign_in_request_id) = at(successful);
@@ -68,10 +83,13 @@ impl Tabular for AppLastSignIn {
         vec![
             Cell::text(self.app_display_name.as_deref()),
             Cell::text(Some(&self.app_id)),
-            Cell::Time(a.last_sign_in_date_time.map(|t| t.0)),
-            Cell::Time(a.last_non_interactive_sign_in_date_time.map(|t| t.0)),
-            Cell::Time(a.last_successful_sign_in_date_time.map(|t| t.0)),
+            Cell::Time(a.last_sign_in_date_time),
+            Cell::Time(a.last_non_interactive_sign_in_date_time),
+            Cell::Time(a.last_successful_sign_in_date_time),
         ]
+    }
+    fn app_id(&self) -> Option<&str> {
+        Some(&self.app_id)
     }
 }
 
@@ -82,17 +100,23 @@ struct AppState {
     non_interactive: Latest<()>,
     successful: Latest<()>,
 }
+merge_fields!(AppState { name, interactive, non_interactive, successful });
 
-#[derive(Default)]
-struct Agg(Groups<AppState>);
+struct Agg {
+    zone: Zone,
+    apps: Groups<AppState>,
+}
+merge_fields!(Agg { apps });
 
 impl Aggregate for Agg {
-    fn update(&mut self, batch: &RecordBatch, event_type: EventType, window: &Window) {
+    type Output = Vec<AppLastSignIn>;
+
+    fn update(&mut self, batch: &RecordBatch, event_type: EventType) {
         let c = Columns(batch);
         let (ids, codes) = (c.text(ID), c.ints(ERROR_CODE));
         let names = c.dict(APP_DISPLAY_NAME);
-        for (i, s, t) in rows_by_app(&mut self.0, batch, window) {
-            let st = &mut self.0.states[s];
+        for (i, s, t) in rows_by_app(&mut self.apps, batch) {
+            let st = &mut self.apps.states[s];
             let id = ids.value(i);
             st.name.offer(t, id, || names.get(i).map(str::to_string));
             match event_type {
@@ -100,38 +124,38 @@ impl Aggregate for Agg {
                 EventType::NonInteractiveUser => st.non_interactive.offer(t, id, || ()),
                 _ => {}
             }
-            if codes.is_valid(i) && codes.value(i) == 0 {
+            if is_success(codes, i) {
                 st.successful.offer(t, id, || ());
             }
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.0.merge_with(other.0, |a, b| {
-            a.name.merge(b.name);
-            a.interactive.merge(b.interactive);
-            a.non_interactive.merge(b.non_interactive);
-            a.successful.merge(b.successful);
-        });
+    fn finish(self) -> Vec<AppLastSignIn> {
+        let zone = self.zone;
+        self.apps
+            .into_sorted()
+            .into_iter()
+            .map(|(app, st)| AppLastSignIn {
+                id: app.clone(),
+                app_id: app,
+                app_display_name: st.name.value,
+                sign_in_activity: SignInActivity::from_latest(
+                    zone,
+                    &st.interactive,
+                    &st.non_interactive,
+                    &st.successful,
+                ),
+            })
+            .collect()
     }
 }
 
 /// Rows sorted by appId. Applications and service principals of the credential inventory with
 /// no sign-in in the window are listed too, with an empty `signInActivity` (unused apps).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppLastSignIn>> {
-    let sel = Selection { table: SIGNINS, event_types: req.event_types_or(&USER_TYPES), window: req.window.clone() };
-    let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
-    let mut rows: Vec<AppLastSignIn> = agg
-        .0
-        .into_sorted()
-        .into_iter()
-        .map(|(app, st)| AppLastSignIn {
-            id: app.clone(),
-            app_id: app,
-            app_display_name: st.name.value,
-            sign_in_activity: SignInActivity::from_latest(&st.interactive, &st.non_interactive, &st.successful),
-        })
-        .collect();
+    let sel = req.selection(SIGNINS, REPORT.event_types);
+    let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE];
+    let mut rows = scan::run(store, manifest, &sel, &cols, || Agg { zone: req.zone(), apps: Groups::default() })?;
     let seen: HashSet<String> = rows.iter().map(|r| r.app_id.to_ascii_lowercase()).collect();
     // One row per unused appId: the application's name before the service principal's.
     let mut unused: BTreeMap<String, AppLastSignIn> = BTreeMap::new();
@@ -151,7 +175,6 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<
         unused.insert(key, row);
     }
     rows.extend(unused.into_values());
-    rows.retain(|r| req.app.as_ref().is_none_or(|a| a.eq_ignore_ascii_case(&r.app_id)));
     rows.sort_by(|a, b| a.app_id.cmp(&b.app_id));
     Ok(rows)
 }

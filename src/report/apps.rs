@@ -4,16 +4,28 @@
 use arrow_array::RecordBatch;
 use serde::Serialize;
 
-use super::Request;
+pub use super::catalog::Sort;
+use super::catalog::{Answer, Opt, Report};
+use super::{Request, Tabular};
+use crate::domain::{Cell, EventType, Percent};
 use crate::error::Result;
-use crate::normalize::EventType;
-use crate::render::{Cell, Percent, Tabular};
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection, rows_by_app};
-use crate::store::SIGNINS;
+use crate::merge_fields;
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, is_success, rows_by_app};
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
-use crate::store::{Store, manifest::Manifest};
+use crate::store::{SIGNINS, Store, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "applicationSignInSummary";
+
+pub const REPORT: Report = Report {
+    name: "apps",
+    graph_name: Some("getAzureADApplicationSignInSummary"),
+    about: "Application activity (getAzureADApplicationSignInSummary).",
+    title: "Application activity",
+    table: SIGNINS,
+    event_types: &[EventType::InteractiveUser],
+    options: &[Opt::Top, Opt::EventTypes, Opt::App, Opt::Sort],
+    run: |q| Ok(Answer::rows(TYPE_NAME, compute(q.store, q.manifest, &q.request, q.options.sort)?)),
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,6 +50,9 @@ impl Tabular for AppActivity {
             Cell::Percent(self.success_percentage),
         ]
     }
+    fn app_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
 }
 
 #[derive(Default)]
@@ -46,18 +61,22 @@ struct AppState {
     failed: u64,
     name: Latest<Option<String>>,
 }
+merge_fields!(AppState { succeeded, failed, name });
 
 #[derive(Default)]
 struct Agg(Groups<AppState>);
+merge_fields!(Agg { 0 });
 
 impl Aggregate for Agg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &crate::report::window::Window) {
+    type Output = Vec<AppActivity>;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let c = Columns(batch);
         let (ids, codes) = (c.text(ID), c.ints(ERROR_CODE));
         let names = c.dict(APP_DISPLAY_NAME);
-        for (i, s, t) in rows_by_app(&mut self.0, batch, window) {
+        for (i, s, t) in rows_by_app(&mut self.0, batch) {
             let st = &mut self.0.states[s];
-            if codes.is_valid(i) && codes.value(i) == 0 {
+            if is_success(codes, i) {
                 st.succeeded += 1;
             } else {
                 st.failed += 1;
@@ -66,46 +85,26 @@ impl Aggregate for Agg {
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.0.merge_with(other.0, |a, b| {
-            a.succeeded += b.succeeded;
-            a.failed += b.failed;
-            a.name.merge(b.name);
-        });
+    fn finish(self) -> Vec<AppActivity> {
+        self.0
+            .into_sorted()
+            .into_iter()
+            .map(|(app, s)| AppActivity {
+                id: app,
+                app_display_name: s.name.value,
+                successful_sign_in_count: s.succeeded,
+                failed_sign_in_count: s.failed,
+                success_percentage: Percent::of(s.succeeded, s.succeeded + s.failed),
+            })
+            .collect()
     }
-}
-
-use arrow_array::Array;
-
-/// How the app list is ordered: the portal's "top apps" and "most failed" views.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Sort {
-    #[default]
-    Total,
-    Failed,
 }
 
 /// Rows sorted by total (or failed) sign-ins desc, then appId.
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request, sort: Sort) -> Result<Vec<AppActivity>> {
-    let sel = Selection {
-        table: SIGNINS,
-        event_types: req.event_types_or(&[EventType::InteractiveUser]),
-        window: req.window.clone(),
-    };
-    let agg = scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
-    let mut rows: Vec<AppActivity> = agg
-        .0
-        .into_sorted()
-        .into_iter()
-        .filter(|(app, _)| req.app.as_ref().is_none_or(|a| a.eq_ignore_ascii_case(app)))
-        .map(|(app, s)| AppActivity {
-            id: app,
-            app_display_name: s.name.value,
-            successful_sign_in_count: s.succeeded,
-            failed_sign_in_count: s.failed,
-            success_percentage: Percent::of(s.succeeded, s.succeeded + s.failed),
-        })
-        .collect();
+    let sel = req.selection(SIGNINS, REPORT.event_types);
+    let mut rows =
+        scan::run(store, manifest, &sel, &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE], Agg::default)?;
     let total = |r: &AppActivity| r.successful_sign_in_count + r.failed_sign_in_count;
     match sort {
         Sort::Total => rows.sort_by(|a, b| total(b).cmp(&total(a)).then_with(|| a.id.cmp(&b.id))),
@@ -115,9 +114,6 @@ pub fn compute(store: &Store, manifest: &Manifest, req: &Request, sort: Sort) ->
                 .then_with(|| total(b).cmp(&total(a)))
                 .then_with(|| a.id.cmp(&b.id))
         }),
-    }
-    if let Some(n) = req.top {
-        rows.truncate(n);
     }
     Ok(rows)
 }

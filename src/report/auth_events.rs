@@ -22,21 +22,65 @@ use serde::{Deserialize, Serialize};
 
 use super::auth_methods::AUDIT_METHODS;
 use super::auth_usage::Notes;
-use super::row_id;
-use super::window::Window;
+use super::catalog::{Answer, Opt, Query, Report};
+use super::{Tabular, row_id};
+use crate::domain::time::format_day;
+use crate::domain::{Cell, Timestamp, Zone};
 use crate::error::Result;
-use crate::render::{Cell, Tabular, Timestamp};
-use crate::scan::{Columns, text_at};
+use crate::scan::{Columns, Window, text_at};
 use crate::store::audits::{
     ACTIVITY, ACTIVITY_DISPLAY_NAME, ADDITIONAL_DETAILS, CORRELATION_ID, ID, INITIATED_BY_USER, INITIATED_BY_USER_ID,
     INITIATED_BY_USER_NAME, RESULT, RESULT_REASON, TARGET_USER_ID, TARGET_USER_NAME, TARGET_USER_PRINCIPAL_NAME,
 };
 use crate::store::{AUDITS, Store, manifest::Manifest, reader};
-use crate::time::{day_of, day_start, format_day};
 
 pub const EVENTS_TYPE_NAME: &str = "userEventsSummary";
 pub const ACTIVITY_TYPE_NAME: &str = "userRegistrationActivitySummary";
 pub const RESETS_TYPE_NAME: &str = "userPasswordResetsAndChangesSummary";
+
+pub const EVENTS_REPORT: Report = Report {
+    name: "registration-events",
+    graph_name: Some("userEventsSummary"),
+    about: "Security-info registration and password reset events per user (userEventsSummary).",
+    title: "Registration and reset events",
+    table: AUDITS,
+    event_types: &[],
+    options: &[Opt::User, Opt::Feature, Opt::Method, Opt::Status],
+    run: |q| {
+        let events = load(q.store, q.manifest, &q.request.window)?;
+        let (rows, notes) = user_events(&events, &q.options.events, q.request.zone());
+        Ok(Answer::rows(EVENTS_TYPE_NAME, rows).with_notes(notes))
+    },
+};
+
+pub const ACTIVITY_REPORT: Report = Report {
+    name: "registration-activity",
+    graph_name: Some("userRegistrationActivity"),
+    about: "Registration and reset successes and failures per method (userRegistrationActivity).",
+    title: "Registration and reset activity by method",
+    table: AUDITS,
+    event_types: &[],
+    options: &[],
+    run: |q: &Query<'_>| {
+        let events = load(q.store, q.manifest, &q.request.window)?;
+        let (rows, notes) = registration_activity(&events);
+        Ok(Answer::rows(ACTIVITY_TYPE_NAME, rows).with_notes(notes))
+    },
+};
+
+pub const RESETS_REPORT: Report = Report {
+    name: "password-resets",
+    graph_name: Some("userPasswordResetsAndChangesSummary"),
+    about: "Password resets and changes per day (userPasswordResetsAndChangesSummary).",
+    title: "Password resets and changes by day",
+    table: AUDITS,
+    event_types: &[],
+    options: &[],
+    run: |q| {
+        let events = load(q.store, q.manifest, &q.request.window)?;
+        Ok(Answer::rows(RESETS_TYPE_NAME, password_resets(&events, &q.request.window)))
+    },
+};
 
 /// The `authMethod` of an event whose method the logs do not tell.
 pub const UNKNOWN_METHOD: &str = "unknownFutureValue";
@@ -235,7 +279,7 @@ impl Tabular for UserEvent {
     }
     fn cells(&self) -> Vec<Cell> {
         vec![
-            Cell::Time(Some(self.event_date_time.0)),
+            Cell::Time(Some(self.event_date_time)),
             Cell::text(Some(&self.user_principal_name)),
             Cell::text(Some(&self.user_display_name)),
             Cell::text(Some(&self.feature)),
@@ -268,8 +312,8 @@ fn unknown_note(n: usize) -> Option<String> {
     })
 }
 
-/// `userEventsSummary`: newest first.
-pub fn user_events(events: &[Event], filter: &EventFilter) -> (Vec<UserEvent>, Notes) {
+/// `userEventsSummary`: newest first, times shown in `zone`.
+pub fn user_events(events: &[Event], filter: &EventFilter, zone: Zone) -> (Vec<UserEvent>, Notes) {
     let mut rows = Vec::new();
     let mut unknown = 0;
     for e in events.iter().rev() {
@@ -295,7 +339,7 @@ pub fn user_events(events: &[Event], filter: &EventFilter) -> (Vec<UserEvent>, N
             is_success: e.success,
             auth_method: method.to_string(),
             failure_reason: if e.success { String::new() } else { e.reason.clone().unwrap_or_default() },
-            event_date_time: Timestamp(e.at),
+            event_date_time: zone.at(e.at),
         });
     }
     (rows, unknown_note(unknown).into_iter().collect())
@@ -406,7 +450,7 @@ impl Tabular for PasswordResetsDay {
     }
     fn cells(&self) -> Vec<Cell> {
         vec![
-            Cell::Text(Some(format_day(day_of(self.aggregated_date_time.0)))),
+            Cell::Text(Some(format_day(self.aggregated_date_time.day()))),
             Cell::Int(Some(self.password_resets_by_admin_count as i64)),
             Cell::Int(Some(self.password_resets_self_service_count as i64)),
             Cell::Int(Some(self.change_password_self_service_count as i64)),
@@ -414,9 +458,11 @@ impl Tabular for PasswordResetsDay {
     }
 }
 
-/// `userPasswordResetsAndChangesSummary`: successful resets and changes per UTC day the window
-/// touches, zero days included (an open-ended window starts at the first event's day).
+/// `userPasswordResetsAndChangesSummary`: successful resets and changes per day the window
+/// touches (in its zone), zero days included (an open-ended window starts at the first event's
+/// day).
 pub fn password_resets(events: &[Event], window: &Window) -> Vec<PasswordResetsDay> {
+    let zone = window.zone;
     let mut days: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
     for e in events.iter().filter(|e| e.success) {
         let slot = match e.class {
@@ -425,23 +471,20 @@ pub fn password_resets(events: &[Event], window: &Window) -> Vec<PasswordResetsD
             Class::SelfServiceChange => 2,
             _ => continue,
         };
-        days.entry(day_of(e.at)).or_default()[slot] += 1;
+        days.entry(zone.day_of(e.at)).or_default()[slot] += 1;
     }
-    let first =
-        if window.start_us == i64::MIN { events.first().map(|e| day_of(e.at)) } else { Some(day_of(window.start_us)) };
-    let Some(first) = first else { return Vec::new() };
-    (first..=day_of(window.end_us - 1))
-        .map(|day| {
-            let [admin, reset, change] = days.get(&day).copied().unwrap_or_default();
-            PasswordResetsDay {
-                id: row_id(RESETS_TYPE_NAME, &format_day(day)),
-                aggregated_date_time: Timestamp(day_start(day)),
-                password_resets_by_admin_count: admin,
-                password_resets_self_service_count: reset,
-                change_password_self_service_count: change,
-            }
-        })
-        .collect()
+    let Some(span) = window.days(events.first().map(|e| zone.day_of(e.at))) else { return Vec::new() };
+    span.map(|day| {
+        let [admin, reset, change] = days.get(&day).copied().unwrap_or_default();
+        PasswordResetsDay {
+            id: row_id(RESETS_TYPE_NAME, &format_day(day)),
+            aggregated_date_time: zone.at(zone.day_start(day)),
+            password_resets_by_admin_count: admin,
+            password_resets_self_service_count: reset,
+            change_password_self_service_count: change,
+        }
+    })
+    .collect()
 }
 
 #[cfg(test)]

@@ -10,18 +10,86 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Tabular;
+use super::catalog::{Answer, Caption, Opt, Query, Report};
+use crate::domain::{Cell, Percent};
 use crate::error::{Error, Result};
 use crate::normalize::registration::Registration;
-use crate::render::{Cell, Percent, Tabular};
-use crate::store::registrations;
+use crate::store::{REGISTRATIONS, registrations};
 use crate::store::{Store, manifest::Manifest};
 
 pub const FEATURE_TYPE_NAME: &str = "userRegistrationFeatureSummary";
 pub const METHOD_TYPE_NAME: &str = "userRegistrationMethodSummary";
 pub const DETAILS_TYPE_NAME: &str = "userRegistrationDetails";
 
+pub const REPORT: Report = Report {
+    name: "auth-registration",
+    graph_name: Some("userRegistrationDetails"),
+    about: "Users registered per feature or method (usersRegisteredByFeature, usersRegisteredByMethod), or one \
+            user's registration (--user).",
+    title: "Authentication method registration",
+    table: REGISTRATIONS,
+    event_types: &[],
+    options: &[Opt::By, Opt::UserTypes, Opt::UserRoles, Opt::User],
+    run: answer,
+};
+
+/// What `auth-registration` counts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum By {
+    #[default]
+    Feature,
+    Method,
+}
+
+/// The registrations are a snapshot: no window; the caption says whom it counts and as of when.
+fn answer(q: &Query<'_>) -> Result<Answer> {
+    let who = &q.options.population;
+    let zone = q.request.zone();
+    let mut users = users(q.store, q.manifest, who)?;
+    for t in users.iter_mut().filter_map(|u| u.last_updated_date_time.as_mut()) {
+        t.zone = zone;
+    }
+    let as_of = users.iter().filter_map(|u| u.last_updated_date_time).max();
+    let as_of = as_of.map_or("no lastUpdatedDateTime".into(), |t| format!("as of {}", zone.format(t.us)));
+    let scope = format!("userTypes {}, userRoles {}", who.types.as_str(), who.roles.as_str());
+    let caption = |what: &str| Caption::Own(format!("{what} ({scope}; {} users, {as_of})", users.len()));
+    if let Some(search) = &who.search {
+        // A name searched for is itself personal: not repeated in pseudonymised output.
+        let shown = if q.pseudonymized { "(search hidden)".into() } else { format!("{search:?}") };
+        let caption = caption(&format!("Registration details of users matching {shown}"));
+        return Ok(Answer::rows(DETAILS_TYPE_NAME, users).with_caption(caption));
+    }
+    let (type_name, object, rows, what) = match q.options.by {
+        By::Feature => {
+            let s = by_feature(&users, who);
+            let rows = s.user_registration_feature_counts.clone();
+            (
+                FEATURE_TYPE_NAME,
+                serde_json::to_value(&s),
+                Answer::rows(FEATURE_TYPE_NAME, rows),
+                "Users registered by feature",
+            )
+        }
+        By::Method => {
+            let s = by_method(&users, who);
+            let rows = s.user_registration_method_counts.clone();
+            (
+                METHOD_TYPE_NAME,
+                serde_json::to_value(&s),
+                Answer::rows(METHOD_TYPE_NAME, rows),
+                "Users registered by method",
+            )
+        }
+    };
+    let mut answer = rows.with_caption(caption(what));
+    answer.type_name = type_name.to_string();
+    answer.object = Some(object.map_err(|e| Error::Other(e.to_string()))?);
+    Ok(answer)
+}
+
 /// Graph `includedUserTypes`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum UserTypes {
     #[default]
@@ -32,12 +100,11 @@ pub enum UserTypes {
 
 /// Graph `includedUserRoles`. `privilegedAdmin` is accepted only to be refused with the reason
 /// (see the module doc).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum UserRoles {
     #[default]
     All,
-    #[value(name = "privilegedAdmin", alias = "privileged-admin")]
     PrivilegedAdmin,
     Admin,
     User,
@@ -183,7 +250,7 @@ impl Tabular for Registration {
             flag(self.is_sspr_capable),
             flag(self.is_passwordless_capable),
             Cell::Text(Some(self.methods_registered.join(", "))),
-            Cell::Time(self.last_updated_date_time.map(|t| t.0)),
+            Cell::Time(self.last_updated_date_time),
         ]
     }
 }

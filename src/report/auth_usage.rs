@@ -15,19 +15,47 @@ use arrow_array::{Array, RecordBatch};
 use serde::{Deserialize, Serialize};
 
 use super::auth_methods::{SIGN_IN_METHODS, lookup};
-use super::{Request, row_id};
+use super::catalog::{Answer, Opt, Report};
+use super::{Request, Tabular, row_id};
+use crate::domain::time::format_day;
+use crate::domain::{Cell, EventType, Timestamp, Zone};
 use crate::error::Result;
-use crate::normalize::{EventType, METHOD_SEPARATOR};
-use crate::render::{Cell, Tabular, Timestamp};
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Selection};
-use crate::store::SIGNINS;
+use crate::merge_fields;
+use crate::normalize::METHOD_SEPARATOR;
+use crate::scan::{self, Aggregate, Columns, Groups, is_success};
 use crate::store::schema::{AUTH_METHODS, AUTHENTICATION_REQUIREMENT, CREATED, ERROR_CODE};
-use crate::store::{Store, manifest::Manifest};
-use crate::time::{day_of, day_start, format_day};
+use crate::store::{SIGNINS, Store, manifest::Manifest};
 
 pub const USAGE_TYPE_NAME: &str = "userSignInUsageByAuthMethodActivity";
 pub const MFA_TYPE_NAME: &str = "userMfaSignInSummary";
+
+pub const USAGE_REPORT: Report = Report {
+    name: "auth-usage",
+    graph_name: Some("userSignInsByAuthMethodSummary"),
+    about: "Successful interactive sign-ins per authentication method used (userSignInsByAuthMethodSummary).",
+    title: "Successful interactive sign-ins by authentication method",
+    table: SIGNINS,
+    event_types: &[EventType::InteractiveUser],
+    options: &[Opt::EventTypes],
+    run: |q| {
+        let (rows, notes) = usage(q.store, q.manifest, &q.request)?;
+        Ok(Answer::rows(USAGE_TYPE_NAME, rows).with_notes(notes))
+    },
+};
+
+pub const MFA_REPORT: Report = Report {
+    name: "mfa-summary",
+    graph_name: Some("userMfaSignInSummary"),
+    about: "Successful interactive sign-ins per day, single- versus multi-factor (userMfaSignInSummary).",
+    title: "Successful interactive sign-ins by authentication requirement",
+    table: SIGNINS,
+    event_types: &[EventType::InteractiveUser],
+    options: &[Opt::EventTypes],
+    run: |q| {
+        let (rows, notes) = mfa(q.store, q.manifest, &q.request)?;
+        Ok(Answer::rows(MFA_TYPE_NAME, rows).with_notes(notes))
+    },
+};
 
 /// The methods Graph's example response lists, in its order: always present, zero or not.
 pub const GRAPH_ORDER: &[&str] = &[
@@ -88,7 +116,7 @@ impl Tabular for MfaDay {
     }
     fn cells(&self) -> Vec<Cell> {
         vec![
-            Cell::Text(Some(format_day(day_of(self.created_date_time.0)))),
+            Cell::Text(Some(format_day(self.created_date_time.day()))),
             Cell::Int(Some(self.total_sign_ins as i64)),
             Cell::Int(Some(self.single_factor_sign_ins as i64)),
             Cell::Int(Some(self.multi_factor_sign_ins as i64)),
@@ -96,13 +124,10 @@ impl Tabular for MfaDay {
     }
 }
 
-/// Rows that are successful sign-ins inside the window.
-fn successes(batch: &RecordBatch, window: &Window) -> Vec<usize> {
-    let c = Columns(batch);
-    let (created, codes) = (c.times(CREATED), c.ints(ERROR_CODE));
-    (0..batch.num_rows())
-        .filter(|&i| codes.is_valid(i) && codes.value(i) == 0 && window.contains(created.value(i)))
-        .collect()
+/// The successful sign-ins of `batch`.
+fn successes(batch: &RecordBatch) -> Vec<usize> {
+    let codes = Columns(batch).ints(ERROR_CODE);
+    (0..batch.num_rows()).filter(|&i| is_success(codes, i)).collect()
 }
 
 /// Successful sign-ins per distinct `auth_methods` text; `""` holds those without any
@@ -112,39 +137,34 @@ struct UsageAgg {
     combos: Groups<u64>,
     without_details: u64,
 }
+merge_fields!(UsageAgg { combos, without_details });
 
 impl Aggregate for UsageAgg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
+    type Output = Self;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let methods = Columns(batch).dict(AUTH_METHODS);
         let (null, present): (Vec<usize>, Vec<usize>) =
-            successes(batch, window).into_iter().partition(|&i| methods.get(i).is_none());
+            successes(batch).into_iter().partition(|&i| methods.get(i).is_none());
         self.without_details += null.len() as u64;
-        for s in self.combos.slots(&methods, &present) {
+        for s in self.combos.slots(&methods, present) {
             self.combos.states[s] += 1;
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.without_details += other.without_details;
-        self.combos.merge_with(other.combos, |a, b| *a += b);
+    fn finish(self) -> Self {
+        self
     }
 }
 
 /// What a report says besides its rows: things the reader must know to trust the numbers.
 pub type Notes = Vec<String>;
 
-fn selection(req: &Request) -> Selection {
-    Selection {
-        table: SIGNINS,
-        event_types: req.event_types_or(&[EventType::InteractiveUser]),
-        window: req.window.clone(),
-    }
-}
-
 /// `userSignInsByAuthMethodSummary`: Graph's methods in Graph's order, then other methods and
 /// uncurated names by count (descending) and name.
 pub fn usage(store: &Store, manifest: &Manifest, req: &Request) -> Result<(Vec<MethodUsage>, Notes)> {
-    let agg = scan::run(store, manifest, &selection(req), &[CREATED, ERROR_CODE, AUTH_METHODS], UsageAgg::default)?;
+    let sel = req.selection(SIGNINS, USAGE_REPORT.event_types);
+    let agg = scan::run(store, manifest, &sel, &[CREATED, ERROR_CODE, AUTH_METHODS], UsageAgg::default)?;
     let mut counts: HashMap<String, (u64, BTreeSet<String>)> = HashMap::new();
     let mut unknown = BTreeSet::new();
     for (combo, n) in agg.combos.into_sorted() {
@@ -204,20 +224,19 @@ pub fn usage(store: &Store, manifest: &Manifest, req: &Request) -> Result<(Vec<M
     Ok((rows, notes))
 }
 
-#[derive(Default, Clone, Copy)]
-struct DayCounts {
-    total: u64,
-    single: u64,
-    multi: u64,
-}
+/// Successful sign-ins of a day: all, single-factor, multi-factor.
+type DayCounts = [u64; 3];
 
-#[derive(Default)]
 struct MfaAgg {
+    zone: Zone,
     days: HashMap<i64, DayCounts>,
 }
+merge_fields!(MfaAgg { days });
 
 impl Aggregate for MfaAgg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
+    type Output = BTreeMap<i64, DayCounts>;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let c = Columns(batch);
         let (created, req) = (c.times(CREATED), c.dict(AUTHENTICATION_REQUIREMENT));
         // The requirement of each dictionary value, looked up once per batch.
@@ -231,24 +250,19 @@ impl Aggregate for MfaAgg {
                 }
             })
             .collect();
-        for i in successes(batch, window) {
-            let d = self.days.entry(day_of(created.value(i))).or_default();
-            d.total += 1;
+        for i in successes(batch) {
+            let d = self.days.entry(self.zone.day_of(created.value(i))).or_default();
+            d[0] += 1;
             match req.key(i).and_then(|k| kinds[k]) {
-                Some(true) => d.multi += 1,
-                Some(false) => d.single += 1,
+                Some(true) => d[2] += 1,
+                Some(false) => d[1] += 1,
                 None => {}
             }
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        for (day, o) in other.days {
-            let d = self.days.entry(day).or_default();
-            d.total += o.total;
-            d.single += o.single;
-            d.multi += o.multi;
-        }
+    fn finish(self) -> BTreeMap<i64, DayCounts> {
+        self.days.into_iter().collect()
     }
 }
 
@@ -256,25 +270,21 @@ impl Aggregate for MfaAgg {
 /// open-ended window starts at the first day with sign-ins).
 pub fn mfa(store: &Store, manifest: &Manifest, req: &Request) -> Result<(Vec<MfaDay>, Notes)> {
     let cols = [CREATED, ERROR_CODE, AUTHENTICATION_REQUIREMENT];
-    let agg = scan::run(store, manifest, &selection(req), &cols, MfaAgg::default)?;
-    let days: BTreeMap<i64, DayCounts> = agg.days.into_iter().collect();
-    let w = &req.window;
-    let first = if w.start_us == i64::MIN { days.keys().next().copied() } else { Some(day_of(w.start_us)) };
-    let last = day_of(w.end_us - 1);
+    let sel = req.selection(SIGNINS, MFA_REPORT.event_types);
+    let zone = req.zone();
+    let days = scan::run(store, manifest, &sel, &cols, || MfaAgg { zone, days: HashMap::new() })?;
     let mut rows = Vec::new();
     let mut unsplit = 0;
-    if let Some(first) = first {
-        for day in first..=last {
-            let d = days.get(&day).copied().unwrap_or_default();
-            unsplit += d.total - d.single - d.multi;
-            rows.push(MfaDay {
-                id: row_id(MFA_TYPE_NAME, &format_day(day)),
-                created_date_time: Timestamp(day_start(day)),
-                total_sign_ins: d.total,
-                single_factor_sign_ins: d.single,
-                multi_factor_sign_ins: d.multi,
-            });
-        }
+    for day in req.window.days(days.keys().next().copied()).into_iter().flatten() {
+        let [total, single, multi] = days.get(&day).copied().unwrap_or_default();
+        unsplit += total - single - multi;
+        rows.push(MfaDay {
+            id: row_id(MFA_TYPE_NAME, &format_day(day)),
+            created_date_time: zone.at(zone.day_start(day)),
+            total_sign_ins: total,
+            single_factor_sign_ins: single,
+            multi_factor_sign_ins: multi,
+        });
     }
     let mut notes = Vec::new();
     if unsplit > 0 {

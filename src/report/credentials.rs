@@ -6,27 +6,43 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::Request;
 use super::app_last_signin::SignInActivity;
-use crate::error::Result;
-use crate::normalize::EventType;
+use super::catalog::{Answer, Opt, Report};
+use super::{Request, Tabular};
+use crate::domain::{Cell, EventType, MICROS_PER_DAY, Timestamp, Zone};
+use crate::error::{Error, Result};
+use crate::merge_fields;
 use crate::normalize::inventory::Origin;
-use crate::render::{Cell, Tabular, Timestamp};
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Selection};
-use crate::store::SIGNINS;
+use crate::scan::{self, Aggregate, Columns, Groups, Latest, Merge, is_success};
 use crate::store::credentials::{self, InventoryRow};
 use crate::store::schema::{
     APP_DISPLAY_NAME, APP_ID, CREATED, CREDENTIAL_KEY_ID, ERROR_CODE, ID, RESOURCE_ID, SERVICE_PRINCIPAL_ID,
 };
-use crate::store::{Store, manifest::Manifest};
-use crate::time::MICROS_PER_DAY;
+use crate::store::{SIGNINS, Store, manifest::Manifest};
 
 pub const TYPE_NAME: &str = "appCredentialSignInActivity";
+
+pub const REPORT: Report = Report {
+    name: "credentials",
+    graph_name: Some("appCredentialSignInActivities"),
+    about: "Application credential activity, joined with the credential inventory (appCredentialSignInActivities).",
+    title: "Application credential activity",
+    table: SIGNINS,
+    event_types: &[EventType::ServicePrincipal],
+    options: &[Opt::ExpiringWithin, Opt::Expired, Opt::Unused, Opt::EventTypes, Opt::App],
+    run: |q| {
+        if q.latest(SIGNINS).is_none() && !q.as_of_given {
+            return Err(Error::Usage(
+                "the store holds no sign-ins to take as-of from; give --as-of to measure expiry against".into(),
+            ));
+        }
+        Ok(Answer::rows(TYPE_NAME, compute(q.store, q.manifest, &q.request, &q.options.credentials)?))
+    },
+};
 
 /// Why a row deserves a look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,12 +104,15 @@ impl Tabular for AppCredentialActivity {
             Cell::text(self.credential_origin.as_deref()),
             Cell::text(self.app_display_name.as_deref()),
             Cell::text(self.app_id.as_deref()),
-            Cell::Time(a.last_sign_in_date_time.map(|t| t.0)),
-            Cell::Time(a.last_successful_sign_in_date_time.map(|t| t.0)),
-            Cell::Time(self.expiration_date_time.map(|t| t.0)),
+            Cell::Time(a.last_sign_in_date_time),
+            Cell::Time(a.last_successful_sign_in_date_time),
+            Cell::Time(self.expiration_date_time),
             Cell::Int(self.days_to_expiry),
             Cell::text(self.finding.map(Finding::as_str)),
         ]
+    }
+    fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
     }
 }
 
@@ -110,7 +129,7 @@ pub struct Filter {
 
 impl Filter {
     fn keeps(&self, row: &AppCredentialActivity, as_of: i64) -> bool {
-        let end = row.expiration_date_time.map(|t| t.0);
+        let end = row.expiration_date_time.map(|t| t.us);
         self.expiring_within_us.is_none_or(|d| end.is_some_and(|e| e > as_of && e <= as_of.saturating_add(d)))
             && (!self.expired || end.is_some_and(|e| e <= as_of))
             && (!self.unused || row.finding == Some(Finding::Unused))
@@ -140,6 +159,7 @@ struct KeyState {
     attempt: Latest<Seen>,
     success: Latest<()>,
 }
+merge_fields!(KeyState { attempt, success });
 
 #[derive(Default, Clone)]
 struct Seen {
@@ -149,20 +169,23 @@ struct Seen {
     resource_id: Option<String>,
 }
 
+/// Sign-ins with a credential, by key id.
 #[derive(Default)]
 struct Agg(Groups<KeyState>);
+merge_fields!(Agg { 0 });
 
 impl Aggregate for Agg {
-    fn update(&mut self, batch: &RecordBatch, _: EventType, window: &Window) {
+    type Output = Vec<(String, KeyState)>;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         let c = Columns(batch);
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let keys = c.dict(CREDENTIAL_KEY_ID);
         let (apps, sps, resources) = (c.dict(APP_ID), c.dict(SERVICE_PRINCIPAL_ID), c.dict(RESOURCE_ID));
         let names = c.dict(APP_DISPLAY_NAME);
-        let rows: Vec<usize> = (0..batch.num_rows())
-            .filter(|&i| window.contains(created.value(i)) && keys.get(i).is_some_and(|k| !k.trim().is_empty()))
-            .collect();
-        let slots = self.0.slots(&keys, &rows);
+        let rows: Vec<usize> =
+            (0..batch.num_rows()).filter(|&i| keys.get(i).is_some_and(|k| !k.trim().is_empty())).collect();
+        let slots = self.0.slots(&keys, rows.iter().copied());
         let owned = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
         for (i, s) in rows.into_iter().zip(slots) {
             let (t, id) = (created.value(i), ids.value(i));
@@ -173,22 +196,19 @@ impl Aggregate for Agg {
                 service_principal_id: owned(sps.get(i)),
                 resource_id: owned(resources.get(i)),
             });
-            if codes.is_valid(i) && codes.value(i) == 0 {
+            if is_success(codes, i) {
                 st.success.offer(t, id, || ());
             }
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        self.0.merge_with(other.0, |a, b| {
-            a.attempt.merge(b.attempt);
-            a.success.merge(b.success);
-        });
+    fn finish(self) -> Vec<(String, KeyState)> {
+        self.0.into_sorted()
     }
 }
 
-fn activity(state: Option<&KeyState>) -> SignInActivity {
-    let at = |t: Option<i64>, id: Option<&str>| (t.map(Timestamp), id.map(str::to_string));
+fn activity(state: Option<&KeyState>, zone: Zone) -> SignInActivity {
+    let at = |t: Option<i64>, id: Option<&str>| (t.map(|t| zone.at(t)), id.map(str::to_string));
     let Some(st) = state else { return SignInActivity::default() };
     let (last_sign_in_date_time, last_sign_in_request_id) = at(st.attempt.time(), st.attempt.id());
     let (last_successful_sign_in_date_time, last_successful_sign_in_request_id) =
@@ -243,28 +263,23 @@ impl<'a> Directory<'a> {
     }
 }
 
-/// Rows sorted by keyId, then origin; `req.app` keeps one app's rows.
+/// Rows sorted by keyId, then origin.
 pub fn compute(
     store: &Store,
     manifest: &Manifest,
     req: &Request,
     filter: &Filter,
 ) -> Result<Vec<AppCredentialActivity>> {
-    let sel = Selection {
-        table: SIGNINS,
-        event_types: req.event_types_or(&[EventType::ServicePrincipal]),
-        window: req.window.clone(),
-    };
+    let sel = req.selection(SIGNINS, REPORT.event_types);
     let cols =
         [ID, CREATED, CREDENTIAL_KEY_ID, APP_ID, APP_DISPLAY_NAME, SERVICE_PRINCIPAL_ID, RESOURCE_ID, ERROR_CODE];
-    let agg = scan::run(store, manifest, &sel, &cols, Agg::default)?;
+    let zone = req.zone();
     // Key ids differing only in case are one key (shown as first spelled, in code-point order).
     let mut used: BTreeMap<String, (String, KeyState)> = BTreeMap::new();
-    for (key, st) in agg.0.into_sorted() {
+    for (key, st) in scan::run(store, manifest, &sel, &cols, Agg::default)? {
         let key = key.trim().to_string();
         let slot = used.entry(key.to_ascii_lowercase()).or_insert_with(|| (key, KeyState::default()));
-        slot.1.attempt.merge(st.attempt);
-        slot.1.success.merge(st.success);
+        slot.1.merge(st);
     }
     let inventory = credentials::load(store, manifest)?;
     let dir = Directory::new(&inventory);
@@ -298,9 +313,9 @@ pub fn compute(
             service_principal_object_id,
             resource_id: seen.and_then(|s| s.resource_id.clone()),
             credential_origin: Some(r.origin.as_str().to_string()),
-            created_date_time: c.start_us.map(Timestamp),
-            expiration_date_time: c.end_us.map(Timestamp),
-            sign_in_activity: activity(state),
+            created_date_time: c.start_us.map(|t| zone.at(t)),
+            expiration_date_time: c.end_us.map(|t| zone.at(t)),
+            sign_in_activity: activity(state, zone),
             finding: state.is_none().then_some(Finding::Unused),
             app_display_name: dir.name(&r.app_id).or_else(|| r.object_display_name.clone()),
             days_to_expiry: days_left(c.end_us),
@@ -324,17 +339,14 @@ pub fn compute(
             credential_origin: None,
             created_date_time: None,
             expiration_date_time: None,
-            sign_in_activity: activity(Some(st)),
+            sign_in_activity: activity(Some(st), zone),
             finding: Some(Finding::NotInInventory),
             app_display_name: app_id.as_deref().and_then(|a| dir.name(a)).or_else(|| seen.app_display_name.clone()),
             days_to_expiry: None,
             app_id,
         });
     }
-    rows.retain(|r| {
-        filter.keeps(r, as_of)
-            && req.app.as_ref().is_none_or(|a| r.app_id.as_ref().is_some_and(|x| x.eq_ignore_ascii_case(a)))
-    });
+    rows.retain(|r| filter.keeps(r, as_of));
     rows.sort_by(|a, b| {
         (&a.key_id, &a.credential_origin, &a.app_object_id, &a.service_principal_object_id).cmp(&(
             &b.key_id,

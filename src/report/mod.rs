@@ -1,6 +1,8 @@
 //! One file per report: its Graph-shaped model, the [`Aggregate`](crate::scan::Aggregate) that
-//! builds it, and its order. Semantics are SPEC section 3; success is `errorCode == 0`, and a
-//! missing error code counts as a failure (it is not a proven success).
+//! builds it, its order, and its entry in the [`catalog`] (the place to start reading: every
+//! report described once, for the command line, the captions, the HTML page and the workbook).
+//! Semantics are SPEC section 3 (`docs/SPEC.md`); success is `errorCode == 0`, and a missing
+//! error code counts as a failure (it is not a proven success).
 
 pub mod adfs;
 pub mod adfs_checks;
@@ -12,18 +14,20 @@ pub mod auth_events;
 pub mod auth_methods;
 pub mod auth_registration;
 pub mod auth_usage;
+pub mod catalog;
+pub mod claim_policy;
 pub mod credentials;
-pub mod overview;
 pub mod service_principals;
 pub mod signins;
-pub mod window;
 
+use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::normalize::EventType;
+use crate::domain::{Cell, EventType, Zone};
+use crate::scan::{Selection, Window};
 use crate::store::SIGNINS;
 use crate::store::manifest::Manifest;
-use window::Window;
 
 /// The latest event time in the `signins` table: the default as-of.
 pub fn latest_event(manifest: &Manifest) -> Option<i64> {
@@ -41,19 +45,34 @@ pub fn row_id(kind: &str, key: &str) -> String {
     Uuid::new_v5(&NAMESPACE, format!("{kind}|{key}").as_bytes()).to_string()
 }
 
-/// What every report is asked: the window and, where it applies, which event types to read.
+/// What every report is asked: the window (with the zone its days are counted in) and, where
+/// it applies, which event types to read and how many error codes per app to keep.
 #[derive(Clone, Debug)]
 pub struct Request {
     pub window: Window,
     /// Overrides the report's default event types (`--event-types`).
     pub event_types: Option<Vec<EventType>>,
+    /// `app-errors`: error codes per application (default 5).
     pub top: Option<usize>,
-    pub app: Option<String>,
 }
 
 impl Request {
+    pub fn new(window: Window) -> Request {
+        Request { window, event_types: None, top: None }
+    }
+
     pub fn event_types_or(&self, default: &[EventType]) -> Vec<EventType> {
         self.event_types.clone().unwrap_or_else(|| default.to_vec())
+    }
+
+    /// The zone days are bucketed in and times shown in.
+    pub fn zone(&self) -> Zone {
+        self.window.zone
+    }
+
+    /// The rows of `table` a report reads: the asked event types (else `default`) in the window.
+    pub fn selection(&self, table: &'static str, default: &[EventType]) -> Selection {
+        Selection { table, event_types: self.event_types_or(default), window: self.window.clone() }
     }
 }
 
@@ -67,4 +86,49 @@ pub fn context(type_name: &str) -> String {
     format!("https://graph.microsoft.com/beta/$metadata#Collection(microsoft.graph.{type_name})")
 }
 
-pub const USER_TYPES: [EventType; 2] = [EventType::InteractiveUser, EventType::NonInteractiveUser];
+/// A report row: its Graph shape (serde) and a flat row of cells for tables, CSV and sheets.
+pub trait Tabular: Serialize {
+    fn headers() -> &'static [&'static str];
+    fn cells(&self) -> Vec<Cell>;
+    /// The application the row is about, for `--app`; `None` for rows about no application.
+    fn app_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The rows of any report, whatever their type: what the renderers, the HTML page and the
+/// workbook take.
+pub trait Rows {
+    fn headers(&self) -> &'static [&'static str];
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn cells(&self, i: usize) -> Vec<Cell>;
+    /// Row `i` in its Graph shape.
+    fn json(&self, i: usize) -> serde_json::Result<Value>;
+    /// Keeps the rows about application `app` (appId, ignoring case).
+    fn retain_app(&mut self, app: &str);
+    fn truncate(&mut self, n: usize);
+}
+
+impl<T: Tabular> Rows for Vec<T> {
+    fn headers(&self) -> &'static [&'static str] {
+        T::headers()
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn cells(&self, i: usize) -> Vec<Cell> {
+        self[i].cells()
+    }
+    fn json(&self, i: usize) -> serde_json::Result<Value> {
+        serde_json::to_value(&self[i])
+    }
+    fn retain_app(&mut self, app: &str) {
+        self.retain(|r| r.app_id().is_some_and(|a| a.eq_ignore_ascii_case(app)));
+    }
+    fn truncate(&mut self, n: usize) {
+        Vec::truncate(self, n);
+    }
+}

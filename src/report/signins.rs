@@ -5,23 +5,23 @@
 use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
+use super::Tabular;
+use crate::domain::{Cell, EventType, Timestamp, Zone};
 use crate::error::Result;
-use crate::normalize::EventType;
-use crate::render::{Cell, Tabular, Timestamp};
-use crate::report::window::Window;
-use crate::scan::{self, Aggregate, Columns, Selection, text_at};
+use crate::merge_fields;
+use crate::scan::{self, Aggregate, Columns, Selection, Window, text_at};
 use crate::store::SIGNINS;
 use crate::store::schema::{
     APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID, IP_ADDRESS, RAW, USER_PRINCIPAL_NAME,
 };
 use crate::store::{Store, manifest::Manifest};
-use crate::time::day_of;
 
 /// Which sign-ins to list.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// appId, or display name (case-insensitive).
     pub app: Option<String>,
+    /// A calendar day of the window's zone.
     pub day: Option<i64>,
     pub error_code: Option<i32>,
     pub failed: bool,
@@ -62,7 +62,7 @@ impl Tabular for SignInRow {
     }
     fn cells(&self) -> Vec<Cell> {
         vec![
-            Cell::Time(Some(self.created_date_time.0)),
+            Cell::Time(Some(self.created_date_time)),
             Cell::text(Some(&self.id)),
             Cell::text(Some(self.event_type)),
             Cell::text(self.app_display_name.as_deref()),
@@ -73,16 +73,23 @@ impl Tabular for SignInRow {
             Cell::text(self.ip_address.as_deref()),
         ]
     }
+    fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
+    }
 }
 
 struct Agg<'f> {
     filter: &'f Filter,
     with_raw: bool,
+    zone: Zone,
     rows: Vec<SignInRow>,
 }
+merge_fields!(Agg<'_> { rows });
 
 impl Aggregate for Agg<'_> {
-    fn update(&mut self, batch: &RecordBatch, event_type: EventType, window: &Window) {
+    type Output = Vec<SignInRow>;
+
+    fn update(&mut self, batch: &RecordBatch, event_type: EventType) {
         let c = Columns(batch);
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let (apps, names, reasons) = (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON));
@@ -92,8 +99,7 @@ impl Aggregate for Agg<'_> {
         for i in 0..batch.num_rows() {
             let t = created.value(i);
             let code = codes.is_valid(i).then(|| codes.value(i));
-            let keep = window.contains(t)
-                && f.day.is_none_or(|d| day_of(t) == d)
+            let keep = f.day.is_none_or(|d| self.zone.day_of(t) == d)
                 && f.error_code.is_none_or(|e| code == Some(e))
                 && (!f.failed || code != Some(0))
                 && f.user.as_ref().is_none_or(|u| text_at(upns, i).is_some_and(|x| x.eq_ignore_ascii_case(u)))
@@ -103,7 +109,7 @@ impl Aggregate for Agg<'_> {
                 });
             if keep {
                 self.rows.push(SignInRow {
-                    created_date_time: Timestamp(t),
+                    created_date_time: self.zone.at(t),
                     id: ids.value(i).to_string(),
                     event_type: event_type.as_str(),
                     app_id: apps.get(i).map(str::to_string),
@@ -118,8 +124,14 @@ impl Aggregate for Agg<'_> {
         }
     }
 
-    fn merge(&mut self, mut other: Self) {
-        self.rows.append(&mut other.rows);
+    /// Newest first (created desc, id desc).
+    fn finish(self) -> Vec<SignInRow> {
+        let mut rows = self.rows;
+        rows.sort_by(|a, b| b.created_date_time.cmp(&a.created_date_time).then_with(|| b.id.cmp(&a.id)));
+        if let Some(n) = self.filter.limit {
+            rows.truncate(n);
+        }
+        rows
     }
 }
 
@@ -138,13 +150,8 @@ pub fn compute(
     if with_raw {
         cols.push(RAW);
     }
-    let agg = scan::run(store, manifest, &sel, &cols, || Agg { filter, with_raw, rows: Vec::new() })?;
-    let mut rows = agg.rows;
-    rows.sort_by(|a, b| b.created_date_time.cmp(&a.created_date_time).then_with(|| b.id.cmp(&a.id)));
-    if let Some(n) = filter.limit {
-        rows.truncate(n);
-    }
-    Ok(rows)
+    let zone = window.zone;
+    scan::run(store, manifest, &sel, &cols, || Agg { filter, with_raw, zone, rows: Vec::new() })
 }
 
 /// One JSON document on one line: whitespace outside strings removed.

@@ -1,25 +1,30 @@
 //! Parallel scans and group-bys over the store's row groups (rayon).
 //!
-//! A report supplies an [`Aggregate`]: `update` folds one record batch into integer state,
-//! `merge` combines two states, and the report's own `finish` turns the state into sorted rows.
-//! Because states hold only counts and order-independent maxima, the thread count and the
-//! order of row groups cannot change a digit of the output.
+//! A report supplies an [`Aggregate`] and a [`Selection`] (table, event types, [`Window`]).
+//! [`run`] prunes partitions and files by the selection, reads the row groups in parallel, keeps
+//! only the rows inside the window (so no aggregate checks it again), folds each batch into a
+//! fresh state with `update`, combines the states with [`Merge`], and ends with `finish`, which
+//! turns the state into the report's sorted rows. Because states hold only counts and
+//! order-independent maxima ([`merge`]), the thread count and the order of row groups cannot
+//! change a digit of the output.
 
+pub mod merge;
 #[cfg(feature = "sql")]
 pub mod sql;
-
-use std::collections::HashMap;
+pub mod window;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampMicrosecondType};
-use arrow_array::{Array, Int32Array, PrimitiveArray, RecordBatch, StringArray};
+use arrow_array::{Array, BooleanArray, Int32Array, PrimitiveArray, RecordBatch, StringArray};
 use rayon::prelude::*;
 
-use crate::error::Result;
-use crate::normalize::EventType;
-use crate::report::window::Window;
+use crate::domain::EventType;
+use crate::error::{Error, Result};
 use crate::store::manifest::{FileEntry, Manifest};
+use crate::store::schema::CREATED;
 use crate::store::{Store, reader};
+pub use merge::{Groups, Latest, Merge};
+pub use window::{Period, Window};
 
 /// Which sign-ins a scan reads: the table (`signins` or `adfs_signins`), the event types and
 /// the time window.
@@ -43,36 +48,60 @@ impl Selection {
     }
 }
 
-/// State folded over record batches. See the module doc.
-pub trait Aggregate: Send + Sized {
-    /// Folds in `batch`, whose rows all have `event_type`; rows outside `window` are skipped.
-    fn update(&mut self, batch: &RecordBatch, event_type: EventType, window: &Window);
-    fn merge(&mut self, other: Self);
+/// State folded over record batches, merged across threads, and finished into rows. See the
+/// module doc.
+pub trait Aggregate: Merge + Send + Sized {
+    type Output;
+    /// Folds in `batch`: rows of one event type, every one inside the selection's window.
+    fn update(&mut self, batch: &RecordBatch, event_type: EventType);
+    /// The report's rows, sorted.
+    fn finish(self) -> Self::Output;
 }
 
-/// Runs `make()`-fresh aggregates over every selected row group in parallel and merges them.
+/// Runs `make()`-fresh aggregates over every selected row group in parallel, merges them and
+/// finishes the result. `columns` are the columns `update` reads (`created` is always read:
+/// the window needs it).
 pub fn run<A: Aggregate>(
     store: &Store,
     manifest: &Manifest,
     sel: &Selection,
     columns: &[&str],
     make: impl Fn() -> A + Sync,
-) -> Result<A> {
+) -> Result<A::Output> {
+    let mut columns = columns.to_vec();
+    if !columns.contains(&CREATED) {
+        columns.push(CREATED);
+    }
     let groups = reader::row_groups(store, &sel.files(manifest))?;
-    groups
+    let state = groups
         .par_iter()
         .map(|rg| {
             let mut agg = make();
             let event_type = EventType::parse(&rg.entry.event_type).unwrap_or(EventType::Unknown);
-            for batch in rg.read(columns)? {
-                agg.update(&batch, event_type, &sel.window);
+            for batch in rg.read(&columns)? {
+                let batch = inside(&batch, &sel.window).map_err(|e| Error::arrow(&rg.path, e))?;
+                if batch.num_rows() > 0 {
+                    agg.update(&batch, event_type);
+                }
             }
             Ok(agg)
         })
         .try_reduce(&make, |mut a, b| {
             a.merge(b);
             Ok(a)
-        })
+        })?;
+    Ok(state.finish())
+}
+
+/// The rows of `batch` whose `created` lies inside `window`: the batch itself when all do (most
+/// row groups), else a filtered copy.
+fn inside(batch: &RecordBatch, window: &Window) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
+    let created = Columns(batch).times(CREATED);
+    if created.values().iter().all(|&t| window.contains(t)) {
+        return Ok(batch.clone());
+    }
+    let keep: BooleanArray = created.values().iter().map(|&t| Some(window.contains(t))).collect();
+    arrow_select::filter::filter_record_batch(batch, &keep)
 }
 
 /// Typed access to a batch's columns by name. Panics on a schema mismatch, which the store's
@@ -119,118 +148,17 @@ pub fn text_at(a: &StringArray, i: usize) -> Option<&str> {
     a.is_valid(i).then(|| a.value(i))
 }
 
-/// Groups rows by a text key into a `Vec` of states, looking each dictionary key up once per
-/// batch instead of hashing every row.
-pub struct Groups<S> {
-    pub index: HashMap<String, usize>,
-    pub states: Vec<S>,
-}
-
-impl<S> Default for Groups<S> {
-    fn default() -> Self {
-        Groups { index: HashMap::new(), states: Vec::new() }
-    }
-}
-
-impl<S: Default> Groups<S> {
-    pub fn slot(&mut self, key: &str) -> usize {
-        if let Some(&i) = self.index.get(key) {
-            return i;
-        }
-        self.states.push(S::default());
-        self.index.insert(key.to_string(), self.states.len() - 1);
-        self.states.len() - 1
-    }
-
-    /// The group slot of each of `rows`, looking each dictionary key up once per batch
-    /// (null keys go to the empty-string group).
-    pub fn slots(&mut self, dict: &DictText<'_>, rows: &[usize]) -> Vec<usize> {
-        let null_key = dict.values.len();
-        let mut cache = vec![usize::MAX; null_key + 1];
-        rows.iter()
-            .map(|&row| {
-                let k = dict.key(row).unwrap_or(null_key);
-                if cache[k] == usize::MAX {
-                    cache[k] = self.slot(if k == null_key { "" } else { dict.values.value(k) });
-                }
-                cache[k]
-            })
-            .collect()
-    }
-
-    /// Merges `other` into `self` with `f(mine, theirs)`.
-    pub fn merge_with(&mut self, other: Groups<S>, mut f: impl FnMut(&mut S, S)) {
-        let mut theirs: Vec<Option<S>> = other.states.into_iter().map(Some).collect();
-        for (key, i) in other.index {
-            let slot = self.slot(&key);
-            f(&mut self.states[slot], theirs[i].take().expect("each slot once"));
-        }
-    }
-
-    /// Consumes the groups as (key, state) pairs in key order.
-    pub fn into_sorted(self) -> Vec<(String, S)> {
-        let mut states: Vec<Option<S>> = self.states.into_iter().map(Some).collect();
-        let mut out: Vec<(String, S)> =
-            self.index.into_iter().map(|(k, i)| (k, states[i].take().expect("each slot once"))).collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
-    }
-}
-
-/// The rows of `batch` inside `window`, each as (row, group slot by appId, created): the
-/// opening of every per-app report's `update`.
-pub fn rows_by_app<S: Default>(
-    groups: &mut Groups<S>,
-    batch: &RecordBatch,
-    window: &Window,
-) -> Vec<(usize, usize, i64)> {
+/// Each row of `batch` with its group slot by appId and its time: the opening of every per-app
+/// report's `update`.
+pub fn rows_by_app<S: Default>(groups: &mut Groups<S>, batch: &RecordBatch) -> Vec<(usize, usize, i64)> {
     let c = Columns(batch);
-    let created = c.times(crate::store::schema::CREATED);
-    let rows: Vec<usize> = (0..batch.num_rows()).filter(|&i| window.contains(created.value(i))).collect();
-    let slots = groups.slots(&c.dict(crate::store::schema::APP_ID), &rows);
-    rows.into_iter().zip(slots).map(|(i, s)| (i, s, created.value(i))).collect()
+    let created = c.times(CREATED);
+    let slots = groups.slots(&c.dict(crate::store::schema::APP_ID), 0..batch.num_rows());
+    slots.into_iter().enumerate().map(|(i, s)| (i, s, created.value(i))).collect()
 }
 
-/// The latest of a set of sign-ins by (created, id), with a value taken from it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Latest<T> {
-    pub at: Option<(i64, String)>,
-    pub value: T,
-}
-
-impl<T> Latest<T> {
-    /// True when (`t`, `id`) is later than the current latest: the caller then calls `set`.
-    pub fn beats(&self, t: i64, id: &str) -> bool {
-        match &self.at {
-            None => true,
-            Some((ct, cid)) => t > *ct || (t == *ct && id > cid.as_str()),
-        }
-    }
-
-    pub fn set(&mut self, t: i64, id: &str, value: T) {
-        self.at = Some((t, id.to_string()));
-        self.value = value;
-    }
-
-    pub fn offer(&mut self, t: i64, id: &str, value: impl FnOnce() -> T) {
-        if self.beats(t, id) {
-            self.set(t, id, value());
-        }
-    }
-
-    pub fn merge(&mut self, other: Latest<T>) {
-        if let Some((t, id)) = &other.at
-            && self.beats(*t, id)
-        {
-            *self = other;
-        }
-    }
-
-    pub fn time(&self) -> Option<i64> {
-        self.at.as_ref().map(|a| a.0)
-    }
-
-    pub fn id(&self) -> Option<&str> {
-        self.at.as_ref().map(|a| a.1.as_str())
-    }
+/// Whether row `i` of an error-code column is a success (`errorCode == 0`); a missing code is
+/// not a proven success.
+pub fn is_success(codes: &Int32Array, i: usize) -> bool {
+    codes.is_valid(i) && codes.value(i) == 0
 }

@@ -9,8 +9,8 @@
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
+use crate::domain::{Cell, Zone};
 use crate::error::{Error, Result};
-use crate::render::Cell;
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -70,14 +70,14 @@ pub fn context(store: &Store, manifest: &Manifest) -> Result<SQLContext> {
     Ok(ctx)
 }
 
-/// Runs `query` over the store.
-pub fn run(store: &Store, manifest: &Manifest, query: &str) -> Result<Table> {
+/// Runs `query` over the store; times in the result are shown in `zone`.
+pub fn run(store: &Store, manifest: &Manifest, query: &str, zone: Zone) -> Result<Table> {
     let mut ctx = context(store, manifest)?;
     let df = ctx.execute(query).and_then(LazyFrame::collect).map_err(polars_error)?;
     let headers: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
     let mut rows: Vec<Vec<Cell>> = (0..df.height()).map(|_| Vec::with_capacity(headers.len())).collect();
     for col in df.columns() {
-        let cells = cells_of(col).map_err(polars_error)?;
+        let cells = cells_of(col, zone).map_err(polars_error)?;
         for (row, cell) in rows.iter_mut().zip(cells) {
             row.push(cell);
         }
@@ -87,7 +87,7 @@ pub fn run(store: &Store, manifest: &Manifest, query: &str) -> Result<Table> {
 
 /// One column as cells: integers as numbers, timestamps as times, dates as `YYYY-MM-DD`,
 /// everything else as its text.
-fn cells_of(col: &Column) -> PolarsResult<Vec<Cell>> {
+fn cells_of(col: &Column, zone: Zone) -> PolarsResult<Vec<Cell>> {
     Ok(match col.dtype() {
         dt if dt.is_integer() => col.cast(&DataType::Int64)?.i64()?.iter().map(Cell::Int).collect(),
         DataType::Datetime(unit, _) => {
@@ -100,9 +100,11 @@ fn cells_of(col: &Column) -> PolarsResult<Vec<Cell>> {
                 .i64()?
                 .iter()
                 .map(|v| {
-                    Cell::Time(v.map(|v| match unit {
-                        TimeUnit::Milliseconds => v * 1_000,
-                        _ => v / per_us,
+                    Cell::Time(v.map(|v| {
+                        zone.at(match unit {
+                            TimeUnit::Milliseconds => v * 1_000,
+                            _ => v / per_us,
+                        })
                     }))
                 })
                 .collect()
@@ -111,7 +113,7 @@ fn cells_of(col: &Column) -> PolarsResult<Vec<Cell>> {
             .cast(&DataType::Int32)?
             .i32()?
             .iter()
-            .map(|d| Cell::Text(d.map(|d| crate::time::format_day(i64::from(d)))))
+            .map(|d| Cell::Text(d.map(|d| crate::domain::time::format_day(i64::from(d)))))
             .collect(),
         _ => col.cast(&DataType::String)?.str()?.iter().map(|s| Cell::Text(s.map(str::to_string))).collect(),
     })

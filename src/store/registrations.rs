@@ -17,10 +17,10 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use super::manifest::Manifest;
 use super::writer::{StagedFile, WriteOptions, stage_snapshot};
 use super::{REGISTRATIONS, Store, reader};
+use crate::domain::Timestamp;
 use crate::error::{Error, Result};
 use crate::normalize::METHOD_SEPARATOR;
 use crate::normalize::registration::Registration;
-use crate::render::Timestamp;
 
 /// A registration as stored: the user's state, where it was read, and the record text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub fn stage(staging: &Path, generation: u64, rows: &[StoredRegistration], opts:
         for (b, v) in flag_b.iter_mut().zip(flags(r)) {
             b.append_value(v);
         }
-        updated.append_option(r.last_updated_date_time.map(|t| t.0));
+        updated.append_option(r.last_updated_date_time.map(|t| t.us));
         methods.append_value(join(&r.methods_registered));
         sys_enabled.append_option(r.is_system_preferred_authentication_method_enabled);
         sys_methods.append_value(join(&r.system_preferred_authentication_methods));
@@ -188,7 +188,7 @@ pub fn load(store: &Store, manifest: &Manifest) -> Result<Option<Vec<StoredRegis
                         is_mfa_registered: flag[3].value(i),
                         is_mfa_capable: flag[4].value(i),
                         is_passwordless_capable: flag[5].value(i),
-                        last_updated_date_time: updated.is_valid(i).then(|| Timestamp(updated.value(i))),
+                        last_updated_date_time: updated.is_valid(i).then(|| Timestamp::utc(updated.value(i))),
                         methods_registered: split(methods.value(i)),
                         is_system_preferred_authentication_method_enabled: opt_bool(sys_enabled, i),
                         system_preferred_authentication_methods: split(sys_methods.value(i)),

@@ -14,9 +14,11 @@ use parquet::schema::types::ColumnPath;
 
 use super::manifest::FileEntry;
 use super::schema::{self, SignInBatchBuilder, signins_schema};
+use crate::domain::EventType;
+use crate::domain::MICROS_PER_DAY;
+use crate::domain::time::format_day;
 use crate::error::{Error, Result};
-use crate::normalize::{EventType, SignIn};
-use crate::time::{MICROS_PER_DAY, format_day};
+use crate::normalize::SignIn;
 
 const BATCH_ROWS: usize = 8192;
 const BATCH_BYTES: usize = 1 << 20;

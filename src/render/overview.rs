@@ -1,7 +1,8 @@
 //! The hand-over page (`signin-insights html`): every report family that has data, computed
-//! with the same functions as `report`, laid out as [`render::html`](crate::render::html)
-//! sections: tables, daily charts whose bars list that day's sign-ins, and highlights (expired
-//! and expiring credentials, unused apps, relying parties by readiness).
+//! with the same functions as `report` and named as the [catalog](crate::report::catalog)
+//! names them, laid out as [`html`](super::html) sections: tables, daily charts whose bars list
+//! that day's sign-ins, and highlights (expired and expiring credentials, unused apps, relying
+//! parties by readiness).
 //!
 //! Embedded data is capped so a page of a large tenant stays usable: daily charts for the apps
 //! with most sign-ins, a bounded number of sign-ins per bar, a bounded number of table rows;
@@ -9,20 +10,20 @@
 
 use std::collections::BTreeMap;
 
-use super::window::Window;
-use super::{
-    Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
-    credentials, service_principals, signins,
-};
-use crate::error::Result;
-use crate::normalize::EventType;
-use crate::render::html::{
+use super::html::{
     AMBER, BLUE, Block, DayBar, Drill, DrillCell, GREEN, GREY, Page, RED, Section, bar_list, day_chart, shell_quote,
 };
-use crate::render::{Cell, pseudo};
+use super::pseudo::{self, Pseudonymizer};
+use crate::domain::time::format_day;
+use crate::domain::{Cell, EventType};
+use crate::error::Result;
+use crate::report::{
+    Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
+    credentials, latest_event, service_principals, signins,
+};
+use crate::scan::Window;
 use crate::store::manifest::Manifest;
 use crate::store::{ADFS_SIGNINS, AUDITS, CREDENTIALS, REGISTRATIONS, RP_TRUSTS, SIGNINS, Store};
-use crate::time::{day_of, format_day, format_timestamp};
 
 /// How much the page embeds.
 #[derive(Clone, Debug)]
@@ -51,61 +52,68 @@ pub struct Windows {
 }
 
 fn request(window: &Window) -> Request {
-    Request { window: window.clone(), event_types: None, top: None, app: None }
+    Request::new(window.clone())
 }
 
 /// Every day the window touches, oldest first (an open-ended window starts at `first_data`),
 /// at most `limit` of them (the latest).
 fn days_of(w: &Window, first_data: Option<i64>, limit: usize) -> Vec<i64> {
-    let first = if w.start_us == i64::MIN { first_data } else { Some(day_of(w.start_us)) };
-    let Some(first) = first else { return Vec::new() };
-    let last = day_of(w.end_us - 1);
-    let first = first.max(last - limit as i64 + 1);
-    (first..=last).collect()
+    let Some(days) = w.days(first_data) else { return Vec::new() };
+    let (first, last) = (*days.start(), *days.end());
+    (first.max(last - limit as i64 + 1)..=last).collect()
 }
 
-/// Builds the page. `store_arg` is how the commands on the page name the store.
-pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, store_arg: &str) -> Result<Page> {
+/// What the page is made of: the store and how the commands on the page name it, the windows,
+/// the caps, and the key that replaces personal values (if any).
+pub struct Inputs<'a> {
+    pub store: &'a Store,
+    pub manifest: &'a Manifest,
+    pub windows: &'a Windows,
+    pub limits: &'a Limits,
+    pub store_arg: &'a str,
+    pub pseudonymizer: Option<&'a Pseudonymizer>,
+}
+
+/// The window as command-line arguments (with a leading space).
+fn window_args(win: &Window) -> String {
+    let z = win.zone;
+    if win.period.is_empty() {
+        let since =
+            if win.start_us == i64::MIN { String::new() } else { format!(" --since {}", z.format(win.start_us)) };
+        format!("{since} --until {}", z.format(win.end_us))
+    } else {
+        format!(" --period {}", win.period)
+    }
+}
+
+/// `report NAME` and the window, as a command on the page names it.
+fn report_args(name: &str, win: &Window) -> String {
+    format!("report {name}{}", window_args(win))
+}
+
+/// Builds the page.
+pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
+    let Inputs { store, manifest, windows: w, limits, store_arg, pseudonymizer: p } = *inputs;
     let mut drill = Drill::default();
     let mut sections = Vec::new();
     let has = |t: &str| !manifest.files(t).is_empty();
     let cmd = |rest: &str| format!("signin-insights {rest} --store {}", shell_quote(store_arg));
     let req = request(&w.signins);
-    let period = |win: &Window| {
-        if win.period.is_empty() {
-            let since = if win.start_us == i64::MIN {
-                String::new()
-            } else {
-                format!(" --since {}", format_timestamp(win.start_us))
-            };
-            format!("{since} --until {}", format_timestamp(win.end_us))
-        } else {
-            format!(" --period {}", win.period)
-        }
-    };
 
     if has(SIGNINS) {
         let activity = apps::compute(store, manifest, &req, apps::Sort::Total)?;
         if !activity.is_empty() {
-            sections.push(apps_section(
-                store,
-                manifest,
-                &req,
-                &activity,
-                limits,
-                &mut drill,
-                &cmd,
-                &period(&w.signins),
-            )?);
+            sections.push(apps_section(inputs, &req, &activity, &mut drill, &cmd)?);
             let errors = app_errors::compute(store, manifest, &Request { top: Some(5), ..req.clone() })?;
             let mut blocks = vec![Block::Note(
                 "The five most frequent error codes of each application's failed interactive sign-ins.".into(),
             )];
             blocks.extend(Block::rows(
                 &errors,
+                p,
                 limits.table_rows,
                 |_| None,
-                &cmd(&format!("report app-errors{}", period(&w.signins))),
+                &cmd(&report_args(app_errors::REPORT.name, &w.signins)),
             ));
             sections.push(Section { id: "errors", title: "Top errors per application", blocks });
         }
@@ -118,9 +126,10 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
             let unused_row = |c: &[Cell]| matches!(c.get(2), Some(Cell::Time(None))).then_some("unused");
             blocks.extend(Block::rows(
                 &last,
+                p,
                 limits.table_rows,
                 unused_row,
-                &cmd(&format!("report app-last-signin{}", period(&w.signins))),
+                &cmd(&report_args(app_last_signin::REPORT.name, &w.signins)),
             ));
             sections.push(Section { id: "last-sign-in", title: "Last sign-in and unused applications", blocks });
         }
@@ -137,14 +146,15 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
             )];
             blocks.extend(Block::rows(
                 &sps,
+                p,
                 limits.table_rows,
                 |_| None,
-                &cmd(&format!("report service-principals{}", period(&w.signins))),
+                &cmd(&report_args(service_principals::REPORT.name, &w.signins)),
             ));
             sections.push(Section { id: "service-principals", title: "Service principal sign-ins", blocks });
         }
     }
-    if has(CREDENTIALS) && super::latest_event(manifest).is_some() {
+    if has(CREDENTIALS) && latest_event(manifest).is_some() {
         let creds = credentials::compute(store, manifest, &req, &credentials::Filter::default())?;
         let expired = creds.iter().filter(|c| c.days_to_expiry.is_some_and(|d| d < 0)).count();
         let soon = creds.iter().filter(|c| c.days_to_expiry.is_some_and(|d| (0..=30).contains(&d))).count();
@@ -158,9 +168,10 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
         };
         blocks.extend(Block::rows(
             &creds,
+            p,
             limits.table_rows,
             class,
-            &cmd(&format!("report credentials{}", period(&w.signins))),
+            &cmd(&report_args(credentials::REPORT.name, &w.signins)),
         ));
         sections.push(Section { id: "credentials", title: "Application credentials", blocks });
     }
@@ -181,10 +192,10 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
             Some(Cell::Text(Some(_))) => Some("review"),
             _ => None,
         };
-        blocks.extend(Block::rows(&rps, limits.table_rows, class, &cmd(&format!("report adfs{}", period(&w.adfs)))));
+        blocks.extend(Block::rows(&rps, p, limits.table_rows, class, &cmd(&report_args(adfs::REPORT.name, &w.adfs))));
         sections.push(Section { id: "adfs", title: "AD FS applications", blocks });
     }
-    let auth = auth_section(store, manifest, w, limits, &cmd, &period)?;
+    let auth = auth_section(inputs, &cmd)?;
     if !auth.blocks.is_empty() {
         sections.push(auth);
     }
@@ -204,7 +215,7 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
         .map(|(t, f)| format!("{t} {}", f.iter().map(|e| e.rows).sum::<u64>()))
         .collect();
     facts.push(("Records in the store".into(), counts.join(", ")));
-    let zone = crate::time::zone_name();
+    let zone = w.signins.zone.name();
     facts.push((
         "Times".into(),
         if zone == "UTC" {
@@ -217,35 +228,38 @@ pub fn page(store: &Store, manifest: &Manifest, w: &Windows, limits: &Limits, st
     Ok(Page { title: "Usage & insights".into(), facts, sections, drill })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn apps_section(
-    store: &Store,
-    manifest: &Manifest,
+    inputs: &Inputs<'_>,
     req: &Request,
-    activity: &[apps::AppActivity],
-    limits: &Limits,
+    activity: &Vec<apps::AppActivity>,
     drill: &mut Drill,
     cmd: &dyn Fn(&str) -> String,
-    period: &str,
 ) -> Result<Section> {
+    let Inputs { store, manifest, limits, pseudonymizer: p, .. } = *inputs;
+    let zone = req.zone();
     let mut blocks = vec![Block::Note(format!(
         "Interactive user sign-ins per application ({}). Select a column to sort.",
         req.window.describe()
     ))];
-    blocks.extend(Block::rows(activity, limits.table_rows, |_| None, &cmd(&format!("report apps{period}"))));
+    blocks.extend(Block::rows(
+        activity,
+        p,
+        limits.table_rows,
+        |_| None,
+        &cmd(&report_args(apps::REPORT.name, &req.window)),
+    ));
     // Daily charts of the apps with most sign-ins.
     let daily = app_daily::compute(store, manifest, req)?;
     let mut per_app: BTreeMap<&str, BTreeMap<i64, (u64, u64)>> = BTreeMap::new();
     for d in &daily {
-        let e =
-            per_app.entry(d.app_id.as_str()).or_default().entry(day_of(d.aggregated_event_date_time.0)).or_default();
+        let e = per_app.entry(d.app_id.as_str()).or_default().entry(d.aggregated_event_date_time.day()).or_default();
         if d.status.error_code == Some(0) {
             e.0 += d.sign_in_count;
         } else {
             e.1 += d.sign_in_count;
         }
     }
-    let first_data = daily.iter().map(|d| day_of(d.aggregated_event_date_time.0)).min();
+    let first_data = daily.iter().map(|d| d.aggregated_event_date_time.day()).min();
     let days = days_of(&req.window, first_data, limits.chart_days);
     let charted: Vec<&apps::AppActivity> = activity.iter().take(limits.chart_apps).collect();
     blocks.push(Block::Heading("Sign-ins per day".into()));
@@ -253,7 +267,7 @@ fn apps_section(
         blocks.push(Block::Note(format!(
             "Charts for the {} applications with most sign-ins; for any other: {}",
             charted.len(),
-            cmd(&format!("report app-daily --app <appId>{period}"))
+            cmd(&format!("report {} --app <appId>{}", app_daily::REPORT.name, window_args(&req.window)))
         )));
     }
     for (chart, app) in charted.iter().enumerate() {
@@ -262,7 +276,7 @@ fn apps_section(
         let rows = signins::compute(store, manifest, &[EventType::InteractiveUser], &req.window, &filter, false)?;
         let mut by_day: BTreeMap<i64, Vec<&signins::SignInRow>> = BTreeMap::new();
         for r in &rows {
-            by_day.entry(day_of(r.created_date_time.0)).or_default().push(r);
+            by_day.entry(zone.day_of(r.created_date_time.us)).or_default().push(r);
         }
         let counts = per_app.get(app.id.as_str());
         let bars: Vec<DayBar> = days
@@ -274,7 +288,7 @@ fn apps_section(
                     drill.add(DrillCell {
                         title: format!("{name}: {} ({} sign-ins, {failed} failed)", format_day(day), ok + failed),
                         columns: vec!["time", "user", "status", "errorCode", "failureReason", "ipAddress"],
-                        rows: listed.iter().take(limits.per_bar).map(|r| drill_row(r)).collect(),
+                        rows: listed.iter().take(limits.per_bar).map(|r| drill_row(r, p)).collect(),
                         omitted: (listed.len().saturating_sub(limits.per_bar)) as u64,
                         command: cmd(&format!("signins --app {} --day {}", shell_quote(&app.id), format_day(day))),
                     })
@@ -287,13 +301,10 @@ fn apps_section(
     Ok(Section { id: "apps", title: "Application activity", blocks })
 }
 
-fn drill_row(r: &signins::SignInRow) -> Vec<String> {
-    let personal = |kind, v: &Option<String>| {
-        let v = v.clone().unwrap_or_default();
-        pseudo::active().map_or(v.clone(), |p| p.token(kind, &v))
-    };
+fn drill_row(r: &signins::SignInRow, p: Option<&Pseudonymizer>) -> Vec<String> {
+    let personal = |kind, v: &Option<String>| pseudo::text(p, kind, v.as_deref().unwrap_or_default());
     vec![
-        format_timestamp(r.created_date_time.0),
+        r.created_date_time.to_string(),
         personal(pseudo::Kind::Upn, &r.user_principal_name),
         if r.error_code == Some(0) { "success".into() } else { "failure".into() },
         r.error_code.map(|c| c.to_string()).unwrap_or_default(),
@@ -302,14 +313,8 @@ fn drill_row(r: &signins::SignInRow) -> Vec<String> {
     ]
 }
 
-fn auth_section(
-    store: &Store,
-    manifest: &Manifest,
-    w: &Windows,
-    limits: &Limits,
-    cmd: &dyn Fn(&str) -> String,
-    period: &dyn Fn(&Window) -> String,
-) -> Result<Section> {
+fn auth_section(inputs: &Inputs<'_>, cmd: &dyn Fn(&str) -> String) -> Result<Section> {
+    let Inputs { store, manifest, windows: w, limits, pseudonymizer: p, .. } = *inputs;
     let mut blocks = Vec::new();
     let req = request(&w.signins);
     if !manifest.files(SIGNINS).is_empty() {
@@ -329,9 +334,10 @@ fn auth_section(
             blocks.extend(notes.into_iter().map(Block::Note));
             blocks.extend(Block::rows(
                 &usage,
+                p,
                 limits.table_rows,
                 |_| None,
-                &cmd(&format!("report auth-usage{}", period(&w.signins))),
+                &cmd(&report_args(auth_usage::USAGE_REPORT.name, &w.signins)),
             ));
             let (mfa, notes) = auth_usage::mfa(store, manifest, &req)?;
             let bars: Vec<DayBar> = mfa
@@ -340,7 +346,7 @@ fn auth_section(
                 .take(limits.chart_days)
                 .rev()
                 .map(|d| DayBar {
-                    label: format_day(day_of(d.created_date_time.0)),
+                    label: format_day(d.created_date_time.day()),
                     values: vec![
                         d.multi_factor_sign_ins,
                         d.single_factor_sign_ins,
@@ -367,9 +373,10 @@ fn auth_section(
         blocks.push(Block::Heading(format!("Registration ({} users)", features.total_user_count)));
         blocks.extend(Block::rows(
             &features.user_registration_feature_counts,
+            p,
             limits.table_rows,
             |_| None,
-            &cmd("report auth-registration"),
+            &cmd(&format!("report {}", auth_registration::REPORT.name)),
         ));
         let items: Vec<(String, u64)> = methods
             .user_registration_method_counts
@@ -380,7 +387,7 @@ fn auth_section(
     }
     if !manifest.files(AUDITS).is_empty() {
         let events = auth_events::load(store, manifest, &w.audits)?;
-        let (rows, notes) = auth_events::user_events(&events, &auth_events::EventFilter::default());
+        let (rows, notes) = auth_events::user_events(&events, &auth_events::EventFilter::default(), w.audits.zone);
         if !rows.is_empty() {
             blocks.push(Block::Heading(format!("Registration and reset events ({})", w.audits.describe())));
             blocks.extend(notes.into_iter().map(Block::Note));
@@ -388,9 +395,10 @@ fn auth_section(
                 |c: &[Cell]| matches!(c.get(5), Some(Cell::Text(Some(s))) if s == "failure").then_some("expired");
             blocks.extend(Block::rows(
                 &rows,
+                p,
                 limits.table_rows,
                 failed,
-                &cmd(&format!("report registration-events{}", period(&w.audits))),
+                &cmd(&report_args(auth_events::EVENTS_REPORT.name, &w.audits)),
             ));
         }
         let resets = auth_events::password_resets(&events, &w.audits);
@@ -406,7 +414,7 @@ fn auth_section(
                 .take(limits.chart_days)
                 .rev()
                 .map(|r| DayBar {
-                    label: format_day(day_of(r.aggregated_date_time.0)),
+                    label: format_day(r.aggregated_date_time.day()),
                     values: vec![
                         r.password_resets_self_service_count,
                         r.password_resets_by_admin_count,

@@ -1,12 +1,9 @@
 //! Timestamps: parsing every form the exports carry into UTC microseconds, and formatting them
 //! back as Graph does (`YYYY-MM-DDTHH:MM:SSZ`, fraction only when non-zero).
 //!
-//! Events are stored in UTC. `--tz ZONE` sets, once per process, the zone that days are
-//! bucketed in and that timestamps are shown in (with their offset, e.g. `+02:00`); without it
-//! both are UTC, as Graph reports them. Data written by the generator is always UTC
-//! ([`format_timestamp_utc`]).
-
-use std::sync::OnceLock;
+//! Events are stored in UTC. A [`Zone`] (`--tz ZONE`) is the zone that days are bucketed in and
+//! that timestamps are shown in (with their offset, e.g. `+02:00`); UTC, as Graph reports them,
+//! unless one is given. Data written by the generator is always UTC ([`format_timestamp_utc`]).
 
 use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -172,27 +169,96 @@ fn parse_us_locale(s: &str) -> Option<i64> {
     Some(civil_micros(y, mo, d, h, mi, sec, micros)? - offset * 1_000_000)
 }
 
-static ZONE: OnceLock<Tz> = OnceLock::new();
+/// The zone days are bucketed in and times are shown in (`--tz`): UTC unless a zone is given.
+/// A value, carried by the report window and by every [`Timestamp`] a report shows, never a
+/// setting of the process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Zone(Option<Tz>);
 
-/// Sets the display and day zone for the rest of the process (`--tz`); the first call wins.
-pub fn set_zone(tz: Tz) {
-    let _ = ZONE.set(tz);
-}
+impl Zone {
+    pub const UTC: Zone = Zone(None);
 
-/// The zone set by `--tz`, unless it is UTC.
-fn zone() -> Option<Tz> {
-    ZONE.get().copied().filter(|z| *z != Tz::UTC && *z != Tz::Etc__UTC)
-}
+    /// Parses a zone name (`Europe/Amsterdam`, `UTC`), ignoring case.
+    pub fn parse(name: &str) -> Option<Zone> {
+        let n = name.trim();
+        n.parse::<Tz>()
+            .ok()
+            .or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|z| z.name().eq_ignore_ascii_case(n)))
+            .map(|tz| Zone(Some(tz)))
+    }
 
-/// The zone's name for people (`UTC` when none was set).
-pub fn zone_name() -> String {
-    ZONE.get().map_or("UTC".into(), |z| z.name().to_string())
-}
+    /// The zone unless it is UTC.
+    fn offset_zone(self) -> Option<Tz> {
+        self.0.filter(|z| *z != Tz::UTC && *z != Tz::Etc__UTC)
+    }
 
-/// Parses a zone name (`Europe/Amsterdam`, `UTC`), ignoring case.
-pub fn parse_zone(name: &str) -> Option<Tz> {
-    let n = name.trim();
-    n.parse::<Tz>().ok().or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|z| z.name().eq_ignore_ascii_case(n)))
+    /// The zone's name for people (`UTC` when none was given).
+    pub fn name(self) -> String {
+        self.0.map_or("UTC".into(), |z| z.name().to_string())
+    }
+
+    /// An instant shown in this zone.
+    pub fn at(self, us: i64) -> Timestamp {
+        Timestamp { us, zone: self }
+    }
+
+    /// Formats UTC microseconds as Graph does: `2024-05-01T12:34:56Z`, or with the fraction
+    /// (trailing zeros trimmed) when it is not zero; in a zone other than UTC, the local time
+    /// with its offset (`2024-05-01T14:34:56+02:00`).
+    pub fn format(self, us: i64) -> String {
+        let Some(tz) = self.offset_zone() else { return format_timestamp_utc(us) };
+        let offset = offset_secs(tz, us);
+        let local = us + offset * 1_000_000;
+        let dt = DateTime::<Utc>::from_timestamp(local.div_euclid(1_000_000), 0).unwrap_or_default();
+        let sign = if offset < 0 { '-' } else { '+' };
+        let zone = format!("{sign}{:02}:{:02}", offset.abs() / 3600, offset.abs() % 3600 / 60);
+        with_fraction(dt.format("%Y-%m-%dT%H:%M:%S").to_string(), local.rem_euclid(1_000_000), &zone)
+    }
+
+    /// The wall-clock microseconds of an instant in this zone: what a spreadsheet, which knows
+    /// no zones, is given.
+    pub fn local_micros(self, us: i64) -> i64 {
+        self.offset_zone().map_or(us, |tz| us + offset_secs(tz, us) * 1_000_000)
+    }
+
+    /// The day (days since 1970-01-01 in the calendar) of a timestamp in this zone.
+    pub fn day_of(self, us: i64) -> i64 {
+        match self.offset_zone() {
+            None => us.div_euclid(MICROS_PER_DAY),
+            Some(tz) => (us + offset_secs(tz, us) * 1_000_000).div_euclid(MICROS_PER_DAY),
+        }
+    }
+
+    /// The instant a day starts: local midnight (the first instant of the day where a clock
+    /// change skips midnight).
+    pub fn day_start(self, day: i64) -> i64 {
+        let Some(tz) = self.offset_zone() else { return day * MICROS_PER_DAY };
+        let date = DateTime::<Utc>::from_timestamp(day * 86_400, 0).unwrap_or_default().date_naive();
+        let mut t = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+        for _ in 0..4 {
+            if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+                return dt.timestamp() * 1_000_000;
+            }
+            t += chrono::Duration::minutes(30);
+        }
+        day * MICROS_PER_DAY - offset_secs(tz, day * MICROS_PER_DAY) * 1_000_000
+    }
+
+    /// Parses a time given on the command line: as [`parse_timestamp`], except that one without
+    /// a zone (`2024-05-01`, `2024-05-01T08:00`) is local time in this zone.
+    pub fn parse_local(self, s: &str) -> Option<i64> {
+        let utc = parse_timestamp(s)?;
+        let Some(tz) = self.offset_zone() else { return Some(utc) };
+        let t = s.trim();
+        let time_part = t.get(10..).unwrap_or("");
+        let zoned = t.ends_with(['Z', 'z']) || time_part.contains(['+', '-']) || t.starts_with("/Date(");
+        if zoned {
+            return Some(utc);
+        }
+        let naive = DateTime::<Utc>::from_timestamp(utc.div_euclid(1_000_000), 0)?.naive_utc();
+        let local = tz.from_local_datetime(&naive).earliest()?;
+        Some(local.timestamp() * 1_000_000 + utc.rem_euclid(1_000_000))
+    }
 }
 
 /// Seconds the zone is ahead of UTC at instant `us`.
@@ -210,69 +276,66 @@ fn with_fraction(base: String, frac: i64, zone: &str) -> String {
     }
 }
 
-/// Formats UTC microseconds as Graph does: `2024-05-01T12:34:56Z`, or with the fraction
-/// (trailing zeros trimmed) when it is not zero; under `--tz`, the local time with its offset
-/// (`2024-05-01T14:34:56+02:00`).
-pub fn format_timestamp(us: i64) -> String {
-    let Some(tz) = zone() else { return format_timestamp_utc(us) };
-    let offset = offset_secs(tz, us);
-    let local = us + offset * 1_000_000;
-    let dt = DateTime::<Utc>::from_timestamp(local.div_euclid(1_000_000), 0).unwrap_or_default();
-    let sign = if offset < 0 { '-' } else { '+' };
-    let zone = format!("{sign}{:02}:{:02}", offset.abs() / 3600, offset.abs() % 3600 / 60);
-    with_fraction(dt.format("%Y-%m-%dT%H:%M:%S").to_string(), local.rem_euclid(1_000_000), &zone)
-}
-
-/// The wall-clock microseconds of an instant in the display zone (UTC without `--tz`): what a
-/// spreadsheet, which knows no zones, is given.
-pub fn local_micros(us: i64) -> i64 {
-    zone().map_or(us, |tz| us + offset_secs(tz, us) * 1_000_000)
-}
-
-/// [`format_timestamp`] in UTC whatever `--tz` says: for data, not for display.
+/// UTC microseconds formatted as Graph does (`2024-05-01T12:34:56Z`, the fraction only when it
+/// is not zero), whatever zone a report is shown in: for data, not for display.
 pub fn format_timestamp_utc(us: i64) -> String {
     let dt = DateTime::<Utc>::from_timestamp(us.div_euclid(1_000_000), 0).unwrap_or_default();
     with_fraction(dt.format("%Y-%m-%dT%H:%M:%S").to_string(), us.rem_euclid(1_000_000), "Z")
 }
 
-/// The day (days since 1970-01-01 in the calendar) of a timestamp: the UTC day, or under
-/// `--tz` the local day.
-pub fn day_of(us: i64) -> i64 {
-    match zone() {
-        None => us.div_euclid(MICROS_PER_DAY),
-        Some(tz) => (us + offset_secs(tz, us) * 1_000_000).div_euclid(MICROS_PER_DAY),
+/// An instant (UTC microseconds) and the zone it is shown in. Serialises as Graph writes times,
+/// with the zone's offset when it is not UTC; reads every form the exports use (as UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    pub us: i64,
+    pub zone: Zone,
+}
+
+impl Timestamp {
+    /// An instant shown in UTC.
+    pub fn utc(us: i64) -> Timestamp {
+        Timestamp { us, zone: Zone::UTC }
+    }
+
+    /// The calendar day of the instant in its zone.
+    pub fn day(self) -> i64 {
+        self.zone.day_of(self.us)
     }
 }
 
-/// The instant a day starts: UTC midnight, or under `--tz` local midnight (the first instant
-/// of the day where a clock change skips midnight).
-pub fn day_start(day: i64) -> i64 {
-    let Some(tz) = zone() else { return day * MICROS_PER_DAY };
-    let date = DateTime::<Utc>::from_timestamp(day * 86_400, 0).unwrap_or_default().date_naive();
-    let mut t = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    for _ in 0..4 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.timestamp() * 1_000_000;
-        }
-        t += chrono::Duration::minutes(30);
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
-    day * MICROS_PER_DAY - offset_secs(tz, day * MICROS_PER_DAY) * 1_000_000
 }
 
-/// Parses a time given on the command line: as [`parse_timestamp`], except that one without a
-/// zone (`2024-05-01`, `2024-05-01T08:00`) is local time under `--tz`.
-pub fn parse_local(s: &str) -> Option<i64> {
-    let utc = parse_timestamp(s)?;
-    let Some(tz) = zone() else { return Some(utc) };
-    let t = s.trim();
-    let time_part = t.get(10..).unwrap_or("");
-    let zoned = t.ends_with(['Z', 'z']) || time_part.contains(['+', '-']) || t.starts_with("/Date(");
-    if zoned {
-        return Some(utc);
+/// By instant; the zone only breaks ties, so that the order agrees with equality.
+impl Ord for Timestamp {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.us.cmp(&other.us).then_with(|| self.zone.name().cmp(&other.zone.name()))
     }
-    let naive = DateTime::<Utc>::from_timestamp(utc.div_euclid(1_000_000), 0)?.naive_utc();
-    let local = tz.from_local_datetime(&naive).earliest()?;
-    Some(local.timestamp() * 1_000_000 + utc.rem_euclid(1_000_000))
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.zone.format(self.us))
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.zone.format(self.us))
+    }
+}
+
+/// Reads every timestamp form the exports use (Graph's own examples carry `-8:00` offsets).
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        parse_timestamp(&s)
+            .map(Timestamp::utc)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a timestamp: {s:?}")))
+    }
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -298,7 +361,7 @@ mod tests {
     #[test]
     fn iso_forms() {
         let z = parse_timestamp("2020-03-13T19:15:41.6195833Z").unwrap();
-        assert_eq!(format_timestamp(z), "2020-03-13T19:15:41.619583Z");
+        assert_eq!(format_timestamp_utc(z), "2020-03-13T19:15:41.619583Z");
         assert_eq!(parse_timestamp("2020-03-13T19:15:41Z").unwrap(), 1_584_126_941_000_000);
         assert_eq!(parse_timestamp("2020-03-13T19:15:41+00:00"), parse_timestamp("2020-03-13T19:15:41Z"));
         assert_eq!(parse_timestamp("2021-03-01T00:00:00-8:00"), parse_timestamp("2021-03-01T08:00:00Z"));
@@ -336,9 +399,10 @@ mod tests {
 
     #[test]
     fn formatting() {
-        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_timestamp(1_500_000), "1970-01-01T00:00:01.5Z");
-        assert_eq!(format_day(day_of(parse_timestamp("2024-05-01T23:59:59.999999Z").unwrap())), "2024-05-01");
+        assert_eq!(Zone::UTC.format(0), "1970-01-01T00:00:00Z");
+        assert_eq!(Zone::UTC.format(1_500_000), "1970-01-01T00:00:01.5Z");
+        let late = parse_timestamp("2024-05-01T23:59:59.999999Z").unwrap();
+        assert_eq!(format_day(Zone::UTC.day_of(late)), "2024-05-01");
         assert_eq!(parse_day("2024-05-01").map(format_day).as_deref(), Some("2024-05-01"));
     }
 }

@@ -1,10 +1,13 @@
 //! Report windows (SPEC section 2): `Dn` = (as-of - n x 24 h, as-of]; `--since` inclusive,
 //! `--until` exclusive. As-of is the latest event time in the store unless given, because an
-//! offline export must not be measured against the wall clock.
+//! offline export must not be measured against the wall clock. The window belongs to the scan:
+//! it prunes partitions and files, and [`run`](super::run) hands aggregates only the rows inside
+//! it. It also carries the [`Zone`] that days are bucketed in and times shown in.
 
-use crate::time::{MICROS_PER_DAY, format_timestamp};
+use crate::domain::{MICROS_PER_DAY, Zone};
 
-/// A half-open interval of UTC microseconds, `[start_us, end_us)`, and the as-of it ends at.
+/// A half-open interval of UTC microseconds, `[start_us, end_us)`, the as-of it ends at, and
+/// the zone its days are counted in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
     pub start_us: i64,
@@ -12,6 +15,7 @@ pub struct Window {
     pub as_of_us: i64,
     /// `D30`, or empty for an explicit range.
     pub period: String,
+    pub zone: Zone,
 }
 
 /// How the user asked for a window.
@@ -32,8 +36,8 @@ impl Period {
 
 impl Window {
     /// Resolves `period` against `as_of` (the given one, or the store's latest event time;
-    /// `None` for an empty store).
-    pub fn resolve(period: &Period, as_of: Option<i64>) -> Window {
+    /// `None` for an empty store); days are counted in `zone`.
+    pub fn resolve(period: &Period, as_of: Option<i64>, zone: Zone) -> Window {
         let as_of = as_of.unwrap_or(0);
         match period {
             Period::Days(n) => Window {
@@ -41,14 +45,28 @@ impl Window {
                 end_us: as_of + 1,
                 as_of_us: as_of,
                 period: format!("D{n}"),
+                zone,
             },
             Period::Range { since, until } => Window {
                 start_us: since.unwrap_or(i64::MIN),
                 end_us: until.unwrap_or(as_of + 1),
                 as_of_us: as_of,
                 period: String::new(),
+                zone,
             },
         }
+    }
+
+    /// Everything up to and including `as_of`, in UTC: for tests and tools.
+    pub fn all(as_of: i64) -> Window {
+        Window::resolve(&Period::Range { since: None, until: None }, Some(as_of), Zone::UTC)
+    }
+
+    /// Every calendar day (of the window's zone) the window touches, oldest first; an
+    /// open-ended window starts at `first_data`. `None` when it has no start.
+    pub fn days(&self, first_data: Option<i64>) -> Option<std::ops::RangeInclusive<i64>> {
+        let first = if self.start_us == i64::MIN { first_data? } else { self.zone.day_of(self.start_us) };
+        Some(first..=self.zone.day_of(self.end_us - 1))
     }
 
     pub fn contains(&self, t: i64) -> bool {
@@ -57,27 +75,27 @@ impl Window {
 
     /// One line for people: the window and the as-of it ends at.
     pub fn describe(&self) -> String {
+        let z = self.zone;
         if self.period.is_empty() {
-            let start =
-                if self.start_us == i64::MIN { "the beginning".into() } else { format_timestamp(self.start_us) };
-            format!("window [{start}, {})", format_timestamp(self.end_us))
+            let start = if self.start_us == i64::MIN { "the beginning".into() } else { z.format(self.start_us) };
+            format!("window [{start}, {})", z.format(self.end_us))
         } else {
-            let start = format_timestamp(self.start_us - 1);
-            format!("window {} = ({start}, {}] (as of the latest event)", self.period, format_timestamp(self.as_of_us))
+            let start = z.format(self.start_us - 1);
+            format!("window {} = ({start}, {}] (as of the latest event)", self.period, z.format(self.as_of_us))
         }
     }
 }
 
 /// A note when an as-of taken from the data lies more than a day after `now_us` (this machine's
 /// clock): one record with a wrong date moves every window that ends at the latest event.
-pub fn future_as_of_note(latest: Option<i64>, now_us: i64) -> Option<String> {
+pub fn future_as_of_note(latest: Option<i64>, now_us: i64, zone: Zone) -> Option<String> {
     let t = latest?;
     (t > now_us.saturating_add(MICROS_PER_DAY)).then(|| {
         format!(
             "the latest event is dated {}, after this machine's clock ({}): a record with a wrong date moves \
              every window that ends at it; give --as-of to set the end",
-            format_timestamp(t),
-            format_timestamp(now_us)
+            zone.format(t),
+            zone.format(now_us)
         )
     })
 }
@@ -85,12 +103,12 @@ pub fn future_as_of_note(latest: Option<i64>, now_us: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::parse_timestamp;
+    use crate::domain::time::parse_timestamp;
 
     #[test]
     fn days_window_is_left_open_right_closed() {
         let as_of = parse_timestamp("2024-05-08T12:00:00Z").unwrap();
-        let w = Window::resolve(&Period::Days(7), Some(as_of));
+        let w = Window::resolve(&Period::Days(7), Some(as_of), Zone::UTC);
         assert!(w.contains(as_of));
         assert!(!w.contains(parse_timestamp("2024-05-01T12:00:00Z").unwrap()));
         assert!(w.contains(parse_timestamp("2024-05-01T12:00:00.000001Z").unwrap()));
@@ -102,12 +120,12 @@ mod tests {
     #[test]
     fn an_as_of_after_the_clock_is_noted() {
         let now = parse_timestamp("2026-11-29T08:00:00Z").unwrap();
-        assert_eq!(future_as_of_note(None, now), None);
-        assert_eq!(future_as_of_note(Some(now - MICROS_PER_DAY), now), None);
+        assert_eq!(future_as_of_note(None, now, Zone::UTC), None);
+        assert_eq!(future_as_of_note(Some(now - MICROS_PER_DAY), now, Zone::UTC), None);
         // A day of slack for clocks and zones.
-        assert_eq!(future_as_of_note(Some(now + MICROS_PER_DAY), now), None);
+        assert_eq!(future_as_of_note(Some(now + MICROS_PER_DAY), now, Zone::UTC), None);
         let far = parse_timestamp("9999-12-31T23:59:59Z").unwrap();
-        let note = future_as_of_note(Some(far), now).unwrap();
+        let note = future_as_of_note(Some(far), now, Zone::UTC).unwrap();
         assert!(note.contains("9999-12-31T23:59:59Z") && note.contains("--as-of"), "{note}");
     }
 }

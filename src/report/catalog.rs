@@ -1,0 +1,345 @@
+//! Every report of this version, described once. Start reading here.
+//!
+//! A report is a [`Report`]: its command-line name and Graph name, one line of help, the title
+//! its caption starts with, the table whose latest event is its default as-of, the event types
+//! it reads unless told otherwise, the options it accepts, and the function that answers it.
+//! The command line (names, help, which flag applies to which report), the captions, the HTML
+//! page and the workbook all read [`REPORTS`]; adding a report is one file holding its model,
+//! its aggregate and its `REPORT`, plus one line in that list.
+//!
+//! [`answer`] runs a report and applies what every report shares: `--app` keeps the rows about
+//! one application, `--top` keeps the first rows, and the caption says what was counted and
+//! over which window.
+
+use serde_json::Value;
+
+use super::{Request, Rows, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration};
+use super::{auth_usage, credentials, latest_event_in, service_principals};
+use crate::domain::EventType;
+use crate::error::{Error, Result};
+use crate::store::manifest::Manifest;
+use crate::store::{ADFS_SIGNINS, AUDITS, REGISTRATIONS, Store};
+
+/// One report, described once.
+#[derive(Debug)]
+pub struct Report {
+    /// The name on the command line (`report NAME`).
+    pub name: &'static str,
+    /// The Graph function or type it recomputes, accepted as a name too.
+    pub graph_name: Option<&'static str>,
+    /// One line of help.
+    pub about: &'static str,
+    /// What the caption starts with.
+    pub title: &'static str,
+    /// The table it reads; its latest event is the default as-of.
+    pub table: &'static str,
+    /// The event types read unless `--event-types` says otherwise (none for reports that read
+    /// no sign-ins).
+    pub event_types: &'static [EventType],
+    /// The options it accepts beyond the window and the format.
+    pub options: &'static [Opt],
+    pub run: fn(&Query<'_>) -> Result<Answer>,
+}
+
+/// The reports of this version, in the order the help lists them.
+pub const REPORTS: &[&Report] = &[
+    &apps::REPORT,
+    &app_daily::REPORT,
+    &app_errors::REPORT,
+    &app_last_signin::REPORT,
+    &service_principals::REPORT,
+    &credentials::REPORT,
+    &adfs::REPORT,
+    &auth_usage::USAGE_REPORT,
+    &auth_usage::MFA_REPORT,
+    &auth_registration::REPORT,
+    &auth_events::EVENTS_REPORT,
+    &auth_events::ACTIVITY_REPORT,
+    &auth_events::RESETS_REPORT,
+];
+
+/// The report named `name` (its name or its Graph name, ignoring case).
+pub fn find(name: &str) -> Option<&'static Report> {
+    REPORTS
+        .iter()
+        .copied()
+        .find(|r| r.name.eq_ignore_ascii_case(name) || r.graph_name.is_some_and(|g| g.eq_ignore_ascii_case(name)))
+}
+
+/// An option a report may accept, in the order a command line is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opt {
+    ExpiringWithin,
+    Expired,
+    Unused,
+    By,
+    UserTypes,
+    UserRoles,
+    User,
+    Feature,
+    Method,
+    Status,
+    Rules,
+    /// Keep the first N rows.
+    Top,
+    /// Keep the first N error codes of each application.
+    TopPerApp,
+    EventTypes,
+    App,
+    Sort,
+}
+
+impl Opt {
+    pub const ALL: [Opt; 16] = [
+        Opt::ExpiringWithin,
+        Opt::Expired,
+        Opt::Unused,
+        Opt::By,
+        Opt::UserTypes,
+        Opt::UserRoles,
+        Opt::User,
+        Opt::Feature,
+        Opt::Method,
+        Opt::Status,
+        Opt::Rules,
+        Opt::Top,
+        Opt::TopPerApp,
+        Opt::EventTypes,
+        Opt::App,
+        Opt::Sort,
+    ];
+
+    /// The flag that gives it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Opt::ExpiringWithin => "--expiring-within",
+            Opt::Expired => "--expired",
+            Opt::Unused => "--unused",
+            Opt::By => "--by",
+            Opt::UserTypes => "--user-types",
+            Opt::UserRoles => "--user-roles",
+            Opt::User => "--user",
+            Opt::Feature => "--feature",
+            Opt::Method => "--method",
+            Opt::Status => "--status",
+            Opt::Rules => "--rules",
+            Opt::Top | Opt::TopPerApp => "--top",
+            Opt::EventTypes => "--event-types",
+            Opt::App => "--app",
+            Opt::Sort => "--sort",
+        }
+    }
+
+    /// The reports that accept it.
+    pub fn reports(self) -> Vec<&'static str> {
+        let same = |o: Opt| o == self || (o.flag() == self.flag());
+        REPORTS.iter().filter(|r| r.options.iter().any(|&o| same(o))).map(|r| r.name).collect()
+    }
+}
+
+/// The usage error for `given` options that `report` does not accept, or `None`. Flags that
+/// apply to the same reports are named together: "--expired and --unused apply to `report
+/// credentials`".
+pub fn refuse_options(report: &Report, given: &[Opt]) -> Option<Error> {
+    let accepts = |o: Opt| report.options.iter().any(|&r| r.flag() == o.flag());
+    let first = Opt::ALL.into_iter().find(|&o| given.contains(&o) && !accepts(o))?;
+    let reports = first.reports();
+    let mut flags: Vec<&str> = Vec::new();
+    for o in Opt::ALL {
+        if o.reports() == reports && !flags.contains(&o.flag()) {
+            flags.push(o.flag());
+        }
+    }
+    let names: Vec<String> = reports.iter().map(|r| format!("`report {r}`")).collect();
+    let verb = if flags.len() == 1 { "applies" } else { "apply" };
+    Some(Error::Usage(if names.is_empty() {
+        format!("{} {verb} to no report", and_list(&flags))
+    } else {
+        format!("{} {verb} to {}", and_list(&flags), and_list(&names))
+    }))
+}
+
+fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
+/// What `report apps` orders by: the portal's "top apps" and "most failed" views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Total,
+    Failed,
+}
+
+/// The report-specific options, each read by the reports that accept it.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub sort: Sort,
+    /// `credentials`: `--expiring-within`, `--expired`, `--unused`.
+    pub credentials: credentials::Filter,
+    /// `adfs`: list the claim rules instead.
+    pub rules: bool,
+    /// `auth-registration`: count by feature or by method.
+    pub by: auth_registration::By,
+    /// `auth-registration`: which users (`--user-types`, `--user-roles`, `--user`).
+    pub population: auth_registration::Population,
+    /// `registration-events`: `--user`, `--feature`, `--method`, `--status`.
+    pub events: auth_events::EventFilter,
+    /// `--app`: keep the rows about this application.
+    pub app: Option<String>,
+}
+
+/// A report asked of a store.
+pub struct Query<'a> {
+    pub store: &'a Store,
+    pub manifest: &'a Manifest,
+    pub request: Request,
+    pub options: &'a Options,
+    /// Whether the window's end was given (`--as-of`) rather than taken from the data.
+    pub as_of_given: bool,
+    /// Whether personal values are replaced in the output: a report then does not repeat a
+    /// name it was asked to search for.
+    pub pseudonymized: bool,
+}
+
+impl Query<'_> {
+    /// The latest event of `table`.
+    pub fn latest(&self, table: &str) -> Option<i64> {
+        latest_event_in(self.manifest, table)
+    }
+}
+
+/// How a report's caption reads.
+pub enum Caption {
+    /// The title and the window.
+    Window,
+    /// The title and the window, then this.
+    WindowAnd(String),
+    /// This instead.
+    Own(String),
+}
+
+/// A report's answer: its rows, what the output says about them, and how.
+pub struct Answer {
+    pub rows: Box<dyn Rows>,
+    /// The Graph type of the rows (`applicationSignInSummary`).
+    pub type_name: String,
+    /// Graph returns one object rather than a collection (with `rows` as its list member).
+    pub object: Option<Value>,
+    /// Things the reader must know to trust the numbers (said on stderr).
+    pub notes: Vec<String>,
+    pub caption: Caption,
+    /// The caption as written (set by [`answer`]).
+    pub caption_text: String,
+}
+
+impl Answer {
+    pub fn rows<R: Rows + 'static>(type_name: &str, rows: R) -> Answer {
+        Answer {
+            rows: Box::new(rows),
+            type_name: type_name.to_string(),
+            object: None,
+            notes: Vec::new(),
+            caption: Caption::Window,
+            caption_text: String::new(),
+        }
+    }
+
+    pub fn with_notes(mut self, notes: Vec<String>) -> Answer {
+        self.notes = notes;
+        self
+    }
+
+    pub fn with_caption(mut self, caption: Caption) -> Answer {
+        self.caption = caption;
+        self
+    }
+
+    /// `@odata.context` of the JSON output.
+    pub fn context(&self) -> String {
+        if self.object.is_some() { super::object_context(&self.type_name) } else { super::context(&self.type_name) }
+    }
+}
+
+/// Runs `report` for `q`: its answer with `--app` and `--top` applied where the report accepts
+/// them, and its caption written.
+pub fn answer(report: &Report, q: &Query<'_>) -> Result<Answer> {
+    let mut a = (report.run)(q)?;
+    if let Some(app) = &q.options.app
+        && report.options.contains(&Opt::App)
+    {
+        a.rows.retain_app(app);
+    }
+    if let Some(n) = q.request.top
+        && report.options.contains(&Opt::Top)
+    {
+        a.rows.truncate(n);
+    }
+    a.caption_text = match &a.caption {
+        Caption::Own(text) => text.clone(),
+        Caption::Window => caption(report, q),
+        Caption::WindowAnd(more) => format!("{}{more}", caption(report, q)),
+    };
+    Ok(a)
+}
+
+/// The title and the window, or what the store lacks to have one.
+fn caption(report: &Report, q: &Query<'_>) -> String {
+    if q.latest(report.table).is_none() && !q.as_of_given {
+        let what = match report.table {
+            ADFS_SIGNINS => "AD FS sign-ins",
+            AUDITS => "audit records",
+            REGISTRATIONS => "registration details",
+            _ => "sign-ins",
+        };
+        return format!("{} (the store holds no {what})", report.title);
+    }
+    format!("{} ({})", report.title, q.request.window.describe())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found_by_either_name() {
+        let mut names: Vec<String> =
+            REPORTS.iter().flat_map(|r| std::iter::once(r.name).chain(r.graph_name)).map(str::to_lowercase).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n, "a name used twice");
+        assert_eq!(find("APPS").map(|r| r.name), Some("apps"));
+        assert_eq!(find("getAzureADApplicationSignInSummary").map(|r| r.name), Some("apps"));
+        assert!(find("nosuch").is_none());
+    }
+
+    #[test]
+    fn a_flag_of_another_report_is_refused_with_the_reports_it_applies_to() {
+        let apps = find("apps").unwrap();
+        let said = |given: &[Opt]| refuse_options(apps, given).map(|e| e.to_string());
+        assert_eq!(said(&[Opt::Top, Opt::App]), None);
+        assert_eq!(
+            said(&[Opt::Expired]).as_deref(),
+            Some("--expiring-within, --expired and --unused apply to `report credentials`")
+        );
+        assert_eq!(
+            said(&[Opt::User]).as_deref(),
+            Some("--user applies to `report auth-registration` and `report registration-events`")
+        );
+        assert_eq!(
+            said(&[Opt::Rules, Opt::Feature]).as_deref(),
+            Some("--feature, --method and --status apply to `report registration-events`")
+        );
+        let mfa = find("mfa-summary").unwrap();
+        let e = refuse_options(mfa, &[Opt::Top]).unwrap().to_string();
+        assert_eq!(e, "--top applies to `report apps`, `report app-errors` and `report adfs`");
+    }
+}
