@@ -11,8 +11,9 @@ use std::process::ExitCode;
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Freed pages are kept one second for reuse, then returned: bounded memory, few page faults.
+/// jemalloc reads this symbol by name; exporting a name is the one unsafe thing the crate does.
 #[cfg(not(target_env = "msvc"))]
-#[allow(non_upper_case_globals)]
+#[allow(non_upper_case_globals, unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 pub static malloc_conf: &[u8] = b"dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 

@@ -66,6 +66,15 @@ fn args_for(name: &str) -> Vec<String> {
     args
 }
 
+/// Fails with a unified diff (golden file first) when `got` is not `want`.
+fn assert_golden(name: &str, got: &str, want: &str) {
+    if got != want {
+        let diff = similar::TextDiff::from_lines(want, got);
+        let shown = diff.unified_diff().context_radius(3).header(&format!("{name} (golden)"), "output").to_string();
+        panic!("{name} differs from its golden file:\n{shown}");
+    }
+}
+
 /// Ingests the case's `*.json` inputs and compares every file of `expected/` with the output of
 /// the command its name stands for; returns how many were compared.
 fn check_case(case: &Path) -> usize {
@@ -92,7 +101,7 @@ fn check_case(case: &Path) -> usize {
         let r = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         let want = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(r.stdout, want, "{} differs from its golden file", name);
+        assert_golden(&name, &r.stdout, &want);
         checked += 1;
     }
     checked

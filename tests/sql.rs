@@ -6,19 +6,20 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use signin_insights::domain::EventType;
+use signin_insights::domain::time::{format_day, format_timestamp_utc};
+use signin_insights::domain::{Cell, Zone};
 use signin_insights::generate::auth_methods::write_auth_methods;
 use signin_insights::generate::{GenOptions, Shape, adfs::write_adfs, generate, inventory::write_inventory};
-use signin_insights::normalize::{EventType, METHOD_SEPARATOR};
-use signin_insights::render::Cell;
+use signin_insights::normalize::METHOD_SEPARATOR;
 use signin_insights::report::app_last_signin::SignInActivity;
 use signin_insights::report::auth_registration::{self, Population};
-use signin_insights::report::window::{Period, Window};
 use signin_insights::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_usage, credentials, latest_event_in,
     service_principals, signins,
 };
+use signin_insights::scan::{Period, Window};
 use signin_insights::store::{ADFS_SIGNINS, AUDITS, SIGNINS, Store};
-use signin_insights::time::{day_of, format_day, format_timestamp_utc};
 
 use crate::util::{ingest_with, run, testdata};
 
@@ -60,7 +61,7 @@ fn text(c: &Cell) -> String {
             Ok(f) if f.fract() == 0.0 && t.contains('.') => format!("{}", f as i64),
             _ => t.clone(),
         },
-        Cell::Time(Some(t)) => format_timestamp_utc(*t),
+        Cell::Time(Some(t)) => format_timestamp_utc(t.us),
         Cell::Percent(p) => p.0.to_string(),
         _ => "null".into(),
     }
@@ -109,7 +110,7 @@ fn activity_rows(a: &SignInActivity, kinds: [&str; 3]) -> Vec<[String; 3]> {
     kinds
         .iter()
         .zip(pairs)
-        .filter_map(|(kind, (t, id))| Some([kind.to_string(), format_timestamp_utc(t.as_ref()?.0), id.clone()?]))
+        .filter_map(|(kind, (t, id))| Some([kind.to_string(), format_timestamp_utc(t.as_ref()?.us), id.clone()?]))
         .collect()
 }
 
@@ -117,9 +118,9 @@ fn activity_rows(a: &SignInActivity, kinds: [&str; 3]) -> Vec<[String; 3]> {
 /// without sign-ins and apps without activity left out where the SQL has no row for them).
 fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>> {
     let manifest = store.manifest().unwrap();
-    let req = Request { window: p.signins.clone(), event_types: None, top: None, app: None };
+    let req = Request { window: p.signins.clone(), event_types: None, top: None };
     let mut out = BTreeMap::new();
-    let hundredths = |part: u64, total: u64| signin_insights::render::Percent::of(part, total).0.to_string();
+    let hundredths = |part: u64, total: u64| signin_insights::domain::Percent::of(part, total).0.to_string();
     out.insert(
         "apps",
         apps::compute(store, &manifest, &req, apps::Sort::Total)
@@ -140,7 +141,7 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
                 row([
                     d.app_id.clone(),
                     opt(d.app_display_name.clone()),
-                    format_day(day_of(d.aggregated_event_date_time.0)),
+                    format_day(d.aggregated_event_date_time.day()),
                     opt(d.status.error_code),
                     d.sign_in_count.to_string(),
                     opt(d.status.failure_reason.clone()),
@@ -212,18 +213,18 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
                     opt(c.app_id.clone()),
                     opt(c.key_type.clone()),
                     opt(c.key_usage.clone()),
-                    opt(c.expiration_date_time.map(|t| format_timestamp_utc(t.0))),
+                    opt(c.expiration_date_time.map(|t| format_timestamp_utc(t.us))),
                     opt(c.resource_id.clone()),
-                    opt(a.last_sign_in_date_time.map(|t| format_timestamp_utc(t.0))),
+                    opt(a.last_sign_in_date_time.map(|t| format_timestamp_utc(t.us))),
                     opt(a.last_sign_in_request_id.clone()),
-                    opt(a.last_successful_sign_in_date_time.map(|t| format_timestamp_utc(t.0))),
+                    opt(a.last_successful_sign_in_date_time.map(|t| format_timestamp_utc(t.us))),
                     opt(a.last_successful_sign_in_request_id.clone()),
                     opt(finding),
                 ])
             })
             .collect(),
     );
-    let adfs_req = Request { window: p.adfs.clone(), event_types: None, top: None, app: None };
+    let adfs_req = Request { window: p.adfs.clone(), event_types: None, top: None };
     out.insert(
         "adfs",
         adfs::compute(store, &manifest, &adfs_req)
@@ -251,7 +252,7 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             .iter()
             .map(|s| {
                 row([
-                    format_timestamp_utc(s.created_date_time.0),
+                    format_timestamp_utc(s.created_date_time.us),
                     s.id.clone(),
                     "interactiveUser".to_string(),
                     opt(s.app_display_name.clone()),
@@ -276,7 +277,7 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             .filter(|d| d.total_sign_ins > 0)
             .map(|d| {
                 row([
-                    format_day(day_of(d.created_date_time.0)),
+                    format_day(d.created_date_time.day()),
                     d.total_sign_ins.to_string(),
                     d.single_factor_sign_ins.to_string(),
                     d.multi_factor_sign_ins.to_string(),
@@ -312,7 +313,7 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             })
             .map(|r| {
                 row([
-                    format_day(day_of(r.aggregated_date_time.0)),
+                    format_day(r.aggregated_date_time.day()),
                     r.password_resets_by_admin_count.to_string(),
                     r.password_resets_self_service_count.to_string(),
                     r.change_password_self_service_count.to_string(),
@@ -327,9 +328,9 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
 /// native report; returns the names of the files with rows on both sides.
 fn check_store(store: &Store, days: u32, app: Option<&str>) -> Vec<String> {
     let manifest = store.manifest().unwrap();
-    let window = |table| Window::resolve(&Period::Days(days), latest_event_in(&manifest, table));
+    let window = |table| Window::resolve(&Period::Days(days), latest_event_in(&manifest, table), Zone::UTC);
     let signins = window(SIGNINS);
-    let req = Request { window: signins.clone(), event_types: None, top: None, app: None };
+    let req = Request { window: signins.clone(), event_types: None, top: None };
     // The drill-down follows the app with the most sign-ins, as an analyst would.
     let first = apps::compute(store, &manifest, &req, apps::Sort::Total).unwrap().first().map(|a| a.id.clone());
     let p = Params {
@@ -355,8 +356,8 @@ fn check_store(store: &Store, days: u32, app: Option<&str>) -> Vec<String> {
         if tables_read(&query).iter().any(|t| !present.contains(t)) {
             continue;
         }
-        let result =
-            signin_insights::scan::sql::run(store, &manifest, &query).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let result = signin_insights::scan::sql::run(store, &manifest, &query, Zone::UTC)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let got: Vec<Vec<String>> = result.rows.iter().map(|r| r.iter().map(text).collect()).collect();
         assert_eq!(&got, expected, "sql/{name}.sql differs from the native report over {}", store.root().display());
         if !got.is_empty() {

@@ -12,4 +12,5 @@ mod props;
 mod shapes;
 #[cfg(feature = "sql")]
 mod sql;
+mod tidy;
 mod util;

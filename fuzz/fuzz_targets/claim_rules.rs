@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use signin_insights::normalize::claim_rules::{classify, parse};
+use signin_insights::normalize::claim_rules::parse;
+use signin_insights::report::claim_policy::classify;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -405,4 +405,36 @@ mod tests {
         assert_eq!(format_day(Zone::UTC.day_of(late)), "2024-05-01");
         assert_eq!(parse_day("2024-05-01").map(format_day).as_deref(), Some("2024-05-01"));
     }
+
+    #[test]
+    fn zones_move_day_boundaries_and_show_offsets() {
+        let t = |s| parse_timestamp(s).unwrap();
+        let day = |s| parse_day(s).unwrap();
+        let ktm = Zone::parse("asia/kathmandu").unwrap();
+        assert_eq!(ktm.name(), "Asia/Kathmandu");
+        // +05:45: 18:14 UTC is still the 24th there, 18:15 the 25th.
+        assert_eq!(ktm.day_of(t("2026-10-24T18:14:59Z")), day("2026-10-24"));
+        assert_eq!(ktm.day_of(t("2026-10-24T18:15:00Z")), day("2026-10-25"));
+        assert_eq!(ktm.day_start(day("2026-10-25")), 1_792_865_700_000_000);
+        assert_eq!(ktm.format(t("2026-10-24T18:15:00.25Z")), "2026-10-25T00:00:00.25+05:45");
+        assert_eq!(ktm.parse_local("2026-10-25"), Some(1_792_865_700_000_000), "a date without a zone is local");
+        assert_eq!(ktm.parse_local("2026-10-25T00:00:00Z"), Some(t("2026-10-25T00:00:00Z")), "a zoned one is not");
+        // Amsterdam's clock goes back on 2026-10-25: that day is 25 hours long.
+        let ams = Zone::parse("Europe/Amsterdam").unwrap();
+        assert_eq!(ams.day_start(day("2026-10-25")), 1_792_879_200_000_000);
+        assert_eq!(ams.day_start(day("2026-10-26")) - ams.day_start(day("2026-10-25")), 25 * 3_600_000_000);
+        assert_eq!(ams.format(t("2026-10-25T00:30:00Z")), "2026-10-25T02:30:00+02:00");
+        assert_eq!(ams.format(t("2026-10-25T01:30:00Z")), "2026-10-25T02:30:00+01:00", "the hour that repeats");
+        // Where the clock skips midnight, the day starts at the first instant it has.
+        let havana = Zone::parse("America/Havana").unwrap();
+        assert_eq!(havana.day_start(day("2026-03-08")), 1_772_946_000_000_000);
+        assert_eq!(havana.local_micros(t("2026-03-08T05:00:00Z")), t("2026-03-08T01:00:00Z"));
+        // UTC and Etc/UTC show `Z`, whatever the name given.
+        for utc in [Zone::UTC, Zone::parse("UTC").unwrap(), Zone::parse("Etc/UTC").unwrap()] {
+            assert_eq!(utc.format(t("2026-10-25T01:30:00Z")), "2026-10-25T01:30:00Z");
+            assert_eq!(utc.day_start(day("2026-10-25")), t("2026-10-25T00:00:00Z"));
+        }
+        assert_eq!(Zone::parse("Mars/Olympus"), None);
+        assert_eq!(ktm.at(0).to_string(), "1970-01-01T05:30:00+05:30", "the offset of the time, not of today");
+    }
 }

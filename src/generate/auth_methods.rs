@@ -2,7 +2,7 @@
 //! (a Graph `userRegistrationDetails` page) and a month of security-info registration, password
 //! reset and change events (Graph `directoryAudit` pages), for the same users the sign-ins have.
 //!
-//! Synthetic, but in the shapes and wording graph-schemas.md 3.6 documents: registration
+//! Synthetic, but in the shapes and wording docs/graph-schemas.md 3.6 documents: registration
 //! reasons `User registered <method>.`, self-service reset flows whose progress events name the
 //! verification method and share the reset's correlation id, admin resets that also write Core
 //! Directory's `Reset user password` (which the reports must not count twice), cancelled

@@ -148,6 +148,65 @@ pub fn neutralise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Zone;
+    use crate::report::Tabular;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Row {
+        user_principal_name: &'static str,
+        ip_address: &'static str,
+        app_display_name: &'static str,
+        sign_in_count: u64,
+        created_date_time: crate::domain::Timestamp,
+    }
+
+    impl Tabular for Row {
+        fn headers() -> &'static [&'static str] {
+            &["userPrincipalName", "ipAddress", "appDisplayName", "signInCount", "createdDateTime"]
+        }
+        fn cells(&self) -> Vec<Cell> {
+            vec![
+                Cell::text(Some(self.user_principal_name)),
+                Cell::text(Some(self.ip_address)),
+                Cell::text(Some(self.app_display_name)),
+                Cell::Int(Some(self.sign_in_count as i64)),
+                Cell::Time(Some(self.created_date_time)),
+            ]
+        }
+    }
+
+    fn rendered(format: Format, p: Option<&Pseudonymizer>, zone: Zone) -> String {
+        let rows = vec![Row {
+            user_principal_name: "Ana@Contoso.example",
+            ip_address: "10.0.0.1",
+            app_display_name: "Portal",
+            sign_in_count: 1234,
+            created_date_time: zone.at(1_777_600_000_000_000),
+        }];
+        let r = Rendered { rows: &rows, context: "ctx", caption: "caption", object: None };
+        let mut out = Vec::new();
+        render(&r, &Options { format, pseudonymizer: p, zone }, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_key_and_the_zone_are_values_of_each_render() {
+        let key = Pseudonymizer::from_key(b"0123456789abcdef");
+        let token = key.token(pseudo::Kind::Upn, "ana@contoso.example");
+        for format in [Format::Json, Format::Jsonl, Format::Csv, Format::Table] {
+            let plain = rendered(format, None, Zone::UTC);
+            assert!(plain.contains("Ana@Contoso.example") && plain.contains("10.0.0.1"), "{plain}");
+            let hidden = rendered(format, Some(&key), Zone::UTC);
+            assert!(!hidden.contains("Ana@Contoso") && !hidden.contains("10.0.0.1"), "{format:?}: {hidden}");
+            assert!(hidden.contains(&token) && hidden.contains("Portal"), "{format:?}: {hidden}");
+            // One render with a key leaves the next one without it untouched.
+            assert_eq!(rendered(format, None, Zone::UTC), plain);
+        }
+        let ktm = Zone::parse("Asia/Kathmandu").unwrap();
+        assert!(rendered(Format::Json, None, Zone::UTC).contains("\"2026-05-01T01:46:40Z\""));
+        assert!(rendered(Format::Json, None, ktm).contains("\"2026-05-01T07:31:40+05:45\""));
+    }
 
     #[test]
     fn csv_neutralises_formulas() {

@@ -1,4 +1,4 @@
-//! The migration checks of a relying-party trust (SPEC 3.6, graph-schemas 1.4): each check's
+//! The migration checks of a relying-party trust (SPEC 3.6, docs/graph-schemas.md 1.4): each check's
 //! condition is the public readiness tool's rule, its severity when tripped the portal's
 //! documented outcome (Pass/Fail checks fail, Pass/Warning checks warn), in Graph's encoding
 //! (0 pass, 1 fail, 2 warning). The rule checks parse the claim rules and accept the known

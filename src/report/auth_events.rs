@@ -3,7 +3,7 @@
 //! failure counts per feature and method) and `userPasswordResetsAndChangesSummary` (per UTC
 //! day: resets by admin, self-service resets, self-service changes).
 //!
-//! Which audit activities count is the table [`ACTIVITIES`] (graph-schemas.md 3.6; Microsoft
+//! Which audit activities count is the table [`ACTIVITIES`] (docs/graph-schemas.md 3.6; Microsoft
 //! documents no mapping). Password resets count the Self-service Password Management service's
 //! own events only: an admin reset also writes a Core Directory `Reset user password`, and
 //! counting both would count the reset twice. The method of an event is the longest curated

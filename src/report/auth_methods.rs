@@ -1,6 +1,6 @@
 //! The one curated table from the method names the logs write (sign-in `authenticationDetails`,
 //! audit result reasons) to Graph's camelCase `usageAuthMethod` ids (SPEC 3.9). Graph publishes
-//! no such mapping (graph-schemas.md section 6, item 7): each entry says where its spelling was
+//! no such mapping (docs/graph-schemas.md section 6, item 7): each entry says where its spelling was
 //! seen. Names are compared ignoring case and surrounding spaces; a name not in the table is
 //! reported under its own text, never dropped.
 
@@ -44,7 +44,7 @@ pub const SIGN_IN_METHODS: &[(&str, &str)] = &[
 
 /// Audit result-reason method names (`User registered <method>.`, SSPR verification steps)
 /// -> `usageAuthMethod` id. Sources: the combined-registration troubleshooting doc and the
-/// SSPR reporting doc (graph-schemas.md 3.6).
+/// SSPR reporting doc (docs/graph-schemas.md 3.6).
 pub const AUDIT_METHODS: &[(&str, &str)] = &[
     ("Authenticator app", "microsoftAuthenticatorPush"),
     ("Microsoft Authenticator", "microsoftAuthenticatorPush"),

@@ -354,3 +354,92 @@ impl Transaction {
         Ok(std::mem::take(&mut self.manifest))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::manifest::{FORMAT, IngestRecord};
+    use super::writer::{PartitionWriters, WriteOptions};
+    use super::*;
+
+    fn record() -> IngestRecord {
+        IngestRecord {
+            generation: 0,
+            files_read: 1,
+            records_read: 2,
+            stored: 2,
+            duplicates: 0,
+            quarantined: 0,
+            quarantine_file: None,
+        }
+    }
+
+    /// Two sign-ins on two days, staged by a worker's writers.
+    fn stage_two(txn: &Transaction) -> Vec<writer::StagedFile> {
+        let mut w = PartitionWriters::new(txn.staging(), "g1-w0".into(), WriteOptions::default());
+        for (id, day) in [("a", "2026-10-01"), ("b", "2026-10-02")] {
+            let text = format!(
+                r#"{{"id":"{id}","createdDateTime":"{day}T10:00:00Z","appId":"x","signInEventTypes":["interactiveUser"],"status":{{"errorCode":0}}}}"#
+            );
+            let s = crate::normalize::normalize(&text, None).expect("a sign-in");
+            w.append(SIGNINS, &s, &text, "in.json", 1).expect("append");
+        }
+        w.finish().expect("staged")
+    }
+
+    #[test]
+    fn a_commit_is_all_or_nothing_and_one_ingest_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("store"));
+        assert_eq!(store.manifest().unwrap().format, FORMAT, "no store yet reads as an empty one");
+
+        // An ingest that is dropped before its commit leaves nothing a reader sees.
+        let txn = store.begin().unwrap();
+        assert!(matches!(store.begin(), Err(Error::Locked { .. })), "a second ingest is refused");
+        let staged = stage_two(&txn);
+        assert_eq!(staged.len(), 2, "one file per day");
+        drop(txn);
+        assert!(store.manifest().unwrap().files(SIGNINS).is_empty());
+
+        let txn = store.begin().unwrap();
+        assert!(!store.root().join(".staging").join("1").read_dir().unwrap().any(|_| true), "leftovers removed");
+        let staged = stage_two(&txn);
+        let m = txn.commit(staged, Vec::new(), None, record()).unwrap();
+        assert_eq!(m.generation, 1);
+        assert_eq!(m.files(SIGNINS).iter().map(|f| f.date.as_str()).collect::<Vec<_>>(), ["2026-10-01", "2026-10-02"]);
+        assert_eq!(m.files(SIGNINS).iter().map(|f| f.rows).sum::<u64>(), 2);
+        assert_eq!(store.manifest().unwrap(), m, "the manifest on disk is the committed one");
+        let mut ids = store.id_hashes(&m).unwrap();
+        ids.sort_unstable();
+        let mut want = vec![id_hash(SIGNINS, "a"), id_hash(SIGNINS, "b")];
+        want.sort_unstable();
+        assert_eq!(ids, want);
+        assert_ne!(id_hash(SIGNINS, "a"), id_hash(AUDITS, "a"), "tables keep their id spaces apart");
+        let v = store.verify().unwrap();
+        assert!(v.problems.is_empty() && v.orphans.is_empty() && v.rows == 2, "{v:?}");
+
+        // A file the manifest does not list is an orphan, never read; a listed file that
+        // changed size fails the quick check.
+        let first = store.path_of(&m.files(SIGNINS)[0].path);
+        let orphan = first.with_file_name("part-orphan.parquet");
+        fs::copy(&first, &orphan).unwrap();
+        assert_eq!(store.orphans(&m), vec![orphan.clone()]);
+        fs::write(&first, b"short").unwrap();
+        let problems = store.quick_check(&m);
+        assert!(problems.len() == 1 && problems[0].contains("size 5 but the manifest says"), "{problems:?}");
+        // The next ingest removes the orphan.
+        drop(store.begin().unwrap());
+        assert!(!orphan.exists());
+    }
+
+    #[test]
+    fn a_store_of_another_format_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        let old = Manifest { format: FORMAT - 1, ..Manifest::default() };
+        old.save(&path).unwrap();
+        let e = Manifest::load(&path).unwrap_err().to_string();
+        assert!(e.contains("older signin-insights") && e.contains("ingest the exports into a new store"), "{e}");
+        Manifest { format: FORMAT + 1, ..Manifest::default() }.save(&path).unwrap();
+        assert!(Manifest::load(&path).unwrap_err().to_string().contains("unsupported store format"));
+    }
+}
