@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::{Cell, Zone};
-use crate::report::Rows;
+use crate::report::{Collection, Rows};
 use pseudo::Pseudonymizer;
 
 /// Output format (SPEC section 4).
@@ -72,6 +72,10 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
             serde_json::to_writer(&mut *out, &pseudo::json(p, object.clone(), false))?;
             out.write_all(b"\n")
         }
+        (Format::Json, None) if p.is_none() => {
+            r.rows.write_collection(r.context, out)?;
+            out.write_all(b"\n")
+        }
         (Format::Json, None) => {
             let rows = (0..r.rows.len())
                 .map(|i| Ok(pseudo::json(p, r.rows.json(i)?, users)))
@@ -114,13 +118,7 @@ fn sheet_name(context: &str) -> String {
 
 /// `{"@odata.context": ..., "value": [...]}`, one document.
 pub fn write_envelope<T: Serialize>(context: &str, rows: &[T], out: &mut dyn Write) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Envelope<'a, T> {
-        #[serde(rename = "@odata.context")]
-        context: &'a str,
-        value: &'a [T],
-    }
-    serde_json::to_writer_pretty(&mut *out, &Envelope { context, value: rows })?;
+    serde_json::to_writer_pretty(&mut *out, &Collection { context, value: rows })?;
     out.write_all(b"\n")
 }
 

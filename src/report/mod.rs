@@ -86,6 +86,14 @@ pub fn context(type_name: &str) -> String {
     format!("https://graph.microsoft.com/beta/$metadata#Collection(microsoft.graph.{type_name})")
 }
 
+/// Graph's shape of a collection answer.
+#[derive(Serialize)]
+pub struct Collection<'a, T> {
+    #[serde(rename = "@odata.context")]
+    pub context: &'a str,
+    pub value: &'a [T],
+}
+
 /// A report row: its Graph shape (serde) and a flat row of cells for tables, CSV and sheets.
 pub trait Tabular: Serialize {
     fn headers() -> &'static [&'static str];
@@ -107,6 +115,9 @@ pub trait Rows {
     fn cells(&self, i: usize) -> Vec<Cell>;
     /// Row `i` in its Graph shape.
     fn json(&self, i: usize) -> serde_json::Result<Value>;
+    /// The rows as Graph returns a collection, `{"@odata.context": ..., "value": [...]}`, pretty,
+    /// written straight from the rows (no `Value` per row: a report may have many).
+    fn write_collection(&self, context: &str, out: &mut dyn std::io::Write) -> serde_json::Result<()>;
     /// Keeps the rows about application `app` (appId, ignoring case).
     fn retain_app(&mut self, app: &str);
     fn truncate(&mut self, n: usize);
@@ -124,6 +135,9 @@ impl<T: Tabular> Rows for Vec<T> {
     }
     fn json(&self, i: usize) -> serde_json::Result<Value> {
         serde_json::to_value(&self[i])
+    }
+    fn write_collection(&self, context: &str, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer_pretty(out, &Collection { context, value: self.as_slice() })
     }
     fn retain_app(&mut self, app: &str) {
         self.retain(|r| r.app_id().is_some_and(|a| a.eq_ignore_ascii_case(app)));
