@@ -60,32 +60,18 @@ fn answer(q: &Query<'_>) -> Result<Answer> {
         let caption = caption(&format!("Registration details of users matching {shown}"));
         return Ok(Answer::rows(DETAILS_TYPE_NAME, users).with_caption(caption));
     }
-    let (type_name, object, rows, what) = match q.options.by {
+    Ok(match q.options.by {
         By::Feature => {
             let s = by_feature(&users, who);
-            let rows = s.user_registration_feature_counts.clone();
-            (
-                FEATURE_TYPE_NAME,
-                serde_json::to_value(&s),
-                Answer::rows(FEATURE_TYPE_NAME, rows),
-                "Users registered by feature",
-            )
+            Answer::object(FEATURE_TYPE_NAME, &s, s.user_registration_feature_counts.clone())?
+                .with_caption(caption("Users registered by feature"))
         }
         By::Method => {
             let s = by_method(&users, who);
-            let rows = s.user_registration_method_counts.clone();
-            (
-                METHOD_TYPE_NAME,
-                serde_json::to_value(&s),
-                Answer::rows(METHOD_TYPE_NAME, rows),
-                "Users registered by method",
-            )
+            Answer::object(METHOD_TYPE_NAME, &s, s.user_registration_method_counts.clone())?
+                .with_caption(caption("Users registered by method"))
         }
-    };
-    let mut answer = rows.with_caption(caption(what));
-    answer.type_name = type_name.to_string();
-    answer.object = Some(object.map_err(|e| Error::Other(e.to_string()))?);
-    Ok(answer)
+    })
 }
 
 /// Graph `includedUserTypes`.

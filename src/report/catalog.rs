@@ -252,6 +252,12 @@ impl Answer {
         }
     }
 
+    /// An answer Graph gives as one object (`object`, whose list member is `rows`).
+    pub fn object<T: serde::Serialize, R: Rows + 'static>(type_name: &str, object: &T, rows: R) -> Result<Answer> {
+        let object = serde_json::to_value(object).map_err(|e| Error::Other(e.to_string()))?;
+        Ok(Answer { object: Some(object), ..Answer::rows(type_name, rows) })
+    }
+
     pub fn with_notes(mut self, notes: Vec<String>) -> Answer {
         self.notes = notes;
         self
