@@ -4,6 +4,7 @@
 mod cli;
 mod golden;
 mod graph_shapes;
+mod hardening;
 mod html;
 mod naive;
 mod naive_auth;

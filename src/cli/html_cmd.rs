@@ -1,11 +1,9 @@
 //! `signin-insights html --out FILE.html`: the self-contained hand-over page.
 
-use std::fs;
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::report_cmd::checked_manifest;
-use super::{Config, StoreArg, WindowArgs};
+use super::{Config, StoreArg, WindowArgs, out_file};
 use crate::error::{Error, Result};
 use crate::render::html::write_page;
 use crate::render::overview::{self, Inputs, Limits, Windows};
@@ -37,6 +35,7 @@ pub struct Args {
 
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
+    let out = out_file::check(&args.out, &store)?;
     let manifest = checked_manifest(&store, args.no_verify)?;
     let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30), config.zone);
     let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
@@ -59,11 +58,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     })?;
     let mut bytes = Vec::new();
     write_page(&page, &mut bytes).map_err(|e| Error::io(&args.out, e))?;
-    // Written beside the target and renamed, so a reader never sees half a page.
-    let tmp = args.out.with_extension("html.partial");
-    let mut f = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, &args.out).map_err(|e| Error::io(&args.out, e))?;
+    out.write(&bytes)?;
     if !config.quiet {
         let names: Vec<&str> = page.sections.iter().map(|s| s.id).collect();
         eprintln!(

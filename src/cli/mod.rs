@@ -5,6 +5,7 @@ mod demo_cmd;
 mod generate_cmd;
 mod html_cmd;
 mod ingest_cmd;
+mod out_file;
 mod report_cmd;
 mod signins_cmd;
 mod sql_cmd;

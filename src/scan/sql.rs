@@ -41,8 +41,10 @@ pub fn context(store: &Store, manifest: &Manifest) -> Result<SQLContext> {
         }
         // Hive `key=value` folders are read from after the table's own folder only.
         let root = format!("{}/", store.path_of(table).display());
-        let paths: Vec<PlRefPath> =
-            files.iter().map(|f| PlRefPath::new(store.path_of(&f.path).to_string_lossy().to_string())).collect();
+        let paths: Vec<PlRefPath> = files
+            .iter()
+            .map(|f| Ok(PlRefPath::new(store.file(&f.path)?.to_string_lossy().to_string())))
+            .collect::<Result<_>>()?;
         let args = ScanArgsParquet {
             hive_options: HiveOptions {
                 enabled: Some(true),

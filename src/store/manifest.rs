@@ -55,6 +55,9 @@ impl Manifest {
             Ok(bytes) => {
                 let m: Manifest = serde_json::from_slice(&bytes)
                     .map_err(|e| Error::Manifest { path: path.into(), reason: e.to_string() })?;
+                if let Err(reason) = m.check_paths() {
+                    return Err(Error::Manifest { path: path.into(), reason });
+                }
                 if m.format != FORMAT {
                     return Err(Error::Manifest {
                         path: path.into(),
@@ -94,6 +97,37 @@ impl Manifest {
     pub fn files(&self, table: &str) -> &[FileEntry] {
         self.tables.get(table).map_or(&[], Vec::as_slice)
     }
+
+    /// Every path must stay inside its table's folder (or `quarantine/`): relative, `/`-separated,
+    /// no `.` or `..` or empty component, no backslash, colon or NUL, starting with the table's
+    /// name. A manifest is trusted with nothing else, so a tampered one is refused, naming the
+    /// entry.
+    fn check_paths(&self) -> std::result::Result<(), String> {
+        for (table, files) in &self.tables {
+            if !super::TABLES.contains(&table.as_str()) {
+                return Err(format!("damaged: unknown table {table:?}"));
+            }
+            for f in files {
+                if !f.path.ends_with(".parquet") || !inside(&f.path, table) {
+                    return Err(format!("damaged: the {table} entry {:?} is not a file of the {table} folder", f.path));
+                }
+            }
+        }
+        for q in self.ingests.iter().filter_map(|i| i.quarantine_file.as_deref()) {
+            if !inside(q, "quarantine") {
+                return Err(format!("damaged: the quarantine entry {q:?} is not a file of the quarantine folder"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `rel` is `folder/...`, made of plain names only.
+fn inside(rel: &str, folder: &str) -> bool {
+    let mut parts = rel.split('/');
+    parts.next() == Some(folder)
+        && rel.split('/').count() >= 2
+        && parts.all(|p| !p.is_empty() && p != "." && p != ".." && !p.contains(['\\', ':', '\0']))
 }
 
 /// Makes a rename durable. Best effort: not every platform can open a directory.

@@ -79,6 +79,23 @@ impl Store {
         rel.split('/').fold(self.root.clone(), |p, part| p.join(part))
     }
 
+    /// The file a manifest entry names, refused when a link takes it outside the store (the
+    /// manifest checked the path's text on load; this checks what it resolves to).
+    pub fn file(&self, rel: &str) -> Result<PathBuf> {
+        let path = self.path_of(rel);
+        let (Ok(root), Ok(real)) = (self.root.canonicalize(), path.canonicalize()) else {
+            return Ok(path); // not there: opening it says so, naming it
+        };
+        if real.starts_with(&root) {
+            Ok(path)
+        } else {
+            Err(Error::Manifest {
+                path: self.manifest_path(),
+                reason: format!("damaged: the entry {rel:?} resolves to {}, outside the store", real.display()),
+            })
+        }
+    }
+
     /// Starts an ingest: takes the lock (refusing if another ingest holds it), removes what a
     /// killed ingest left behind, and prepares a staging folder.
     pub fn begin(&self) -> Result<Transaction> {
@@ -112,7 +129,10 @@ impl Store {
             let Ok(rd) = fs::read_dir(&dir) else { continue };
             for e in rd.flatten() {
                 let p = e.path();
-                if p.is_dir() {
+                // The entry's own type: a link is never followed, so a link planted in the
+                // store cannot lead the removal of orphans outside it.
+                let Ok(kind) = e.file_type() else { continue };
+                if kind.is_dir() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|x| x == "parquet") && !listed.contains(&p) {
                     out.push(p);
@@ -160,7 +180,13 @@ impl Store {
     pub fn quick_check(&self, manifest: &Manifest) -> Vec<String> {
         let mut problems = Vec::new();
         for f in manifest.tables.values().flatten() {
-            let p = self.path_of(&f.path);
+            let p = match self.file(&f.path) {
+                Ok(p) => p,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    continue;
+                }
+            };
             match fs::metadata(&p) {
                 Ok(m) if m.len() == f.bytes => {}
                 Ok(m) => problems.push(format!("{}: size {} but the manifest says {}", p.display(), m.len(), f.bytes)),
@@ -179,7 +205,7 @@ impl Store {
             .tables
             .iter()
             .flat_map(|(table, files)| files.iter().map(move |f| (f, table_columns(table))))
-            .filter(|(f, _)| fs::metadata(self.path_of(&f.path)).is_ok_and(|m| m.len() == f.bytes))
+            .filter(|(f, _)| self.file(&f.path).is_ok_and(|p| fs::metadata(p).is_ok_and(|m| m.len() == f.bytes)))
             .collect();
         let mut deep: Vec<String> = files
             .par_iter()
@@ -348,7 +374,9 @@ impl Transaction {
         // Past the commit point nobody reads the replaced snapshots; a failure to remove one
         // leaves an orphan that the next ingest removes.
         for f in replaced {
-            let _ = fs::remove_file(self.store.path_of(&f.path));
+            if let Ok(p) = self.store.file(&f.path) {
+                let _ = fs::remove_file(p);
+            }
         }
         let _ = fs::remove_dir_all(root.join(".staging"));
         Ok(std::mem::take(&mut self.manifest))

@@ -29,7 +29,7 @@ pub fn row_groups(store: &Store, files: &[FileEntry]) -> Result<Vec<RowGroup>> {
     let per_file: Vec<Vec<RowGroup>> = files
         .par_iter()
         .map(|entry| {
-            let path = store.path_of(&entry.path);
+            let path = store.file(&entry.path)?;
             let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
             let meta =
                 ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| Error::parquet(&path, e))?;

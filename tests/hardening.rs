@@ -1,0 +1,127 @@
+//! What a hostile export, a tampered store or a careless analyst can do (issue 18): each test
+//! is one way in that used to work, shown closed.
+
+use std::path::{Path, PathBuf};
+
+use crate::shapes::write;
+use crate::util::run;
+
+const GOOD: &str =
+    r#"{"id":"g1","createdDateTime":"2024-05-01T10:00:00Z","appId":"a","appDisplayName":"A","status":{"errorCode":0}}"#;
+
+fn good(id: &str) -> String {
+    GOOD.replace("g1", id)
+}
+
+/// A store holding `n` good sign-ins, in `dir/store`.
+fn store_with(dir: &Path, n: usize) -> PathBuf {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let lines: Vec<String> = (0..n).map(|i| good(&format!("s{i}"))).collect();
+    write(&input, "signins.jsonl", lines.join("\n").as_bytes());
+    let store = dir.join("store");
+    let r = run(&["ingest", "--quiet", "--store", &s(&store), &s(&input)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    store
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().to_string()
+}
+
+#[test]
+fn an_output_never_replaces_the_store_a_folder_a_link_or_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 3);
+    let manifest = std::fs::read(store.join("manifest.json")).unwrap();
+    for target in [store.join("manifest.json"), store.join("new.html"), store.clone()] {
+        let r = run(&["html", "--quiet", "--store", &s(&store), "--out", &s(&target)]);
+        assert_eq!(r.code, 2, "{}: {}", target.display(), r.stderr);
+    }
+    assert_eq!(std::fs::read(store.join("manifest.json")).unwrap(), manifest, "the store is untouched");
+    assert!(!store.join("new.html").exists());
+    #[cfg(unix)]
+    {
+        let page = dir.path().join("page.html");
+        std::fs::write(&page, "old").unwrap();
+        let link = dir.path().join("link.html");
+        std::os::unix::fs::symlink(&page, &link).unwrap();
+        let r = run(&["html", "--quiet", "--store", &s(&store), "--out", &s(&link)]);
+        assert!(r.code == 2 && r.stderr.contains("symbolic link"), "{}", r.stderr);
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), "old");
+        // A pipe is written through, not replaced by a regular file.
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+        };
+        let r = run(&["html", "--quiet", "--store", &s(&store), "--out", &s(&fifo)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let got = reader.join().unwrap();
+        assert!(got.starts_with(b"<!doctype html>"), "the page came through the pipe");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "still a pipe");
+        // A regular file is replaced, and no partial file is left beside it.
+        let r = run(&["html", "--quiet", "--store", &s(&store), "--out", &s(&page)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(std::fs::read_to_string(&page).unwrap().starts_with("<!doctype html>"));
+        let partials = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".partial"));
+        assert_eq!(partials.count(), 0);
+    }
+}
+
+#[test]
+fn manifest_paths_cannot_leave_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 3);
+    let manifest_path = store.join("manifest.json");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let rel = v["tables"]["signins"][0]["path"].as_str().unwrap().to_string();
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::copy(store.join(&rel), victim.join("x.parquet")).unwrap();
+    let tampered = ["../victim/x.parquet", "/etc/x.parquet", "signins/../../victim/x.parquet", "credentials/x.parquet"];
+    let store_s = s(&store);
+    for bad in tampered {
+        std::fs::write(&manifest_path, manifest.replace(&rel, bad)).unwrap();
+        for args in [vec!["report", "apps"], vec!["store", "verify"], vec!["signins", "--no-verify"]] {
+            let mut args = args.clone();
+            args.extend(["--store", store_s.as_str()]);
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{bad} {args:?}: {}", r.stderr);
+            assert!(r.stderr.contains("damaged") && r.stderr.contains(bad), "{bad}: {}", r.stderr);
+        }
+        // An ingest that would replace or remove files is refused before it touches any.
+        let more = dir.path().join("more");
+        std::fs::create_dir_all(&more).unwrap();
+        write(&more, "m.jsonl", good("m1").as_bytes());
+        let r = run(&["ingest", "--quiet", "--store", &s(&store), &s(&more)]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(victim.join("x.parquet").exists());
+    }
+    // A link inside the store that leads out of it is refused too.
+    std::fs::write(&manifest_path, &manifest).unwrap();
+    #[cfg(unix)]
+    {
+        let file = store.join(&rel);
+        let folder = file.parent().unwrap().to_path_buf();
+        std::fs::copy(&file, victim.join(file.file_name().unwrap())).unwrap();
+        std::fs::remove_dir_all(&folder).unwrap();
+        std::os::unix::fs::symlink(&victim, &folder).unwrap();
+        let r = run(&["report", "apps", "--no-verify", "--store", &s(&store)]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("outside the store"), "{}", r.stderr);
+        let r = run(&["store", "verify", "--store", &s(&store)]);
+        assert_ne!(r.code, 0, "{}", r.stdout);
+        // The next ingest's clean-up of orphans does not follow the link either.
+        std::fs::write(victim.join("planted.parquet"), b"x").unwrap();
+        let r = run(&["ingest", "--quiet", "--store", &s(&store), &s(&dir.path().join("in"))]);
+        assert_ne!(r.code, 101, "{}", r.stderr);
+        assert!(victim.join("planted.parquet").exists(), "a file outside the store was removed");
+    }
+}
