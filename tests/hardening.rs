@@ -125,3 +125,39 @@ fn manifest_paths_cannot_leave_the_store() {
         assert!(victim.join("planted.parquet").exists(), "a file outside the store was removed");
     }
 }
+
+#[test]
+fn windows_are_bounded_and_a_reversed_one_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 3);
+    let st = s(&store);
+    let started = std::time::Instant::now();
+    for (args, said) in [
+        (vec!["report", "mfa-summary", "--period", "D99999999"], "at most 3660"),
+        (vec!["report", "password-resets", "--period", "D3661", "--as-of", "2024-05-01"], "at most 3660"),
+        (vec!["report", "mfa-summary", "--since", "0001-01-01"], "at most 3660"),
+        (vec!["report", "password-resets", "--since", "1900-01-01", "--until", "2026-01-01"], "at most 3660"),
+        (vec!["report", "apps", "--since", "2026-10-30", "--until", "2026-10-20"], "the window is empty"),
+        (vec!["signins", "--since", "2024-05-02", "--until", "2024-05-01"], "2024-05-01T10:00:00Z"),
+        (vec!["report", "apps", "--top", "0"], "--top 0"),
+        (vec!["--threads", "10000", "report", "apps"], "10000"),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--store", st.as_str()]);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(said), "{args:?}: {}", r.stderr);
+    }
+    assert!(started.elapsed().as_secs() < 30, "refused at once, not computed");
+    // A long window is fine for a report that does not list its days.
+    let r = run(&["report", "apps", "--store", &st, "--since", "1900-01-01", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // No audit records and no --as-of: no day rows (they were dated 1970).
+    let r = run(&["report", "password-resets", "--store", &st, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["value"], serde_json::json!([]), "{}", r.stdout);
+    // A given as-of is said as given.
+    let r = run(&["report", "apps", "--store", &st, "--as-of", "2024-05-02", "--format", "table"]);
+    assert!(r.stdout.contains("as given by --as-of") && !r.stdout.contains("latest event"), "{}", r.stdout);
+}

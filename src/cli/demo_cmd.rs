@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions};
 use crate::render::{Format, Rendered, render};
 use crate::report::{self, Request, Rows, app_errors, apps, context};
-use crate::store::Store;
+use crate::store::{SIGNINS, Store};
 
 fn sample_dir() -> Result<PathBuf> {
     let here = PathBuf::from("testdata/sample");
@@ -29,7 +29,8 @@ pub fn run(config: &Config) -> Result<u8> {
         let summary = ingest::ingest(&store, &inputs, &IngestOptions::default(), &config.progress())?;
         eprintln!("{}", summary.line());
         let manifest = store.manifest()?;
-        let window = super::WindowArgs::default().resolve(report::latest_event(&manifest), Some(30), config.zone)?;
+        let window =
+            super::WindowArgs::default().resolve(report::span_in(&manifest, SIGNINS), Some(30), config.zone)?;
         let req = Request::new(window);
         let table = |rows: &dyn Rows, type_name: &str, caption: &str| {
             let rendered = Rendered { rows, context: &context(type_name), caption, object: None };

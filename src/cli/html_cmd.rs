@@ -7,7 +7,7 @@ use super::{Config, StoreArg, WindowArgs, out_file};
 use crate::error::{Error, Result};
 use crate::render::html::write_page;
 use crate::render::overview::{self, Inputs, Limits, Windows};
-use crate::report::latest_event_in;
+use crate::report::{latest_event_in, span_in};
 use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS};
 
 #[derive(clap::Args, Debug)]
@@ -37,7 +37,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let out = out_file::check(&args.out, &store)?;
     let manifest = checked_manifest(&store, args.no_verify)?;
-    let resolve = |table| args.window.resolve(latest_event_in(&manifest, table), Some(30), config.zone);
+    let resolve = |table| args.window.resolve(span_in(&manifest, table), Some(30), config.zone);
     let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
     let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
     args.window.warn_future(&windows.signins, latest, config);

@@ -37,9 +37,9 @@ pub struct Cli {
     /// No progress bar and no summary line.
     #[arg(long, global = true)]
     quiet: bool,
-    /// Worker threads (default: one per core).
-    #[arg(long, global = true)]
-    threads: Option<usize>,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
     /// Replace user principal names, user ids, user display names and IP addresses in every
     /// output with keyed tokens (HMAC-SHA256; the same value gives the same token under the same
     /// key). KEYFILE is made by `signin-insights keygen`.
@@ -199,10 +199,12 @@ fn parse_time_arg(zone: Zone, name: &str, s: &str) -> Result<i64> {
 impl WindowArgs {
     /// Resolves the window, its times read and its days counted in `zone`; `default` applies
     /// when no window argument was given.
-    pub fn resolve(&self, latest: Option<i64>, default: Option<u32>, zone: Zone) -> Result<Window> {
+    /// `data` is the time span of the events the command reads, if any: the end is the default
+    /// as-of, and both are said when the window is refused.
+    pub fn resolve(&self, data: Option<(i64, i64)>, default: Option<u32>, zone: Zone) -> Result<Window> {
         let as_of = match &self.as_of {
             Some(s) => Some(parse_time_arg(zone, "as-of", s)?),
-            None => latest,
+            None => data.map(|d| d.1),
         };
         let period = match (&self.period, &self.since, &self.until) {
             (Some(p), _, _) => Period::parse_days(p)
@@ -216,7 +218,11 @@ impl WindowArgs {
                 until: until.as_deref().map(|s| parse_time_arg(zone, "until", s)).transpose()?,
             },
         };
-        Ok(Window::resolve(&period, as_of, zone))
+        let window = Window { as_of_given: self.as_of.is_some(), ..Window::resolve(&period, as_of, zone) };
+        match window.problem() {
+            None => Ok(window),
+            Some(problem) => Err(Error::Usage(format!("{problem}{}", what_the_store_holds(data, zone)))),
+        }
     }
 
     /// Warns (not with `--quiet`) when a `Dn` window ends at an as-of taken from the data that
@@ -230,6 +236,14 @@ impl WindowArgs {
         if let Some(note) = crate::scan::window::future_as_of_note(latest, now, config.zone) {
             eprintln!("signin-insights: warning: {note}");
         }
+    }
+}
+
+/// "; the events read span A to B", or that there are none.
+fn what_the_store_holds(data: Option<(i64, i64)>, zone: Zone) -> String {
+    match data {
+        Some((a, b)) => format!("; the events it reads span {} to {}", zone.format(a), zone.format(b)),
+        None => "; the store holds none of the events it reads".into(),
     }
 }
 
@@ -261,7 +275,7 @@ fn run(cli: Cli) -> Result<u8> {
     };
     let config = Config {
         quiet: cli.quiet,
-        threads: cli.threads,
+        threads: cli.threads.map(usize::from),
         stdout_is_terminal: io::stdout().is_terminal(),
         stderr_is_terminal: io::stderr().is_terminal(),
         zone,

@@ -9,7 +9,7 @@ use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::render::{Format, Rendered, render};
 use crate::report::catalog::{self, Opt, Options, Query, Report, Sort};
-use crate::report::{Request, auth_events, auth_registration, credentials, latest_event_in};
+use crate::report::{Request, auth_events, auth_registration, credentials, latest_event_in, span_in};
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -240,11 +240,14 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let manifest = checked_manifest(&store, args.no_verify)?;
     // As-of is the latest event of the table the report reads.
     let latest = latest_event_in(&manifest, report.table);
-    let window = args.window.resolve(latest, Some(30), config.zone)?;
+    let window = args.window.resolve(span_in(&manifest, report.table), Some(30), config.zone)?;
     args.window.warn_future(&window, latest, config);
     let request =
         Request { window, event_types: args.event_types.as_deref().map(parse_event_types).transpose()?, top: args.top };
     let format = config.format(args.format)?;
+    if args.top == Some(0) {
+        return Err(Error::Usage("--top 0 keeps nothing: give 1 or more".into()));
+    }
     if let Some(refusal) = catalog::refuse_options(report, &args.given()) {
         return Err(refusal);
     }

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::render::pseudo::{self, Pseudonymizer};
 use crate::render::{Format, Rendered, render};
 use crate::report::signins::{self, Filter, compact_json};
-use crate::report::{context, latest_event};
+use crate::report::{context, latest_event, span_in};
+use crate::store::SIGNINS;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -47,7 +48,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let manifest = checked_manifest(&store, args.no_verify)?;
     let latest = latest_event(&manifest);
-    let window = args.window.resolve(latest, None, config.zone)?;
+    let window = args.window.resolve(span_in(&manifest, SIGNINS), None, config.zone)?;
     args.window.warn_future(&window, latest, config);
     let event_types = match &args.event_type {
         Some(names) => parse_event_types(names)?,

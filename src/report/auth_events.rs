@@ -26,7 +26,7 @@ use super::catalog::{Answer, Opt, Query, Report};
 use super::{Tabular, row_id};
 use crate::domain::time::format_day;
 use crate::domain::{Cell, Timestamp, Zone};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::scan::{Columns, Window, text_at};
 use crate::store::audits::{
     ACTIVITY, ACTIVITY_DISPLAY_NAME, ADDITIONAL_DETAILS, CORRELATION_ID, ID, INITIATED_BY_USER, INITIATED_BY_USER_ID,
@@ -77,6 +77,14 @@ pub const RESETS_REPORT: Report = Report {
     event_types: &[],
     options: &[],
     run: |q| {
+        if let Some(problem) = q.request.window.too_many_days() {
+            return Err(Error::Usage(problem));
+        }
+        // No audit records and nothing that ends the window: no days to list.
+        let w = &q.request.window;
+        if q.latest(AUDITS).is_none() && !q.as_of_given && w.end_us == w.as_of_us + 1 {
+            return Ok(Answer::rows(RESETS_TYPE_NAME, Vec::<PasswordResetsDay>::new()));
+        }
         let events = load(q.store, q.manifest, &q.request.window)?;
         Ok(Answer::rows(RESETS_TYPE_NAME, password_resets(&events, &q.request.window)))
     },

@@ -19,7 +19,7 @@ use super::catalog::{Answer, Opt, Report};
 use super::{Request, Tabular, row_id};
 use crate::domain::time::format_day;
 use crate::domain::{Cell, EventType, Timestamp, Zone};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::merge_fields;
 use crate::normalize::METHOD_SEPARATOR;
 use crate::scan::{self, Aggregate, Columns, Groups, is_success};
@@ -52,6 +52,14 @@ pub const MFA_REPORT: Report = Report {
     event_types: &[EventType::InteractiveUser],
     options: &[Opt::EventTypes],
     run: |q| {
+        if let Some(problem) = q.request.window.too_many_days() {
+            return Err(Error::Usage(problem));
+        }
+        // No sign-ins and nothing that ends the window: no days to list.
+        let w = &q.request.window;
+        if q.latest(SIGNINS).is_none() && !q.as_of_given && w.end_us == w.as_of_us + 1 {
+            return Ok(Answer::rows(MFA_TYPE_NAME, Vec::<MfaDay>::new()));
+        }
         let (rows, notes) = mfa(q.store, q.manifest, &q.request)?;
         Ok(Answer::rows(MFA_TYPE_NAME, rows).with_notes(notes))
     },

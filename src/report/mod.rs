@@ -39,6 +39,12 @@ pub fn latest_event_in(manifest: &Manifest, table: &str) -> Option<i64> {
     manifest.files(table).iter().map(|f| f.max_time_us).max()
 }
 
+/// The earliest and latest event time in `table`, if it holds any.
+pub fn span_in(manifest: &Manifest, table: &str) -> Option<(i64, i64)> {
+    let files = manifest.files(table);
+    Some((files.iter().map(|f| f.min_time_us).min()?, files.iter().map(|f| f.max_time_us).max()?))
+}
+
 /// Deterministic id of a report row that Graph leaves opaque: UUID v5 of its grouping key.
 pub fn row_id(kind: &str, key: &str) -> String {
     const NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_3d2e_9a4b_5c6d_8e7f_0a1b_2c3d_4e5f);

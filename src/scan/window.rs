@@ -6,6 +6,10 @@
 
 use crate::domain::{MICROS_PER_DAY, Zone};
 
+/// The longest window a report is asked for: ten years of days. Reports that list every day of
+/// their window allocate a row per day, so the bound is also a bound on memory.
+pub const MAX_DAYS: i64 = 3660;
+
 /// A half-open interval of UTC microseconds, `[start_us, end_us)`, the as-of it ends at, and
 /// the zone its days are counted in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +20,8 @@ pub struct Window {
     /// `D30`, or empty for an explicit range.
     pub period: String,
     pub zone: Zone,
+    /// The end was given (`--as-of`), not taken from the latest event.
+    pub as_of_given: bool,
 }
 
 /// How the user asked for a window.
@@ -41,11 +47,12 @@ impl Window {
         let as_of = as_of.unwrap_or(0);
         match period {
             Period::Days(n) => Window {
-                start_us: as_of - i64::from(*n) * MICROS_PER_DAY + 1,
+                start_us: as_of.saturating_sub(i64::from(*n).saturating_mul(MICROS_PER_DAY)).saturating_add(1),
                 end_us: as_of + 1,
                 as_of_us: as_of,
                 period: format!("D{n}"),
                 zone,
+                as_of_given: false,
             },
             Period::Range { since, until } => Window {
                 start_us: since.unwrap_or(i64::MIN),
@@ -53,6 +60,7 @@ impl Window {
                 as_of_us: as_of,
                 period: String::new(),
                 zone,
+                as_of_given: false,
             },
         }
     }
@@ -63,10 +71,37 @@ impl Window {
     }
 
     /// Every calendar day (of the window's zone) the window touches, oldest first; an
-    /// open-ended window starts at `first_data`. `None` when it has no start.
+    /// open-ended window starts at `first_data`. At most the latest [`MAX_DAYS`] of them, so no
+    /// window allocates a row per day without bound. `None` when it has no start.
     pub fn days(&self, first_data: Option<i64>) -> Option<std::ops::RangeInclusive<i64>> {
         let first = if self.start_us == i64::MIN { first_data? } else { self.zone.day_of(self.start_us) };
-        Some(first..=self.zone.day_of(self.end_us - 1))
+        let last = self.zone.day_of(self.end_us - 1);
+        Some(first.max(last - MAX_DAYS + 1)..=last)
+    }
+
+    /// Why no report can be made over this window: it is empty or reversed; `None` when it is
+    /// fine.
+    pub fn problem(&self) -> Option<String> {
+        let z = self.zone;
+        (self.start_us != i64::MIN && self.start_us >= self.end_us).then(|| {
+            format!(
+                "the window is empty: it starts at {} and ends at {}",
+                z.format(self.start_us),
+                z.format(self.end_us)
+            )
+        })
+    }
+
+    /// Why a report that lists every day of its window cannot list this one's: longer than
+    /// [`MAX_DAYS`]; `None` when it can.
+    pub fn too_many_days(&self) -> Option<String> {
+        if self.start_us == i64::MIN {
+            return None;
+        }
+        let days = (i128::from(self.end_us) - i128::from(self.start_us)) / i128::from(MICROS_PER_DAY);
+        (days > i128::from(MAX_DAYS)).then(|| {
+            format!("the window spans {days} days; a report of every day covers at most {MAX_DAYS} (ten years)")
+        })
     }
 
     pub fn contains(&self, t: i64) -> bool {
@@ -81,7 +116,8 @@ impl Window {
             format!("window [{start}, {})", z.format(self.end_us))
         } else {
             let start = z.format(self.start_us - 1);
-            format!("window {} = ({start}, {}] (as of the latest event)", self.period, z.format(self.as_of_us))
+            let source = if self.as_of_given { "as given by --as-of" } else { "as of the latest event" };
+            format!("window {} = ({start}, {}] ({source})", self.period, z.format(self.as_of_us))
         }
     }
 }
@@ -115,6 +151,24 @@ mod tests {
         assert_eq!(Period::parse_days("D30"), Some(Period::Days(30)));
         assert_eq!(Period::parse_days("7d"), Some(Period::Days(7)));
         assert_eq!(Period::parse_days("D0"), None);
+    }
+
+    #[test]
+    fn empty_reversed_and_endless_windows_are_said_not_computed() {
+        let as_of = parse_timestamp("2024-05-08T12:00:00Z").unwrap();
+        let z = Zone::UTC;
+        assert_eq!(Window::resolve(&Period::Days(30), Some(as_of), z).problem(), None);
+        assert_eq!(Window::resolve(&Period::Days(3660), Some(as_of), z).too_many_days(), None);
+        let long = Window::resolve(&Period::Days(u32::MAX), Some(as_of), z);
+        assert_eq!(long.problem(), None, "long is not empty");
+        assert!(long.too_many_days().unwrap().contains("at most 3660"), "no overflow: {long:?}");
+        assert_eq!(long.days(None).unwrap().count(), 3660, "even so, never more rows than that");
+        let t = |s| parse_timestamp(s);
+        let reversed = Period::Range { since: t("2026-10-30"), until: t("2026-10-20") };
+        let p = Window::resolve(&reversed, Some(as_of), z).problem().unwrap();
+        assert!(p.contains("empty") && p.contains("2026-10-30T00:00:00Z"), "{p}");
+        let open = Period::Range { since: None, until: t("2026-10-20") };
+        assert_eq!(Window::resolve(&open, Some(as_of), z).problem(), None, "an open start is bounded by the data");
     }
 
     #[test]
