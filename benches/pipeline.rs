@@ -37,7 +37,7 @@ fn corpus(records: u64) -> Corpus {
     let lines = read_all(Shape::Jsonl, "lines");
     let records = lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
     let store = dir.path().join("store");
-    let inputs = ingest::expand(&[dir.path().join("lines")]).expect("inputs");
+    let inputs = ingest::expand(&[dir.path().join("lines")], None).expect("inputs");
     ingest::ingest(&Store::open(&store), &inputs, &IngestOptions::default(), &ingest::Silent).expect("ingest");
     Corpus { _dir: dir, graph, lines, records, store }
 }

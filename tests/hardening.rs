@@ -161,3 +161,83 @@ fn windows_are_bounded_and_a_reversed_one_is_a_usage_error() {
     let r = run(&["report", "apps", "--store", &st, "--as-of", "2024-05-02", "--format", "table"]);
     assert!(r.stdout.contains("as given by --as-of") && !r.stdout.contains("latest event"), "{}", r.stdout);
 }
+
+/// Runs an ingest of `input` into a new store; returns the run.
+fn ingest(dir: &Path, input: &Path, extra: &[&str]) -> crate::util::Run {
+    let store = dir.join("store");
+    let mut args = vec!["ingest".to_string(), "--store".into(), s(&store)];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args.push(s(input));
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn folders_are_read_whole_and_every_entry_not_read_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join(".dir")).unwrap();
+    write(&input, "a.jsonl", good("a").as_bytes());
+    write(&input, ".hidden.jsonl", good("h").as_bytes());
+    write(&input.join(".dir"), "x.jsonl", good("x").as_bytes());
+    #[cfg(unix)]
+    {
+        // Two links back up: the walk used to run forever.
+        std::os::unix::fs::symlink("..", input.join("up")).unwrap();
+        std::os::unix::fs::symlink(".", input.join(".dir/here")).unwrap();
+        std::os::unix::fs::symlink("nowhere", input.join("dangling.jsonl")).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(input.join("pipe.jsonl")).status().unwrap();
+        assert!(made.success());
+    }
+    let started = std::time::Instant::now();
+    let r = ingest(dir.path(), &input, &[]);
+    assert!(started.elapsed().as_secs() < 60);
+    assert!(r.stderr.contains("3 stored"), "hidden files and folders are read: {}", r.stderr);
+    #[cfg(unix)]
+    {
+        assert_eq!(r.code, 3, "what was not read makes the ingest incomplete: {}", r.stderr);
+        for said in ["a link loop", "a link to nothing", "not a regular file"] {
+            assert!(r.stderr.contains(said), "{said}: {}", r.stderr);
+        }
+    }
+}
+
+#[test]
+fn the_store_inside_the_input_folder_is_not_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write(&input, "a.jsonl", format!("{}\n{}", good("a"), good("b")).as_bytes());
+    let store = input.join("store");
+    for _ in 0..2 {
+        let r = run(&["ingest", "--store", &s(&store), &s(&input)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let r = run(&["ingest", "--store", &s(&store), &s(&input)]);
+    assert!(r.stderr.contains("the store's own folder") && r.stderr.contains("1 files"), "{}", r.stderr);
+    assert!(r.stderr.contains("2 records read, 0 stored, 2 duplicates"), "{}", r.stderr);
+}
+
+#[test]
+fn a_small_file_of_rejects_cannot_fill_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // A million empty objects: a few kilobytes of gzip, each a record refused for its missing id.
+    let text = "{}\n".repeat(1_000_000);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    assert!(bytes.len() < 20_000, "{}", bytes.len());
+    write(&input, "bomb.jsonl.gz", &bytes);
+    let r = ingest(dir.path(), &input, &[]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("1000000 quarantined"), "every reject is counted: {}", r.stderr);
+    assert!(r.stderr.contains("990000 more rejected records were counted but not kept"), "{}", r.stderr);
+    let quarantine = std::fs::read_dir(dir.path().join("store/quarantine")).unwrap().next().unwrap().unwrap().path();
+    let size = std::fs::metadata(&quarantine).unwrap().len();
+    assert!(size < 5 << 20, "the quarantine kept {size} bytes");
+    // The limits are the analyst's to set.
+    let dir = tempfile::tempdir().unwrap();
+    let r = ingest(dir.path(), &input, &["--quarantine-per-file", "5"]);
+    assert!(r.stderr.contains("999995 more rejected records"), "{}", r.stderr);
+}

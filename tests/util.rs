@@ -33,7 +33,7 @@ pub fn testdata(rel: &str) -> PathBuf {
 
 /// Ingests `paths` into `store` with the library, no progress bar.
 pub fn ingest_with(store: &Store, paths: &[PathBuf], threads: usize) -> IngestSummary {
-    let inputs = ingest::expand(paths).expect("inputs exist");
+    let inputs = ingest::expand(paths, None).expect("inputs exist");
     let opts = IngestOptions { threads, ..IngestOptions::default() };
     ingest::ingest(store, &inputs, &opts, &ingest::Silent).expect("ingest runs")
 }

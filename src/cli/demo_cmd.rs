@@ -25,7 +25,7 @@ pub fn run(config: &Config) -> Result<u8> {
     let _ = std::fs::remove_dir_all(&root);
     let store = Store::open(&root);
     let result = (|| {
-        let inputs = ingest::expand(std::slice::from_ref(&sample))?;
+        let inputs = ingest::expand(std::slice::from_ref(&sample), Some(&root))?;
         let summary = ingest::ingest(&store, &inputs, &IngestOptions::default(), &config.progress())?;
         eprintln!("{}", summary.line());
         let manifest = store.manifest()?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{Config, StoreArg};
 use crate::domain::EventType;
 use crate::error::{Error, Result};
-use crate::ingest::{self, IngestOptions, Kind};
+use crate::ingest::{self, IngestOptions, Kind, QuarantineLimits};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -28,6 +28,15 @@ pub struct Args {
     /// Largest inflated size of one gzip file, in MiB.
     #[arg(long, default_value_t = 64 * 1024)]
     max_inflated_mib: u64,
+    /// Rejected records whose text the quarantine keeps, per input file (all are counted).
+    #[arg(long, default_value_t = 10_000)]
+    quarantine_per_file: u64,
+    /// Rejected records whose text the quarantine keeps, per ingest (all are counted).
+    #[arg(long, default_value_t = 100_000)]
+    quarantine_records: u64,
+    /// MiB of rejected text the quarantine keeps per ingest.
+    #[arg(long, default_value_t = 256)]
+    quarantine_mib: u64,
     /// Files or folders (walked recursively); `-` reads standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -51,11 +60,24 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             }
         },
     };
-    let inputs = ingest::expand(&args.paths)?;
+    let inputs = ingest::expand(&args.paths, Some(&args.store.store))?;
+    for i in &inputs {
+        if let ingest::Input::Skipped { path, reason, problem: false } = i
+            && !config.quiet
+        {
+            eprintln!("signin-insights: skipped {}: {reason}", path.display());
+        }
+    }
     if inputs.is_empty() && !config.quiet {
         eprintln!("signin-insights: no files found under the given paths; nothing to ingest");
     }
-    let mut opts = IngestOptions { hint, kind, max_inflated: args.max_inflated_mib << 20, ..IngestOptions::default() };
+    let quarantine = QuarantineLimits {
+        per_file: args.quarantine_per_file,
+        per_ingest: args.quarantine_records,
+        bytes: args.quarantine_mib.saturating_mul(1 << 20),
+    };
+    let mut opts =
+        IngestOptions { hint, kind, max_inflated: args.max_inflated_mib << 20, quarantine, ..IngestOptions::default() };
     opts.write.keep_raw = !args.no_raw;
     opts.write.memory_budget = (args.memory_mib << 20) as usize;
     if let Some(n) = config.threads {
@@ -71,6 +93,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     }
     if let Some(q) = &summary.quarantine_file {
         eprintln!("signin-insights: rejected records and file problems are in {}", q.display());
+    }
+    if summary.not_kept > 0 {
+        eprintln!(
+            "signin-insights: {} more rejected records were counted but not kept in the quarantine (its limits: \
+             --quarantine-per-file {}, --quarantine-records {}, --quarantine-mib {})",
+            summary.not_kept, args.quarantine_per_file, args.quarantine_records, args.quarantine_mib
+        );
     }
     if !config.quiet {
         for inv in &summary.inventory {

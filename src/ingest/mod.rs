@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::manifest::IngestRecord;
 use crate::store::writer::WriteOptions;
-pub use summary::{Diagnostic, IngestSummary, InventorySummary};
+pub use summary::{Diagnostic, IngestSummary, InventorySummary, QuarantineLimits};
 
 /// How an ingest runs.
 #[derive(Clone, Debug)]
@@ -39,6 +39,8 @@ pub struct IngestOptions {
     /// Event type for records that carry none (set by `--kind` or detected from the source).
     pub hint: Option<EventType>,
     pub kind: Kind,
+    /// How much rejected text the quarantine keeps.
+    pub quarantine: QuarantineLimits,
 }
 
 /// What the inputs hold (`--kind`).
@@ -70,21 +72,29 @@ impl Default for IngestOptions {
             max_inflated: 64 << 30,
             hint: None,
             kind: Kind::Auto,
+            quarantine: QuarantineLimits::default(),
         }
     }
 }
 
-/// One input: a file on disk or standard input.
+/// One input: a file on disk or standard input, or an entry of a folder that is not read, with
+/// the reason (reported as a problem of that file, so that nothing is skipped silently).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// Not read: `problem` when it should have been (exit 3), not for the store's own folder.
+    Skipped {
+        path: PathBuf,
+        reason: String,
+        problem: bool,
+    },
 }
 
 impl Input {
     pub fn name(&self) -> String {
         match self {
-            Input::File(p) => p.display().to_string(),
+            Input::File(p) | Input::Skipped { path: p, .. } => p.display().to_string(),
             Input::Stdin => "<stdin>".into(),
         }
     }
@@ -92,20 +102,25 @@ impl Input {
     fn size(&self) -> u64 {
         match self {
             Input::File(p) => fs::metadata(p).map_or(0, |m| m.len()),
-            Input::Stdin => 0,
+            Input::Stdin | Input::Skipped { .. } => 0,
         }
     }
 }
 
-/// Expands the command-line paths: folders are walked recursively in name order, skipping
-/// hidden entries; `-` is standard input.
-pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>> {
+/// Expands the command-line paths: folders are walked recursively in name order, hidden
+/// entries included; `-` is standard input; a path named on the command line is read whatever
+/// it is (a pipe from `<(zcat ...)` too). In a folder, a link back to a folder already walked
+/// (a loop), a link to nothing, a pipe, socket or device, and the store's own folder (`store`)
+/// are not read: each is listed as [`Input::Skipped`] with the reason.
+pub fn expand(paths: &[PathBuf], store: Option<&Path>) -> Result<Vec<Input>> {
+    let store = store.and_then(|s| s.canonicalize().ok());
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
         if p.as_os_str() == "-" {
             out.push(Input::Stdin);
         } else if p.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, store.as_deref(), &mut seen, &mut out)?;
         } else if p.exists() {
             out.push(Input::File(p.clone()));
         } else {
@@ -115,18 +130,38 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<()> {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
-        .collect();
+fn walk(
+    dir: &Path,
+    store: Option<&Path>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<Input>,
+) -> Result<()> {
+    let real = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    if store.is_some_and(|s| real == s) {
+        let reason = "the store's own folder, not read (it is no export)".into();
+        out.push(Input::Skipped { path: dir.to_path_buf(), reason, problem: false });
+        return Ok(());
+    }
+    if !seen.insert(real.clone()) {
+        let reason = format!("leads back to {}, a folder already read (a link loop): not read again", real.display());
+        out.push(Input::Skipped { path: dir.to_path_buf(), reason, problem: true });
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> =
+        fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.is_file() {
-            out.push(Input::File(p));
+        match fs::metadata(&p) {
+            Ok(m) if m.is_dir() => walk(&p, store, seen, out)?,
+            Ok(m) if m.is_file() => out.push(Input::File(p)),
+            Ok(_) => {
+                let reason = "not a regular file (a pipe, socket or device)".into();
+                out.push(Input::Skipped { path: p, reason, problem: true })
+            }
+            Err(e) if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) => {
+                out.push(Input::Skipped { path: p, reason: format!("a link to nothing ({e})"), problem: true })
+            }
+            Err(e) => out.push(Input::Skipped { path: p, reason: format!("cannot read: {e}"), problem: true }),
         }
     }
     Ok(())
@@ -151,7 +186,8 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
     let started = Instant::now();
     let txn = store.begin()?;
     let existing = store.id_hashes(txn.manifest())?;
-    let shared = pipeline::Shared::new(existing, summary::Quarantine::new(txn.staging().join("quarantine.jsonl")));
+    let quarantine = summary::Quarantine::new(txn.staging().join("quarantine.jsonl"), opts.quarantine);
+    let shared = pipeline::Shared::new(existing, quarantine);
     progress.start(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
     let threads = opts.threads.max(1);
@@ -165,8 +201,11 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
         shared.duplicates.load(Ordering::Relaxed),
         shared.raw_bytes.load(Ordering::Relaxed),
     );
-    let (quarantined, file_problems) =
-        (shared.quarantine.records.load(Ordering::Relaxed), shared.quarantine.file_problems.load(Ordering::Relaxed));
+    let (quarantined, file_problems, not_kept) = (
+        shared.quarantine.records.load(Ordering::Relaxed),
+        shared.quarantine.file_problems.load(Ordering::Relaxed),
+        shared.quarantine.not_kept.load(Ordering::Relaxed),
+    );
     let (quarantine_file, diagnostics) = shared.quarantine.finish()?;
     let collected = shared.snapshots;
     let inventory = snapshots::stage(store, &txn, collected.inventory, &opts.write)?;
@@ -187,7 +226,8 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
     snapshot_files.extend(trusts.files);
     snapshot_files.extend(registrations.files);
     let mut summary = IngestSummary {
-        files: inputs.len() as u64,
+        // What was read or should have been: not the store's own folder.
+        files: inputs.iter().filter(|i| !matches!(i, Input::Skipped { problem: false, .. })).count() as u64,
         records_read: read,
         stored: stored + kept,
         duplicates: duplicates + dropped,
@@ -197,6 +237,7 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
         seconds: 0.0,
         diagnostics,
         quarantine_file: None,
+        not_kept,
         inventory: inventory_summary,
     };
     let record = IngestRecord {

@@ -160,6 +160,7 @@ fn open_input(input: &Input, counter: Arc<AtomicU64>) -> std::io::Result<Box<dyn
     Ok(match input {
         Input::File(p) => Box::new(decode::Counting::new(fs::File::open(p)?, counter)),
         Input::Stdin => Box::new(decode::Counting::new(std::io::stdin(), counter)),
+        Input::Skipped { .. } => Box::new(std::io::empty()),
     })
 }
 
@@ -195,6 +196,11 @@ fn scan_input(
             .quarantine
             .add(Diagnostic { file: name.to_string(), line: 0, offset: 0, reason, record: String::new() }, true)
     };
+    match input {
+        Input::Skipped { reason, problem: true, .. } => return file_problem(reason.clone()),
+        Input::Skipped { problem: false, .. } => return Ok(()),
+        _ => {}
+    }
     let stream = match open_input(input, shared.raw_bytes.clone()).and_then(|r| decode::decode(r, opts.max_inflated)) {
         Ok(s) => s,
         Err(e) => return file_problem(format!("cannot read: {e}")),

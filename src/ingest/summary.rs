@@ -51,6 +51,8 @@ pub struct IngestSummary {
     /// The first diagnostics, for the terminal; all of them are in `quarantine_file`.
     pub diagnostics: Vec<Diagnostic>,
     pub quarantine_file: Option<PathBuf>,
+    /// Rejects counted but not kept in the quarantine file (past its limits).
+    pub not_kept: u64,
     /// Credential inventory snapshots this ingest stored (each replaced the previous one of
     /// its origin).
     pub inventory: Vec<InventorySummary>,
@@ -98,30 +100,66 @@ impl IngestSummary {
 /// How many diagnostics the summary carries for the terminal; all are in the quarantine file.
 const SHOWN_DIAGNOSTICS: usize = 20;
 
+/// How much of the rejected text one ingest keeps in its quarantine: a hostile or broken export
+/// can reject a million tiny records from a few kilobytes of gzip, and the quarantine must not
+/// amplify that onto the disk. Every reject is counted whatever the limits; problems of whole
+/// files are always kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuarantineLimits {
+    /// Rejected records kept per input file.
+    pub per_file: u64,
+    /// Rejected records kept per ingest.
+    pub per_ingest: u64,
+    /// Bytes of rejected text kept per ingest.
+    pub bytes: u64,
+}
+
+impl Default for QuarantineLimits {
+    fn default() -> Self {
+        QuarantineLimits { per_file: 10_000, per_ingest: 100_000, bytes: 256 << 20 }
+    }
+}
+
 /// The quarantine of one ingest: a JSON lines file made on the first problem, the first
 /// diagnostics for the terminal, and the counts of rejected records and file problems.
 pub(crate) struct Quarantine {
     inner: Mutex<QuarantineFile>,
+    limits: QuarantineLimits,
     pub(crate) records: AtomicU64,
     pub(crate) file_problems: AtomicU64,
+    /// Rejects counted but, past the limits, not written.
+    pub(crate) not_kept: AtomicU64,
 }
 
 struct QuarantineFile {
     path: PathBuf,
     out: Option<BufWriter<fs::File>>,
     shown: Vec<Diagnostic>,
+    kept: u64,
+    bytes: u64,
+    per_file: std::collections::HashMap<String, u64>,
 }
 
 impl Quarantine {
-    pub(crate) fn new(path: PathBuf) -> Quarantine {
+    pub(crate) fn new(path: PathBuf, limits: QuarantineLimits) -> Quarantine {
         Quarantine {
-            inner: Mutex::new(QuarantineFile { path, out: None, shown: Vec::new() }),
+            inner: Mutex::new(QuarantineFile {
+                path,
+                out: None,
+                shown: Vec::new(),
+                kept: 0,
+                bytes: 0,
+                per_file: Default::default(),
+            }),
+            limits,
             records: AtomicU64::new(0),
             file_problems: AtomicU64::new(0),
+            not_kept: AtomicU64::new(0),
         }
     }
 
-    /// Writes `d`; `whole_file` counts it as a problem of a file rather than of a record.
+    /// Counts `d` and writes it unless past the limits; `whole_file` counts it as a problem of a
+    /// file rather than of a record.
     pub(crate) fn add(&self, d: Diagnostic, whole_file: bool) -> Result<()> {
         if whole_file {
             self.file_problems.fetch_add(1, Ordering::Relaxed);
@@ -129,6 +167,20 @@ impl Quarantine {
             self.records.fetch_add(1, Ordering::Relaxed);
         }
         let mut q = self.inner.lock().expect("quarantine");
+        if !whole_file {
+            let size = (d.record.len() + d.reason.len()) as u64;
+            let of_file = q.per_file.get(&d.file).copied().unwrap_or(0);
+            if of_file >= self.limits.per_file
+                || q.kept >= self.limits.per_ingest
+                || q.bytes.saturating_add(size) > self.limits.bytes
+            {
+                self.not_kept.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            *q.per_file.entry(d.file.clone()).or_default() += 1;
+            q.kept += 1;
+            q.bytes += size;
+        }
         if q.out.is_none() {
             let f = fs::File::create(&q.path).map_err(|e| Error::io(&q.path, e))?;
             q.out = Some(BufWriter::new(f));
@@ -168,8 +220,9 @@ mod tests {
     #[test]
     fn the_summary_line_and_the_quarantine_count_what_happened() {
         let dir = tempfile::tempdir().unwrap();
-        let q = Quarantine::new(dir.path().join("q.jsonl"));
-        assert_eq!(Quarantine::new(dir.path().join("none.jsonl")).finish().unwrap().0, None, "no problem, no file");
+        let q = Quarantine::new(dir.path().join("q.jsonl"), QuarantineLimits::default());
+        let none = Quarantine::new(dir.path().join("none.jsonl"), QuarantineLimits::default());
+        assert_eq!(none.finish().unwrap().0, None, "no problem, no file");
         for i in 0..25 {
             let d =
                 Diagnostic { file: "a.json".into(), line: i, offset: 10 * i, reason: "bad".into(), record: "{".into() };
@@ -182,6 +235,18 @@ mod tests {
         assert_eq!(shown[1].to_string(), "a.json:1 (byte 10): bad");
         let text = fs::read_to_string(file.unwrap()).unwrap();
         assert_eq!(text.lines().count(), 25, "every diagnostic is in the file");
+        // Past the limits, rejects are counted, not kept; problems of whole files are kept.
+        let limits = QuarantineLimits { per_file: 2, per_ingest: 3, bytes: 1 << 20 };
+        let q = Quarantine::new(dir.path().join("capped.jsonl"), limits);
+        let d =
+            |file: &str| Diagnostic { file: file.into(), line: 1, offset: 0, reason: "r".into(), record: "{".into() };
+        for file in ["a", "a", "a", "b", "b", "c"] {
+            q.add(d(file), false).unwrap();
+        }
+        q.add(d("c"), true).unwrap();
+        assert_eq!((q.records.load(Ordering::Relaxed), q.not_kept.load(Ordering::Relaxed)), (6, 3));
+        let text = fs::read_to_string(q.finish().unwrap().0.unwrap()).unwrap();
+        assert_eq!(text.lines().count(), 4, "a, a, b (the ingest limit), and the file problem: {text}");
         let s = IngestSummary {
             files: 2,
             records_read: 10,
