@@ -15,6 +15,8 @@ pub enum Error {
     Parquet { path: PathBuf, source: parquet::errors::ParquetError },
     #[error("{path}: arrow: {source}")]
     Arrow { path: PathBuf, source: arrow_schema::ArrowError },
+    #[error("{path}: not a file of the {table} table ({reason}); the store is damaged")]
+    Schema { path: PathBuf, table: String, reason: String },
     #[error("{path}: invalid manifest: {reason}")]
     Manifest { path: PathBuf, reason: String },
     #[error("store {path} is locked by another ingest; wait for it to finish and try again")]

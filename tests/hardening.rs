@@ -241,3 +241,43 @@ fn a_small_file_of_rejects_cannot_fill_the_disk() {
     let r = ingest(dir.path(), &input, &["--quarantine-per-file", "5"]);
     assert!(r.stderr.contains("999995 more rejected records"), "{}", r.stderr);
 }
+
+#[test]
+fn a_store_file_of_another_table_is_named_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 3);
+    // A Parquet file of the audits table, from another store.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let audit = r#"{"id":"a1","activityDateTime":"2024-05-01T10:00:00Z","activityDisplayName":"Reset password (self-service)","result":"success"}"#;
+    write(&other, "audit.jsonl", audit.as_bytes());
+    let r = run(&["ingest", "--quiet", "--store", &s(&other.join("store")), &s(&other.join("audit.jsonl"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let om: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(other.join("store/manifest.json")).unwrap()).unwrap();
+    let audit_file = other.join("store").join(om["tables"]["audits"][0]["path"].as_str().unwrap());
+    // Put it in place of a sign-in file, the manifest's size made to match.
+    let manifest_path = store.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let rel = m["tables"]["signins"][0]["path"].as_str().unwrap().to_string();
+    std::fs::copy(&audit_file, store.join(&rel)).unwrap();
+    m["tables"]["signins"][0]["bytes"] = std::fs::metadata(&audit_file).unwrap().len().into();
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let more = dir.path().join("more.jsonl");
+    std::fs::write(&more, good("m1")).unwrap();
+    for args in [
+        vec!["report", "apps"],
+        vec!["report", "app-errors", "--no-verify"],
+        vec!["signins", "--format", "csv"],
+        vec!["store", "verify"],
+        vec!["ingest", &s(&more)],
+    ] {
+        let mut args = args.clone();
+        let st = s(&store);
+        args.extend(["--store", st.as_str()]);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        let said = format!("{}", store.join(&rel).display());
+        assert!(r.stderr.contains(&said) || r.stdout.contains(&said), "{args:?}: {} {}", r.stderr, r.stdout);
+    }
+}

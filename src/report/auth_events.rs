@@ -243,7 +243,7 @@ fn detail_method(details: &str) -> Option<&'static str> {
 /// The events in `window` (and every reset-flow progress event, which only lends methods),
 /// sorted by time then audit id, resets given their flow's method.
 pub fn load(store: &Store, manifest: &Manifest, window: &Window) -> Result<Vec<Event>> {
-    let groups = reader::row_groups(store, manifest.files(AUDITS))?;
+    let groups = reader::row_groups(store, AUDITS, manifest.files(AUDITS))?;
     let per_group: Vec<Vec<Event>> = groups
         .par_iter()
         .map(|rg| Ok(rg.read(&COLUMNS)?.iter().flat_map(|b| events_of(b, window)).collect()))

@@ -72,7 +72,7 @@ pub fn run<A: Aggregate>(
     if !columns.contains(&CREATED) {
         columns.push(CREATED);
     }
-    let groups = reader::row_groups(store, &sel.files(manifest))?;
+    let groups = reader::row_groups(store, sel.table, &sel.files(manifest))?;
     let state = groups
         .par_iter()
         .map(|rg| {

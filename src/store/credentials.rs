@@ -185,7 +185,7 @@ fn known(value: &str) -> &'static str {
 /// Every row of the stored inventory, in file order.
 pub fn load(store: &Store, manifest: &Manifest) -> Result<Vec<InventoryRow>> {
     let mut out = Vec::new();
-    for rg in reader::row_groups(store, manifest.files(CREDENTIALS))? {
+    for rg in reader::row_groups(store, CREDENTIALS, manifest.files(CREDENTIALS))? {
         let cols =
             [ORIGIN, OBJECT_ID, APP_ID, OBJECT_DISPLAY_NAME, KEY_ID, KEY_TYPE, KEY_USAGE, KEY_DISPLAY_NAME, START, END];
         for b in rg.read(&cols)? {

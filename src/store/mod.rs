@@ -51,6 +51,18 @@ pub const REGISTRATIONS: &str = "registrations";
 /// Every table folder of the store.
 pub const TABLES: [&str; 6] = [SIGNINS, ADFS_SIGNINS, AUDITS, CREDENTIALS, RP_TRUSTS, REGISTRATIONS];
 
+/// The Arrow schema of every file of `table`; `None` for a name that is no table.
+pub fn schema_of(table: &str) -> Option<arrow_schema::SchemaRef> {
+    Some(match table {
+        SIGNINS | ADFS_SIGNINS => schema::signins_schema(),
+        AUDITS => audits::audits_schema(),
+        CREDENTIALS => credentials::credentials_schema(),
+        RP_TRUSTS => rp_trusts::rp_trusts_schema(),
+        REGISTRATIONS => registrations::registrations_schema(),
+        _ => return None,
+    })
+}
+
 /// A store folder. Opening does not create it; the first ingest does.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -159,7 +171,7 @@ impl Store {
     pub fn id_hashes(&self, manifest: &Manifest) -> Result<Vec<u128>> {
         let mut all = Vec::new();
         for table in [SIGNINS, ADFS_SIGNINS, AUDITS] {
-            let groups = reader::row_groups(self, manifest.files(table))?;
+            let groups = reader::row_groups(self, table, manifest.files(table))?;
             let parts: Vec<Vec<u128>> = groups
                 .par_iter()
                 .map(|rg| {
@@ -201,17 +213,17 @@ impl Store {
     pub fn verify(&self) -> Result<Verification> {
         let manifest = self.manifest()?;
         let mut problems = self.quick_check(&manifest);
-        let files: Vec<(&FileEntry, Vec<String>)> = manifest
+        let files: Vec<(&FileEntry, &str, Vec<String>)> = manifest
             .tables
             .iter()
-            .flat_map(|(table, files)| files.iter().map(move |f| (f, table_columns(table))))
-            .filter(|(f, _)| self.file(&f.path).is_ok_and(|p| fs::metadata(p).is_ok_and(|m| m.len() == f.bytes)))
+            .flat_map(|(table, files)| files.iter().map(move |f| (f, table.as_str(), table_columns(table))))
+            .filter(|(f, _, _)| self.file(&f.path).is_ok_and(|p| fs::metadata(p).is_ok_and(|m| m.len() == f.bytes)))
             .collect();
         let mut deep: Vec<String> = files
             .par_iter()
-            .filter_map(|(f, columns)| {
+            .filter_map(|(f, table, columns)| {
                 let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-                let rows = reader::row_groups(self, std::slice::from_ref(*f)).and_then(|groups| {
+                let rows = reader::row_groups(self, table, std::slice::from_ref(*f)).and_then(|groups| {
                     let mut rows = 0u64;
                     for rg in &groups {
                         for b in rg.read(&columns)? {

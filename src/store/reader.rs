@@ -24,8 +24,11 @@ pub struct RowGroup {
     meta: ArrowReaderMetadata,
 }
 
-/// Loads the footers of `files` (in parallel) and lists their row groups.
-pub fn row_groups(store: &Store, files: &[FileEntry]) -> Result<Vec<RowGroup>> {
+/// Loads the footers of `files` of `table` (in parallel) and lists their row groups. A file
+/// whose columns are not the table's (a tampered or misplaced file) is an error naming it: the
+/// scans after this rely on every column being there with its type.
+pub fn row_groups(store: &Store, table: &str, files: &[FileEntry]) -> Result<Vec<RowGroup>> {
+    let want = super::schema_of(table);
     let per_file: Vec<Vec<RowGroup>> = files
         .par_iter()
         .map(|entry| {
@@ -33,6 +36,9 @@ pub fn row_groups(store: &Store, files: &[FileEntry]) -> Result<Vec<RowGroup>> {
             let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
             let meta =
                 ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| Error::parquet(&path, e))?;
+            if let Some(reason) = want.as_ref().and_then(|w| schema_mismatch(w, meta.schema())) {
+                return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
+            }
             let entry = Arc::new(entry.clone());
             Ok(meta
                 .metadata()
@@ -50,6 +56,20 @@ pub fn row_groups(store: &Store, files: &[FileEntry]) -> Result<Vec<RowGroup>> {
         })
         .collect::<Result<_>>()?;
     Ok(per_file.into_iter().flatten().collect())
+}
+
+/// How `got` differs from the table's schema `want`: a column missing or of another type.
+fn schema_mismatch(want: &arrow_schema::Schema, got: &arrow_schema::Schema) -> Option<String> {
+    for f in want.fields() {
+        match got.field_with_name(f.name()) {
+            Err(_) => return Some(format!("no column {:?}", f.name())),
+            Ok(g) if g.data_type() != f.data_type() => {
+                return Some(format!("column {:?} is {} where {} is expected", f.name(), g.data_type(), f.data_type()));
+            }
+            Ok(_) => {}
+        }
+    }
+    None
 }
 
 impl RowGroup {

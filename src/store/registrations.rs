@@ -157,7 +157,7 @@ pub fn load(store: &Store, manifest: &Manifest) -> Result<Option<Vec<StoredRegis
     let names = column_names();
     let names: Vec<&str> = names.iter().map(String::as_str).filter(|&n| n != "raw").collect();
     let mut out = Vec::new();
-    for rg in reader::row_groups(store, files)? {
+    for rg in reader::row_groups(store, super::REGISTRATIONS, files)? {
         for b in rg.read(&names)? {
             let s = |n: &str| b.column_by_name(n).expect("registrations column").as_string::<i32>();
             let bools = |n: &str| -> &BooleanArray { b.column_by_name(n).expect("registrations column").as_boolean() };

@@ -83,7 +83,7 @@ pub fn load(store: &Store, manifest: &Manifest) -> Result<Option<Vec<String>>> {
         return Ok(None);
     }
     let mut out = Vec::new();
-    for rg in reader::row_groups(store, files)? {
+    for rg in reader::row_groups(store, super::RP_TRUSTS, files)? {
         for b in rg.read(&[RAW])? {
             let raw = b.column(0).as_any().downcast_ref::<StringArray>().expect("raw is Utf8");
             out.extend((0..raw.len()).filter(|&i| raw.is_valid(i)).map(|i| raw.value(i).to_string()));
