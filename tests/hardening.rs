@@ -281,3 +281,48 @@ fn a_store_file_of_another_table_is_named_not_a_crash() {
         assert!(r.stderr.contains(&said) || r.stdout.contains(&said), "{args:?}: {} {}", r.stderr, r.stdout);
     }
 }
+
+/// Runs the binary on a pseudo-terminal (`script`), as a person would; returns what the
+/// terminal received.
+fn on_terminal(args: &[&str]) -> String {
+    let bin = env!("CARGO_BIN_EXE_signin-insights");
+    let quoted: Vec<String> =
+        std::iter::once(bin).chain(args.iter().copied()).map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &format!("{} 2>&1", quoted.join(" ")), "/dev/null"])
+        .env("COLUMNS", "200")
+        .output()
+        .expect("script runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn nothing_from_the_logs_drives_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: `script` (util-linux) is not installed, no terminal to test on");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A file name with a newline and an escape, and log text with screen clears, a window
+    // title, a bell, a backspace and a right-to-left override.
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let hostile = "\\u001b[2J\\u001b]0;owned\\u0007\\b\\u202etxt.exe\\u009b1m";
+    let record = GOOD.replace("\"appDisplayName\":\"A\"", &format!("\"appDisplayName\":\"A{hostile}\""));
+    write(&input, "x\nsignin-insights: forged\u{1b}[31m.jsonl", format!("{record}\n{{\"id\":").as_bytes());
+    let store = dir.path().join("store");
+    // (`--quiet`: the progress bar's own escape sequences are the tool's, not the logs'.)
+    let shown = on_terminal(&["ingest", "--quiet", "--store", &s(&store), &s(&input)]);
+    assert!(!shown.contains('\u{1b}') && !shown.contains("\nsignin-insights: forged"), "{shown:?}");
+    assert!(shown.contains("x\\nsignin-insights: forged\\u{1b}[31m.jsonl"), "{shown:?}");
+    for format in ["csv", "json", "jsonl", "table"] {
+        let shown = on_terminal(&["report", "apps", "--store", &s(&store), "--format", format]);
+        for bad in ['\u{1b}', '\u{7}', '\u{8}', '\u{202e}', '\u{9b}'] {
+            assert!(!shown.contains(bad), "{format}: {bad:?} reached the terminal: {shown:?}");
+        }
+        assert!(shown.contains("0;owned"), "{format}: {shown:?}");
+    }
+    // A pipe gets the exact bytes.
+    let r = run(&["report", "apps", "--store", &s(&store), "--format", "csv"]);
+    assert!(r.stdout.contains("\u{1b}[2J") && r.stdout.contains('\u{202e}'), "{:?}", r.stdout);
+}

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::note;
 use super::{Config, with_stdout};
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions};
@@ -27,7 +28,7 @@ pub fn run(config: &Config) -> Result<u8> {
     let result = (|| {
         let inputs = ingest::expand(std::slice::from_ref(&sample), Some(&root))?;
         let summary = ingest::ingest(&store, &inputs, &IngestOptions::default(), &config.progress())?;
-        eprintln!("{}", summary.line());
+        note!("{}", summary.line());
         let manifest = store.manifest()?;
         let window =
             super::WindowArgs::default().resolve(report::span_in(&manifest, SIGNINS), Some(30), config.zone)?;

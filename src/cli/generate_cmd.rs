@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::Config;
+use super::note;
 use crate::error::Result;
 use crate::generate::adfs::write_adfs;
 use crate::generate::auth_methods::write_auth_methods;
@@ -95,13 +96,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if args.adfs > 0 {
         let path = write_adfs(opts.seed, args.adfs, opts.days, opts.end_us, &args.out)?;
         if !config.quiet {
-            eprintln!("generate: {} AD FS sign-ins in {}", args.adfs, path.display());
+            note!("generate: {} AD FS sign-ins in {}", args.adfs, path.display());
         }
     }
     if args.auth_methods {
         for (path, n) in write_auth_methods(&opts, &args.out)? {
             if !config.quiet {
-                eprintln!("generate: {n} records in {}", path.display());
+                note!("generate: {n} records in {}", path.display());
             }
         }
     }
@@ -109,7 +110,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         let dir = args.out.join("inventory");
         let (files, objects) = write_inventory(&opts, &dir)?;
         if !config.quiet {
-            eprintln!(
+            note!(
                 "generate: {} inventory files, {objects} applications and service principals in {}",
                 files.len(),
                 dir.display()
@@ -117,7 +118,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         }
     }
     if !config.quiet {
-        eprintln!(
+        note!(
             "generate: {} files, {} records written ({} distinct sign-ins), {:.1} MB in {}",
             s.files.len(),
             s.written,

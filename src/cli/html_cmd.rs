@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::note;
 use super::report_cmd::checked_manifest;
 use super::{Config, StoreArg, WindowArgs, out_file};
 use crate::error::{Error, Result};
@@ -61,7 +62,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     out.write(&bytes)?;
     if !config.quiet {
         let names: Vec<&str> = page.sections.iter().map(|s| s.id).collect();
-        eprintln!(
+        note!(
             "html: {} ({:.1} MB): {}; {} drill-down cells",
             args.out.display(),
             bytes.len() as f64 / 1e6,

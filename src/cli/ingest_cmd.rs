@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::note;
 use super::{Config, StoreArg};
 use crate::domain::EventType;
 use crate::error::{Error, Result};
@@ -65,11 +66,11 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         if let ingest::Input::Skipped { path, reason, problem: false } = i
             && !config.quiet
         {
-            eprintln!("signin-insights: skipped {}: {reason}", path.display());
+            note!("signin-insights: skipped {}: {reason}", path.display());
         }
     }
     if inputs.is_empty() && !config.quiet {
-        eprintln!("signin-insights: no files found under the given paths; nothing to ingest");
+        note!("signin-insights: no files found under the given paths; nothing to ingest");
     }
     let quarantine = QuarantineLimits {
         per_file: args.quarantine_per_file,
@@ -85,27 +86,30 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     }
     let summary = ingest::ingest(&args.store.open(), &inputs, &opts, &config.progress())?;
     for d in &summary.diagnostics {
-        eprintln!("signin-insights: {d}");
+        note!("signin-insights: {d}");
     }
     let problems = summary.quarantined + summary.file_problems;
     if problems > summary.diagnostics.len() as u64 {
-        eprintln!("signin-insights: ... {} more", problems - summary.diagnostics.len() as u64);
+        note!("signin-insights: ... {} more", problems - summary.diagnostics.len() as u64);
     }
     if let Some(q) = &summary.quarantine_file {
-        eprintln!("signin-insights: rejected records and file problems are in {}", q.display());
+        note!("signin-insights: rejected records and file problems are in {}", q.display());
     }
     if summary.not_kept > 0 {
-        eprintln!(
+        note!(
             "signin-insights: {} more rejected records were counted but not kept in the quarantine (its limits: \
              --quarantine-per-file {}, --quarantine-records {}, --quarantine-mib {})",
-            summary.not_kept, args.quarantine_per_file, args.quarantine_records, args.quarantine_mib
+            summary.not_kept,
+            args.quarantine_per_file,
+            args.quarantine_records,
+            args.quarantine_mib
         );
     }
     if !config.quiet {
         for inv in &summary.inventory {
-            eprintln!("{inv}");
+            note!("{inv}");
         }
-        eprintln!("{}", summary.line());
+        note!("{}", summary.line());
     }
     Ok(if summary.incomplete() { 3 } else { 0 })
 }

@@ -234,7 +234,7 @@ impl WindowArgs {
         }
         let now = chrono::Utc::now().timestamp_micros();
         if let Some(note) = crate::scan::window::future_as_of_note(latest, now, config.zone) {
-            eprintln!("signin-insights: warning: {note}");
+            note!("signin-insights: warning: {note}");
         }
     }
 }
@@ -246,6 +246,23 @@ fn what_the_store_holds(data: Option<(i64, i64)>, zone: Zone) -> String {
         None => "; the store holds none of the events it reads".into(),
     }
 }
+
+/// One line on stderr; on a terminal, control and bidirectional formatting characters in it
+/// (from file names and log text) are shown escaped, so a name cannot forge a line or drive the
+/// terminal.
+pub fn note_line(line: &str) {
+    if io::stderr().is_terminal() {
+        eprintln!("{}", render::terminal::escape(line));
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+/// `eprintln!` through [`note_line`].
+macro_rules! note {
+    ($($arg:tt)*) => { $crate::cli::note_line(&format!($($arg)*)) };
+}
+pub(crate) use note;
 
 /// Runs the command line and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
@@ -260,7 +277,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("signin-insights: {e}");
+            note!("signin-insights: {e}");
             ExitCode::from(if matches!(e, Error::Usage(_)) { 2 } else { 1 })
         }
     }
@@ -313,7 +330,7 @@ fn keygen(out: &std::path::Path, config: &Config) -> Result<u8> {
     let mut f = opts.open(out).map_err(|e| Error::io(out, e))?;
     f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::io(out, e))?;
     if !config.quiet {
-        eprintln!(
+        note!(
             "keygen: {} written; keep it with the store's owner: whoever has it can test a guess at a pseudonymised value",
             out.display()
         );
@@ -321,10 +338,15 @@ fn keygen(out: &std::path::Path, config: &Config) -> Result<u8> {
     Ok(0)
 }
 
-/// Runs `f` on a buffered, locked stdout; a closed pipe ends the output quietly.
+/// Runs `f` on a buffered, locked stdout; a closed pipe ends the output quietly. On a terminal,
+/// what would drive it (control and bidirectional formatting characters from the logs) is shown
+/// escaped; a file or a pipe gets the exact bytes.
 pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let terminal = stdout.is_terminal();
+    let buffered = io::BufWriter::new(stdout.lock());
+    let mut out: Box<dyn Write> =
+        if terminal { Box::new(render::terminal::Escaping::new(buffered)) } else { Box::new(buffered) };
     let res = f(&mut out).and_then(|_| out.flush());
     match res {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),

@@ -4,6 +4,7 @@
 
 use clap::builder::PossibleValue;
 
+use super::note;
 use super::{Config, FormatArg, StoreArg, WindowArgs, with_stdout};
 use crate::domain::EventType;
 use crate::error::{Error, Result};
@@ -219,7 +220,7 @@ pub fn checked_manifest(store: &Store, no_verify: bool) -> Result<Manifest> {
     let problems = store.quick_check(&manifest);
     if !problems.is_empty() && !no_verify {
         for p in &problems {
-            eprintln!("signin-insights: {p}");
+            note!("signin-insights: {p}");
         }
         return Err(Error::Unverified { path: store.root().to_path_buf(), problems: problems.len() });
     }
@@ -262,11 +263,11 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     };
     let answer = catalog::answer(report, &query)?;
     if format != Format::Table && !config.quiet {
-        eprintln!("signin-insights: {}", answer.caption_text);
+        note!("signin-insights: {}", answer.caption_text);
     }
     if !config.quiet {
         for n in &answer.notes {
-            eprintln!("signin-insights: warning: {n}");
+            note!("signin-insights: warning: {n}");
         }
     }
     let context = answer.context();

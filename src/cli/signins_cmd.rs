@@ -1,6 +1,7 @@
 //! `signin-insights signins`: the sign-ins behind a figure. JSON and JSON lines give the
 //! original records; table and CSV the key columns.
 
+use super::note;
 use super::report_cmd::{checked_manifest, parse_event_types};
 use super::{Config, FormatArg, StoreArg, WindowArgs, with_stdout};
 use crate::domain::EventType;
@@ -70,7 +71,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let with_raw = matches!(format, Format::Json | Format::Jsonl);
     let rows = signins::compute(&store, &manifest, &event_types, &window, &filter, with_raw)?;
     if !config.quiet {
-        eprintln!("signin-insights: {} sign-ins ({})", rows.len(), window.describe());
+        note!("signin-insights: {} sign-ins ({})", rows.len(), window.describe());
     }
     let p = config.pseudonymizer.as_ref();
     with_stdout(|out| match format {

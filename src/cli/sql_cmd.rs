@@ -29,7 +29,7 @@ pub fn run(_args: &Args, _config: &Config) -> Result<u8> {
 #[cfg(feature = "sql")]
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
     use super::report_cmd::checked_manifest;
-    use super::with_stdout;
+    use super::{note, with_stdout};
     use crate::domain::Cell;
     use crate::render::{Format, table, write_csv, xlsx};
     use serde_json::{Map, Value};
@@ -46,7 +46,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     }
     if !config.quiet {
         let n = result.rows.len();
-        eprintln!("signin-insights: {n} row{}", if n == 1 { "" } else { "s" });
+        note!("signin-insights: {n} row{}", if n == 1 { "" } else { "s" });
     }
     let object = |row: &[Cell]| -> Value {
         let mut m = Map::new();

@@ -1,5 +1,6 @@
 //! `signin-insights store info|verify`.
 
+use super::note;
 use super::{Config, StoreArg, with_stdout};
 use crate::error::{Error, Result};
 use crate::store::{CREDENTIALS, REGISTRATIONS, RP_TRUSTS};
@@ -66,10 +67,10 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             }
             let v = store.verify()?;
             for p in &v.problems {
-                eprintln!("signin-insights: {p}");
+                note!("signin-insights: {p}");
             }
             for o in &v.orphans {
-                eprintln!(
+                note!(
                     "signin-insights: not in the manifest (left by an interrupted ingest, ignored, removed by the next ingest): {}",
                     o.display()
                 );

@@ -7,6 +7,7 @@ pub mod html;
 pub mod overview;
 pub mod pseudo;
 pub mod table;
+pub mod terminal;
 pub mod xlsx;
 
 use std::io::{self, Write};

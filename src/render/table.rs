@@ -9,10 +9,10 @@ use super::Cell;
 
 const MAX_WIDTH: usize = 48;
 
-/// Replaces control characters (ESC, CR, ...) by their escaped form and cuts to `max` columns.
+/// Replaces control and bidirectional formatting characters (ESC, CR, U+202E, ...) by their
+/// escaped form and cuts to `max` columns.
 pub fn sanitize(s: &str, max: usize) -> String {
-    let escaped: String =
-        s.chars().map(|ch| if ch.is_control() { ch.escape_default().to_string() } else { ch.to_string() }).collect();
+    let escaped = super::terminal::escape(s).into_owned();
     if escaped.width() <= max {
         return escaped;
     }
@@ -80,5 +80,6 @@ mod tests {
         assert_eq!(sanitize("a\u{1b}[31mb", 48), "a\\u{1b}[31mb");
         assert_eq!(sanitize(&"x".repeat(60), 10).chars().count(), 10);
         assert_eq!(sanitize("日本語", 48), "日本語");
+        assert_eq!(sanitize("a\u{202e}b", 48), "a\\u{202e}b");
     }
 }
