@@ -41,4 +41,9 @@ impl Error {
     pub fn arrow(path: impl Into<PathBuf>, source: arrow_schema::ArrowError) -> Self {
         Error::Arrow { path: path.into(), source }
     }
+
+    /// A file that is not there (e.g. replaced by an ingest since the manifest was read).
+    pub fn is_missing_file(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
 }

@@ -326,3 +326,48 @@ fn nothing_from_the_logs_drives_a_terminal() {
     let r = run(&["report", "apps", "--store", &s(&store), "--format", "csv"]);
     assert!(r.stdout.contains("\u{1b}[2J") && r.stdout.contains('\u{202e}'), "{:?}", r.stdout);
 }
+
+#[test]
+fn a_report_during_ingests_sees_the_store_before_or_after_never_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 3);
+    let st = s(&store);
+    // Two inventories that replace each other's snapshot on every ingest.
+    let inventory = |key: &str| {
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#applications","value":[
+            {{"id":"o1","appId":"a","displayName":"A","passwordCredentials":[{{"keyId":"{key}","endDateTime":"2025-01-01T00:00:00Z"}}]}}]}}"#
+        )
+    };
+    for (name, key) in
+        [("a.json", "11111111-1111-1111-1111-111111111111"), ("b.json", "22222222-2222-2222-2222-222222222222")]
+    {
+        std::fs::write(dir.path().join(name), inventory(key)).unwrap();
+    }
+    let ingest_one = |name: &str| {
+        let r = run(&["ingest", "--quiet", "--store", &st, &s(&dir.path().join(name))]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    let report = || run(&["report", "credentials", "--store", &st, "--format", "json", "--quiet"]);
+    ingest_one("a.json");
+    let state_a = report().stdout;
+    ingest_one("b.json");
+    let state_b = report().stdout;
+    assert_ne!(state_a, state_b);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for i in 0..80 {
+                ingest_one(if i % 2 == 0 { "a.json" } else { "b.json" });
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut reports = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) || reports < 10 {
+            let r = report();
+            assert_eq!(r.code, 0, "a report failed during an ingest: {}", r.stderr);
+            assert!(r.stdout == state_a || r.stdout == state_b, "neither before nor after: {}", r.stdout);
+            reports += 1;
+        }
+    });
+}

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::render::html::write_page;
 use crate::render::overview::{self, Inputs, Limits, Windows};
 use crate::report::{latest_event_in, span_in};
+use crate::store::manifest::Manifest;
 use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS};
 
 #[derive(clap::Args, Debug)]
@@ -38,10 +39,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let out = out_file::check(&args.out, &store)?;
     let manifest = checked_manifest(&store, args.no_verify)?;
-    let resolve = |table| args.window.resolve(span_in(&manifest, table), Some(30), config.zone);
-    let windows = Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? };
+    let resolve = |manifest: &Manifest, table| args.window.resolve(span_in(manifest, table), Some(30), config.zone);
+    let windows = |m: &Manifest| -> Result<Windows> {
+        Ok(Windows { signins: resolve(m, SIGNINS)?, adfs: resolve(m, ADFS_SIGNINS)?, audits: resolve(m, AUDITS)? })
+    };
     let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
-    args.window.warn_future(&windows.signins, latest, config);
+    args.window.warn_future(&windows(&manifest)?.signins, latest, config);
     let limits = Limits {
         chart_apps: args.chart_apps,
         per_bar: args.per_bar,
@@ -49,13 +52,15 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         ..Limits::default()
     };
     let store_arg = args.store.store.to_string_lossy().to_string();
-    let page = overview::page(&Inputs {
-        store: &store,
-        manifest: &manifest,
-        windows: &windows,
-        limits: &limits,
-        store_arg: &store_arg,
-        pseudonymizer: config.pseudonymizer.as_ref(),
+    let page = store.retrying(manifest, |manifest| {
+        overview::page(&Inputs {
+            store: &store,
+            manifest,
+            windows: &windows(manifest)?,
+            limits: &limits,
+            store_arg: &store_arg,
+            pseudonymizer: config.pseudonymizer.as_ref(),
+        })
     })?;
     let mut bytes = Vec::new();
     write_page(&page, &mut bytes).map_err(|e| Error::io(&args.out, e))?;

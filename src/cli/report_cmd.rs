@@ -243,8 +243,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let latest = latest_event_in(&manifest, report.table);
     let window = args.window.resolve(span_in(&manifest, report.table), Some(30), config.zone)?;
     args.window.warn_future(&window, latest, config);
-    let request =
-        Request { window, event_types: args.event_types.as_deref().map(parse_event_types).transpose()?, top: args.top };
+    let event_types = args.event_types.as_deref().map(parse_event_types).transpose()?;
     let format = config.format(args.format)?;
     if args.top == Some(0) {
         return Err(Error::Usage("--top 0 keeps nothing: give 1 or more".into()));
@@ -253,15 +252,18 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         return Err(refusal);
     }
     let options = args.options();
-    let query = Query {
-        store: &store,
-        manifest: &manifest,
-        request,
-        options: &options,
-        as_of_given: args.window.as_of.is_some(),
-        pseudonymized: config.pseudonymizer.is_some(),
-    };
-    let answer = catalog::answer(report, &query)?;
+    let answer = store.retrying(manifest, |manifest| {
+        let window = args.window.resolve(span_in(manifest, report.table), Some(30), config.zone)?;
+        let query = Query {
+            store: &store,
+            manifest,
+            request: Request { window, event_types: event_types.clone(), top: args.top },
+            options: &options,
+            as_of_given: args.window.as_of.is_some(),
+            pseudonymized: config.pseudonymizer.is_some(),
+        };
+        catalog::answer(report, &query)
+    })?;
     if format != Format::Table && !config.quiet {
         note!("signin-insights: {}", answer.caption_text);
     }

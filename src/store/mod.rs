@@ -108,6 +108,19 @@ impl Store {
         }
     }
 
+    /// Runs `f` on `manifest`; when a file it lists has vanished because an ingest committed a
+    /// newer manifest meanwhile (a snapshot replaced, orphans removed), runs it once more on the
+    /// new one. A reader thus sees the store before or after an ingest, never an error between.
+    pub fn retrying<T>(&self, manifest: Manifest, f: impl Fn(&Manifest) -> Result<T>) -> Result<T> {
+        match f(&manifest) {
+            Err(e) if e.is_missing_file() => match self.manifest() {
+                Ok(newer) if newer.generation != manifest.generation => f(&newer),
+                _ => Err(e),
+            },
+            other => other,
+        }
+    }
+
     /// Starts an ingest: takes the lock (refusing if another ingest holds it), removes what a
     /// killed ingest left behind, and prepares a staging folder.
     pub fn begin(&self) -> Result<Transaction> {
@@ -369,13 +382,9 @@ impl Transaction {
                 table.sort_by(|a, b| (&a.event_type, &a.date, &a.path).cmp(&(&b.event_type, &b.date, &b.path)));
             }
         }
-        let mut replaced = Vec::new();
         for snap in snapshots {
             let table = self.manifest.tables.entry(snap.table.to_string()).or_default();
-            let (old, keep): (Vec<FileEntry>, Vec<FileEntry>) =
-                std::mem::take(table).into_iter().partition(|f| f.event_type == snap.entry.event_type);
-            *table = keep;
-            replaced.extend(old);
+            table.retain(|f| f.event_type != snap.entry.event_type);
             table.push(snap.entry);
             table.sort_by(|a, b| a.path.cmp(&b.path));
         }
@@ -383,13 +392,9 @@ impl Transaction {
         record.generation = self.generation;
         self.manifest.ingests.push(record);
         self.manifest.save(&self.store.manifest_path())?;
-        // Past the commit point nobody reads the replaced snapshots; a failure to remove one
-        // leaves an orphan that the next ingest removes.
-        for f in replaced {
-            if let Ok(p) = self.store.file(&f.path) {
-                let _ = fs::remove_file(p);
-            }
-        }
+        // The replaced snapshot files are left in place: a report that read the manifest before
+        // this commit may still open them. Unlisted now, they are orphans, which the next
+        // ingest removes; a report that still finds one gone retries on the new manifest.
         let _ = fs::remove_dir_all(root.join(".staging"));
         Ok(std::mem::take(&mut self.manifest))
     }
