@@ -126,7 +126,7 @@ fn check(
             let got = serde_json::to_value(adfs::compute(&store, &manifest, &adfs_req).unwrap()).unwrap();
             assert_eq!(strip_ids(got), adfs_want, "adfs, {threads} threads");
             let filter = signins::Filter { failed: true, ..signins::Filter::default() };
-            let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter, false).unwrap();
+            let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter).unwrap();
             let want = rows.iter().filter(|r| window.contains(r.created_us) && r.code != Some(0)).count();
             assert_eq!(got.len(), want, "failed sign-ins, {threads} threads");
 

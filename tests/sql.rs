@@ -247,7 +247,7 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
     let filter = signins::Filter { app: Some(p.app.clone()), failed: true, ..signins::Filter::default() };
     out.insert(
         "signins",
-        signins::compute(store, &manifest, &[EventType::InteractiveUser], &p.signins, &filter, false)
+        signins::compute(store, &manifest, &[EventType::InteractiveUser], &p.signins, &filter)
             .unwrap()
             .iter()
             .map(|s| {

@@ -69,7 +69,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     };
     let format = config.format(args.format)?;
     let with_raw = matches!(format, Format::Json | Format::Jsonl);
-    let rows = signins::compute(&store, &manifest, &event_types, &window, &filter, with_raw)?;
+    let (rows, records) = store.retrying(manifest, |manifest| {
+        let rows = signins::compute(&store, manifest, &event_types, &window, &filter)?;
+        let records =
+            if with_raw { Some(signins::records(&store, manifest, &event_types, &window, &rows)?) } else { None };
+        Ok((rows, records))
+    })?;
     if !config.quiet {
         note!("signin-insights: {} sign-ins ({})", rows.len(), window.describe());
     }
@@ -79,13 +84,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             write!(out, "{{\"@odata.context\":{},\"value\":[", serde_json::to_string(&context("signIn"))?)?;
             for (i, r) in rows.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                out.write_all(record_json(r, p)?.as_bytes())?;
+                out.write_all(record_json(r, records.as_ref(), p)?.as_bytes())?;
             }
             out.write_all(b"\n]}\n")
         }
         Format::Jsonl => {
             for r in &rows {
-                out.write_all(record_json(r, p)?.as_bytes())?;
+                out.write_all(record_json(r, records.as_ref(), p)?.as_bytes())?;
                 out.write_all(b"\n")?;
             }
             Ok(())
@@ -101,8 +106,16 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
 
 /// The original record on one line; the key columns when the store was ingested without it
 /// (`ingest --no-raw`). Personal values replaced under `p`.
-fn record_json(r: &signins::SignInRow, p: Option<&Pseudonymizer>) -> std::io::Result<String> {
-    match (&r.raw, p) {
+fn record_json(
+    r: &signins::SignInRow,
+    records: Option<&signins::Records>,
+    p: Option<&Pseudonymizer>,
+) -> std::io::Result<String> {
+    let raw = match records {
+        Some(records) => records.get(&r.id)?,
+        None => None,
+    };
+    match (&raw, p) {
         (Some(raw), None) => Ok(compact_json(raw)),
         (Some(raw), Some(p)) => {
             let mut v: serde_json::Value = serde_json::from_str(raw)?;

@@ -32,6 +32,40 @@ pub(crate) struct Snapshots {
     pub registrations: Collected<StoredRegistration>,
 }
 
+/// Bytes of blocks between the scanners and the workers. The channel bounds the number of
+/// blocks; this bounds their bytes, which matters when records near the size limit make blocks
+/// of tens of megabytes: a scanner waits until the workers have taken enough of them.
+struct InFlight {
+    bytes: Mutex<usize>,
+    freed: std::sync::Condvar,
+    limit: usize,
+    /// A worker failed: nobody waits any more.
+    closed: AtomicBool,
+}
+
+impl InFlight {
+    /// Waits until `n` more bytes fit (a block larger than the limit waits for an empty pipe).
+    fn take(&self, n: usize) {
+        let mut b = self.bytes.lock().expect("in flight");
+        while *b > 0 && *b + n > self.limit && !self.closed.load(Ordering::Relaxed) {
+            b = self.freed.wait(b).expect("in flight");
+        }
+        *b += n;
+    }
+
+    fn give(&self, n: usize) {
+        let mut b = self.bytes.lock().expect("in flight");
+        *b = b.saturating_sub(n);
+        self.freed.notify_all();
+    }
+
+    fn close(&self) {
+        let _b = self.bytes.lock().expect("in flight");
+        self.closed.store(true, Ordering::Relaxed);
+        self.freed.notify_all();
+    }
+}
+
 /// Shared state of one ingest's threads.
 pub(crate) struct Shared {
     /// The 128-bit hashes of the ids stored or seen, in shards.
@@ -45,6 +79,7 @@ pub(crate) struct Shared {
     pub snapshots: Snapshots,
     /// Set by a worker that failed (e.g. disk full): scanners stop, the ingest is not committed.
     failed: AtomicBool,
+    in_flight: InFlight,
 }
 
 impl Shared {
@@ -60,6 +95,12 @@ impl Shared {
             buffers: split::BufferPool::default(),
             snapshots: Snapshots::default(),
             failed: AtomicBool::new(false),
+            in_flight: InFlight {
+                bytes: Mutex::new(0),
+                freed: std::sync::Condvar::new(),
+                limit: 64 << 20,
+                closed: AtomicBool::new(false),
+            },
         }
     }
 
@@ -213,6 +254,7 @@ fn scan_input(
         let mut any = false;
         let read = delimited::blocks(stream, name, split::BLOCK, |block| {
             any |= !block.spans.is_empty() || !block.rejects.is_empty();
+            shared.in_flight.take(block.bytes.len());
             !shared.failed.load(Ordering::Relaxed) && tx.send(Work { input: i, block }).is_ok()
         });
         if let Err(e) = read {
@@ -228,6 +270,7 @@ fn scan_input(
         match splitter.next_block() {
             Ok(Some(block)) => {
                 any |= !block.spans.is_empty() || !block.rejects.is_empty();
+                shared.in_flight.take(block.bytes.len());
                 if shared.failed.load(Ordering::Relaxed) || tx.send(Work { input: i, block }).is_err() {
                     return Ok(()); // a worker failed; its error is reported from there
                 }
@@ -288,6 +331,7 @@ fn work(
     let result = work_loop(rx, writers, names, opts, shared);
     if result.is_err() {
         shared.failed.store(true, Ordering::Relaxed);
+        shared.in_flight.close();
         while rx.lock().expect("work queue").recv().is_ok() {}
     }
     result
@@ -353,6 +397,7 @@ fn work_loop(
         }
         shared.stored.fetch_add(stored, Ordering::Relaxed);
         shared.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+        shared.in_flight.give(block.bytes.len());
         shared.buffers.give(block.bytes);
     }
     writers.finish()

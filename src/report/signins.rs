@@ -1,13 +1,19 @@
 //! Sign-in drill-down (SPEC 3.5): the stored sign-ins behind any figure, filtered by app, day,
 //! error code or failure, user, event type and window; newest first (created desc, id desc).
 //! JSON output is the original records; table and CSV show the key columns.
+//!
+//! The key columns of every match are held in memory (about 150 bytes a row); the original
+//! records, several kilobytes each, are not: [`records`] copies those of the rows asked for to
+//! an unlinked temporary file in one more parallel scan, and each is read back when written out.
+
+use std::collections::{HashMap, HashSet};
 
 use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
 use super::Tabular;
 use crate::domain::{Cell, EventType, Timestamp, Zone};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::merge_fields;
 use crate::scan::{self, Aggregate, Columns, Selection, Window, text_at};
 use crate::store::SIGNINS;
@@ -42,8 +48,6 @@ pub struct SignInRow {
     pub error_code: Option<i32>,
     pub failure_reason: Option<String>,
     pub ip_address: Option<String>,
-    #[serde(skip)]
-    pub raw: Option<String>,
 }
 
 impl Tabular for SignInRow {
@@ -80,7 +84,6 @@ impl Tabular for SignInRow {
 
 struct Agg<'f> {
     filter: &'f Filter,
-    with_raw: bool,
     zone: Zone,
     rows: Vec<SignInRow>,
 }
@@ -94,7 +97,6 @@ impl Aggregate for Agg<'_> {
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let (apps, names, reasons) = (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON));
         let (upns, ips) = (c.text(USER_PRINCIPAL_NAME), c.text(IP_ADDRESS));
-        let raws = self.with_raw.then(|| c.text(RAW));
         let f = self.filter;
         for i in 0..batch.num_rows() {
             let t = created.value(i);
@@ -118,7 +120,6 @@ impl Aggregate for Agg<'_> {
                     error_code: code,
                     failure_reason: reasons.get(i).map(str::to_string),
                     ip_address: text_at(ips, i).map(str::to_string),
-                    raw: raws.and_then(|r| text_at(r, i)).map(str::to_string),
                 });
             }
         }
@@ -135,23 +136,116 @@ impl Aggregate for Agg<'_> {
     }
 }
 
-/// The matching sign-ins, newest first. `with_raw` also reads the original record text.
+/// The matching sign-ins, newest first (their key columns; [`records`] gives the originals).
 pub fn compute(
     store: &Store,
     manifest: &Manifest,
     event_types: &[EventType],
     window: &Window,
     filter: &Filter,
-    with_raw: bool,
 ) -> Result<Vec<SignInRow>> {
     let sel = Selection { table: SIGNINS, event_types: event_types.to_vec(), window: window.clone() };
-    let mut cols =
-        vec![ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON, USER_PRINCIPAL_NAME, IP_ADDRESS];
-    if with_raw {
-        cols.push(RAW);
-    }
+    let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON, USER_PRINCIPAL_NAME, IP_ADDRESS];
     let zone = window.zone;
-    scan::run(store, manifest, &sel, &cols, || Agg { filter, with_raw, zone, rows: Vec::new() })
+    scan::run(store, manifest, &sel, &cols, || Agg { filter, zone, rows: Vec::new() })
+}
+
+/// The original records of some sign-ins, in a temporary file that is unlinked as soon as it is
+/// made (nothing is left behind, even if the process is killed) and readable only by its owner.
+pub struct Records {
+    file: std::sync::Mutex<std::fs::File>,
+    /// Sign-in id -> where its text is in the file.
+    at: HashMap<String, (u64, usize)>,
+}
+
+impl Records {
+    /// The original record of sign-in `id`; `None` when the store kept none (`--no-raw`).
+    pub fn get(&self, id: &str) -> std::io::Result<Option<String>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Some(&(offset, len)) = self.at.get(id) else { return Ok(None) };
+        let mut f = self.file.lock().expect("records file");
+        f.seek(SeekFrom::Start(offset))?;
+        let mut buf = vec![0; len];
+        f.read_exact(&mut buf)?;
+        String::from_utf8(buf).map(Some).map_err(std::io::Error::other)
+    }
+}
+
+/// Copies the original records of `rows` (found by id in the same selection) to a temporary file.
+pub fn records(
+    store: &Store,
+    manifest: &Manifest,
+    event_types: &[EventType],
+    window: &Window,
+    rows: &[SignInRow],
+) -> Result<Records> {
+    let file = spill_file()?;
+    let wanted: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let sink = std::sync::Mutex::new((file, 0u64));
+    let sel = Selection { table: SIGNINS, event_types: event_types.to_vec(), window: window.clone() };
+    let copied = scan::run(store, manifest, &sel, &[ID, CREATED, RAW], || Copy {
+        wanted: &wanted,
+        sink: &sink,
+        at: Vec::new(),
+        error: Vec::new(),
+    })?;
+    let Copy { at, error, .. } = copied;
+    if let Some(e) = error.into_iter().next() {
+        return Err(Error::io(std::env::temp_dir(), e));
+    }
+    let (file, _) = sink.into_inner().expect("records file");
+    Ok(Records { file: std::sync::Mutex::new(file), at: at.into_iter().collect() })
+}
+
+/// A new file in the temporary folder, created exclusively, owner-only, and unlinked at once.
+fn spill_file() -> Result<std::fs::File> {
+    let dir = std::env::temp_dir();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let path = dir.join(format!("signin-insights-{}-{nanos}.records", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let file = opts.open(&path).map_err(|e| Error::io(&path, e))?;
+    #[cfg(unix)]
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
+/// Copies the wanted records' text to the sink as the scan finds them.
+struct Copy<'a> {
+    wanted: &'a HashSet<&'a str>,
+    sink: &'a std::sync::Mutex<(std::fs::File, u64)>,
+    at: Vec<(String, (u64, usize))>,
+    error: Vec<std::io::Error>,
+}
+merge_fields!(Copy<'_> { at, error });
+
+impl Aggregate for Copy<'_> {
+    type Output = Self;
+
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
+        use std::io::Write;
+        let c = Columns(batch);
+        let (ids, raws) = (c.text(ID), c.text(RAW));
+        for i in 0..batch.num_rows() {
+            let id = ids.value(i);
+            let Some(text) = text_at(raws, i).filter(|_| self.wanted.contains(id)) else { continue };
+            let mut sink = self.sink.lock().expect("records file");
+            let offset = sink.1;
+            match sink.0.write_all(text.as_bytes()) {
+                Ok(()) => {
+                    sink.1 += text.len() as u64;
+                    self.at.push((id.to_string(), (offset, text.len())));
+                }
+                Err(e) => self.error.push(e),
+            }
+        }
+    }
+
+    fn finish(self) -> Self {
+        self
+    }
 }
 
 /// One JSON document on one line: whitespace outside strings removed.

@@ -184,6 +184,8 @@ pub struct PartitionWriters {
     done: Vec<StagedFile>,
     seq: u32,
     appends: u64,
+    /// Record text appended since the memory budget was last checked.
+    bytes_since_check: usize,
 }
 
 impl PartitionWriters {
@@ -199,6 +201,7 @@ impl PartitionWriters {
             done: Vec::new(),
             seq: 0,
             appends: 0,
+            bytes_since_check: 0,
         }
     }
 
@@ -231,7 +234,11 @@ impl PartitionWriters {
             part.write_batch()?;
         }
         self.appends += 1;
-        if self.appends.is_multiple_of(BUDGET_CHECK_EVERY) {
+        // Every few hundred rows, and at once after a large record: a few records near the size
+        // limit would otherwise pass the budget many times over before the next check.
+        self.bytes_since_check += raw.len();
+        if self.appends.is_multiple_of(BUDGET_CHECK_EVERY) || self.bytes_since_check >= self.opts.memory_budget / 8 {
+            self.bytes_since_check = 0;
             self.enforce_budget()?;
         }
         Ok(())
