@@ -371,3 +371,32 @@ fn a_report_during_ingests_sees_the_store_before_or_after_never_an_error() {
         }
     });
 }
+
+#[test]
+fn an_unpaired_utf16_surrogate_is_said_and_a_failed_ingest_leaves_no_staging() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // UTF-16LE with a BOM; the app name holds a high surrogate with no low one after it.
+    let text = GOOD.replace("\"A\"", "\"A\u{e000}B\"");
+    let mut units: Vec<u16> = text.encode_utf16().collect();
+    let at = units.iter().position(|&u| u == 0xe000).unwrap();
+    units[at] = 0xd800;
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+    write(&input, "utf16.json", &bytes);
+    let r = ingest(dir.path(), &input, &[]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("1 unpaired UTF-16 surrogate was replaced by U+FFFD"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 stored"), "the record is still stored: {}", r.stderr);
+    // An ingest that fails (here: a damaged store) removes what it staged.
+    let store = dir.path().join("store");
+    let manifest = store.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rel = v["tables"]["signins"][0]["path"].as_str().unwrap().to_string();
+    std::fs::write(store.join(&rel), b"not parquet").unwrap();
+    let r = ingest(dir.path(), &input, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!store.join(".staging").exists(), "staging left behind");
+}

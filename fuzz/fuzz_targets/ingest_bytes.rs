@@ -24,7 +24,7 @@ fn records(text: &str) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut stream) = decode::decode(Box::new(std::io::Cursor::new(data.to_vec())), 1 << 20) else { return };
+    let Ok(mut stream) = decode::decode(Box::new(std::io::Cursor::new(data.to_vec())), 1 << 20, Default::default()) else { return };
     let mut all = Vec::new();
     if stream.by_ref().take(4 << 20).read_to_end(&mut all).is_err() {
         return;

@@ -59,8 +59,13 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
-/// Wraps a raw stream so that it yields UTF-8 text bytes.
-pub fn decode(mut raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<Box<dyn Read + Send>> {
+/// Wraps a raw stream so that it yields UTF-8 text bytes. `replaced` counts the unpaired
+/// UTF-16 surrogates decoding replaced by U+FFFD (the text then differs from the file).
+pub fn decode(
+    mut raw: Box<dyn Read + Send>,
+    max_inflated: u64,
+    replaced: Arc<AtomicU64>,
+) -> io::Result<Box<dyn Read + Send>> {
     let magic = read_head(&mut raw, 2)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
@@ -75,8 +80,8 @@ pub fn decode(mut raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<Bo
     let text: Box<dyn Read + Send> = Box::new(io::Cursor::new(head[bom..].to_vec()).chain(text));
     Ok(match encoding {
         Encoding::Utf8 => text,
-        Encoding::Utf16Le => Box::new(Utf16Reader::new(text, UTF_16LE.new_decoder_without_bom_handling())),
-        Encoding::Utf16Be => Box::new(Utf16Reader::new(text, UTF_16BE.new_decoder_without_bom_handling())),
+        Encoding::Utf16Le => Box::new(Utf16Reader::new(text, UTF_16LE.new_decoder_without_bom_handling(), replaced)),
+        Encoding::Utf16Be => Box::new(Utf16Reader::new(text, UTF_16BE.new_decoder_without_bom_handling(), replaced)),
     })
 }
 
@@ -99,7 +104,8 @@ pub fn sniff_encoding(head: &[u8]) -> (Encoding, usize) {
     }
 }
 
-/// Streams UTF-16 through encoding_rs into UTF-8. Unpaired surrogates become U+FFFD.
+/// Streams UTF-16 through encoding_rs into UTF-8. Unpaired surrogates become U+FFFD, and are
+/// counted.
 struct Utf16Reader<R> {
     inner: R,
     decoder: Decoder,
@@ -107,11 +113,46 @@ struct Utf16Reader<R> {
     output: Vec<u8>,
     out_pos: usize,
     eof: bool,
+    replaced: Arc<AtomicU64>,
 }
 
 impl<R: Read> Utf16Reader<R> {
-    fn new(inner: R, decoder: Decoder) -> Self {
-        Utf16Reader { inner, decoder, input: Vec::new(), output: Vec::new(), out_pos: 0, eof: false }
+    fn new(inner: R, decoder: Decoder, replaced: Arc<AtomicU64>) -> Self {
+        Utf16Reader { inner, decoder, input: Vec::new(), output: Vec::new(), out_pos: 0, eof: false, replaced }
+    }
+
+    /// Decodes what `input` holds into `output`, each malformed sequence as U+FFFD.
+    fn decode_input(&mut self) {
+        let cap = self.decoder.max_utf8_buffer_length(self.input.len()).unwrap_or(self.input.len() * 3 + 16);
+        self.output.resize(cap, 0);
+        let (mut read, mut written) = (0, 0);
+        loop {
+            let (result, r, w) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[read..],
+                &mut self.output[written..],
+                self.eof,
+            );
+            read += r;
+            written += w;
+            match result {
+                encoding_rs::DecoderResult::Malformed(_, _) => {
+                    self.replaced.fetch_add(1, Ordering::Relaxed);
+                    let fffd = "\u{fffd}".as_bytes();
+                    if self.output.len() < written + fffd.len() {
+                        self.output.resize(written + fffd.len() + 16, 0);
+                    }
+                    self.output[written..written + fffd.len()].copy_from_slice(fffd);
+                    written += fffd.len();
+                }
+                encoding_rs::DecoderResult::OutputFull => {
+                    let more = self.decoder.max_utf8_buffer_length(self.input.len() - read).unwrap_or(1 << 16);
+                    self.output.resize(written + more + 16, 0);
+                }
+                encoding_rs::DecoderResult::InputEmpty => break,
+            }
+        }
+        self.input.drain(..read);
+        self.output.truncate(written);
     }
 }
 
@@ -129,11 +170,7 @@ impl<R: Read> Read for Utf16Reader<R> {
             self.input.extend_from_slice(&block[..n]);
             self.output.clear();
             self.out_pos = 0;
-            let cap = self.decoder.max_utf8_buffer_length(self.input.len()).unwrap_or(self.input.len() * 3 + 16);
-            self.output.resize(cap, 0);
-            let (_, read, written, _) = self.decoder.decode_to_utf8(&self.input, &mut self.output, self.eof);
-            self.input.drain(..read);
-            self.output.truncate(written);
+            self.decode_input();
             if self.eof {
                 self.input.clear();
             }

@@ -242,7 +242,17 @@ fn scan_input(
         Input::Skipped { problem: false, .. } => return Ok(()),
         _ => {}
     }
-    let stream = match open_input(input, shared.raw_bytes.clone()).and_then(|r| decode::decode(r, opts.max_inflated)) {
+    let replaced = Arc::new(AtomicU64::new(0));
+    let surrogates = || match replaced.load(Ordering::Relaxed) {
+        0 => Ok(()),
+        n => file_problem(format!(
+            "{n} unpaired UTF-16 surrogate{} replaced by U+FFFD: the stored text differs from the file there",
+            if n == 1 { " was" } else { "s were" }
+        )),
+    };
+    let decoded = open_input(input, shared.raw_bytes.clone())
+        .and_then(|r| decode::decode(r, opts.max_inflated, replaced.clone()));
+    let stream = match decoded {
         Ok(s) => s,
         Err(e) => return file_problem(format!("cannot read: {e}")),
     };
@@ -262,7 +272,7 @@ fn scan_input(
         } else if !any {
             file_problem("empty: a CSV header and no rows".into())?;
         }
-        return Ok(());
+        return surrogates();
     }
     let mut splitter = split::Splitter::new(stream, opts.max_record).with_pool(shared.buffers.clone());
     let mut any = false;
@@ -302,7 +312,7 @@ fn scan_input(
     if !any {
         file_problem("empty: no records found".into())?;
     }
-    Ok(())
+    surrogates()
 }
 
 /// One worker's writers: sign-ins (Entra and AD FS) by partition, and audit records.

@@ -181,13 +181,13 @@ impl Quarantine {
             q.kept += 1;
             q.bytes += size;
         }
+        let path = q.path.clone();
         if q.out.is_none() {
-            let f = fs::File::create(&q.path).map_err(|e| Error::io(&q.path, e))?;
+            let f = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
             q.out = Some(BufWriter::new(f));
         }
-        let path = q.path.clone();
         let out = q.out.as_mut().expect("opened above");
-        serde_json::to_writer(&mut *out, &d).map_err(|e| Error::Other(e.to_string()))?;
+        serde_json::to_writer(&mut *out, &d).map_err(|e| Error::io(&path, e.into()))?;
         out.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
         if q.shown.len() < SHOWN_DIAGNOSTICS {
             q.shown.push(d);

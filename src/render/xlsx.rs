@@ -29,6 +29,21 @@ fn serial(us: i64) -> Option<f64> {
     (61.0..2_958_466.0).contains(&days).then_some(days)
 }
 
+/// Characters an Excel cell holds.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// `t` cut to what a cell holds, the cut said at its end (one long value must not make the
+/// whole workbook fail).
+fn fit(t: &str) -> std::borrow::Cow<'_, str> {
+    let n = t.chars().count();
+    if n <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let note = format!(" … [cut: {n} characters, a cell holds {MAX_CELL_CHARS}]");
+    let keep: String = t.chars().take(MAX_CELL_CHARS - note.chars().count()).collect();
+    std::borrow::Cow::Owned(keep + &note)
+}
+
 fn formula_like(s: &str) -> bool {
     matches!(s.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
 }
@@ -73,11 +88,11 @@ pub fn workbook(sheets: &[Sheet<'_>], zone: Zone) -> Result<Vec<u8>, String> {
                 let col = c as u16;
                 let shown = match cell {
                     Cell::Text(Some(t)) if formula_like(t) => {
-                        ws.write_string_with_format(r, col, t, &literal).map_err(excel)?;
+                        ws.write_string_with_format(r, col, fit(t), &literal).map_err(excel)?;
                         t.chars().count()
                     }
                     Cell::Text(Some(t)) => {
-                        ws.write_string(r, col, t).map_err(excel)?;
+                        ws.write_string(r, col, fit(t)).map_err(excel)?;
                         t.chars().count()
                     }
                     Cell::Int(Some(n)) => {
@@ -130,6 +145,17 @@ mod tests {
         assert_eq!(sheet_name("userSignInUsageByAuthMethodActivity"), "userSignInUsageByAuthMethodActi");
         assert_eq!(sheet_name("a/b[c]"), "abc");
         assert!(formula_like("=1") && formula_like("\tx") && !formula_like("x=1"));
+    }
+
+    #[test]
+    fn a_value_longer_than_a_cell_is_cut_and_says_so() {
+        let long = "x".repeat(1 << 20);
+        let shown = fit(&long);
+        assert_eq!(shown.chars().count(), MAX_CELL_CHARS);
+        assert!(shown.ends_with("[cut: 1048576 characters, a cell holds 32767]"), "{}", &shown[32_700..]);
+        let sheet = Sheet { name: "s", caption: "", headers: &["a"], rows: vec![vec![Cell::Text(Some(long))]] };
+        assert!(workbook(&[sheet], Zone::UTC).is_ok());
+        assert_eq!(fit("short"), "short");
     }
 
     #[test]

@@ -321,13 +321,22 @@ impl Hasher for IdHasher {
 
 pub type IdSet = HashSet<u128, BuildHasherDefault<IdHasher>>;
 
-/// An ingest in progress. Dropping it without `commit` leaves the store as it was.
+/// An ingest in progress. Dropping it without `commit` leaves the store as it was, and removes
+/// what it staged.
 pub struct Transaction {
     store: Store,
     _lock: fs::File,
     manifest: Manifest,
     staging: PathBuf,
     generation: u64,
+}
+
+impl Drop for Transaction {
+    /// A failed or abandoned ingest cleans up after itself (the lock is still held here); what a
+    /// killed one leaves, the next ingest removes.
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(self.store.root.join(".staging"));
+    }
 }
 
 impl Transaction {
