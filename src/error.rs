@@ -15,7 +15,7 @@ pub enum Error {
     Parquet { path: PathBuf, source: parquet::errors::ParquetError },
     #[error("{path}: arrow: {source}")]
     Arrow { path: PathBuf, source: arrow_schema::ArrowError },
-    #[error("{path}: not a file of the {table} table ({reason}); the store is damaged")]
+    #[error("{path}: not a readable file of the {table} table ({reason}); the store is damaged")]
     Schema { path: PathBuf, table: String, reason: String },
     #[error("{path}: invalid manifest: {reason}")]
     Manifest { path: PathBuf, reason: String },

@@ -400,3 +400,35 @@ fn an_unpaired_utf16_surrogate_is_said_and_a_failed_ingest_leaves_no_staging() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(!store.join(".staging").exists(), "staging left behind");
 }
+
+/// Writes the store a fuzz input describes: two bytes of manifest length, the manifest, then
+/// the bytes of the file its first `signins` entry names.
+fn store_from_fuzz_input(dir: &Path, input: &[u8]) -> PathBuf {
+    let n = usize::from(u16::from_le_bytes([input[0], input[1]]));
+    let (manifest, file) = (&input[2..2 + n], &input[2 + n..]);
+    let store = dir.join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join("manifest.json"), manifest).unwrap();
+    let m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    let path = store.join(m["tables"]["signins"][0]["path"].as_str().unwrap());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, file).unwrap();
+    store
+}
+
+#[test]
+fn a_damaged_parquet_footer_found_by_the_fuzzer_is_an_error_naming_the_file() {
+    // fuzz/fuzz_targets/store_files.rs found it: a column chunk at a negative offset, on which
+    // the Parquet reader panics.
+    let input = std::fs::read(crate::util::testdata("hostile/store-negative-chunk-offset")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_from_fuzz_input(dir.path(), &input);
+    for args in [vec!["report", "apps", "--no-verify"], vec!["store", "verify"], vec!["signins", "--format", "json"]] {
+        let mut args = args.clone();
+        let st = s(&store);
+        args.extend(["--store", st.as_str()]);
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {} {}", r.stdout, r.stderr);
+        assert!((r.stderr.clone() + &r.stdout).contains("part-g000001-w0-00001.parquet"), "{args:?}: {}", r.stderr);
+    }
+}

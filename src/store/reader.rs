@@ -32,30 +32,68 @@ pub fn row_groups(store: &Store, table: &str, files: &[FileEntry]) -> Result<Vec
     let per_file: Vec<Vec<RowGroup>> = files
         .par_iter()
         .map(|entry| {
-            let path = store.file(&entry.path)?;
-            let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let meta =
-                ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| Error::parquet(&path, e))?;
-            if let Some(reason) = want.as_ref().and_then(|w| schema_mismatch(w, meta.schema())) {
-                return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
-            }
-            let entry = Arc::new(entry.clone());
-            Ok(meta
-                .metadata()
-                .row_groups()
-                .iter()
-                .enumerate()
-                .map(|(index, rg)| RowGroup {
-                    entry: entry.clone(),
-                    path: path.clone(),
-                    index,
-                    rows: rg.num_rows() as usize,
-                    meta: meta.clone(),
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| footer(store, table, want.as_ref(), entry)))
+                .unwrap_or_else(|_| {
+                    Err(Error::Other(format!(
+                        "{}: the Parquet reader failed on this file's footer; the store is damaged",
+                        store.path_of(&entry.path).display()
+                    )))
                 })
-                .collect())
         })
         .collect::<Result<_>>()?;
     Ok(per_file.into_iter().flatten().collect())
+}
+
+/// One file's footer, checked, as its row groups.
+fn footer(
+    store: &Store,
+    table: &str,
+    want: Option<&arrow_schema::SchemaRef>,
+    entry: &FileEntry,
+) -> Result<Vec<RowGroup>> {
+    let path = store.file(&entry.path)?;
+    let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| Error::parquet(&path, e))?;
+    if let Some(reason) = want.and_then(|w| schema_mismatch(w, meta.schema())) {
+        return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
+    }
+    let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+    if let Some(reason) = chunks_outside(meta.metadata(), len) {
+        return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
+    }
+    let entry = Arc::new(entry.clone());
+    Ok(meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .enumerate()
+        .map(|(index, rg)| RowGroup {
+            entry: entry.clone(),
+            path: path.clone(),
+            index,
+            rows: rg.num_rows() as usize,
+            meta: meta.clone(),
+        })
+        .collect())
+}
+
+/// A column chunk the footer places outside the file (the Parquet reader panics on negative
+/// offsets rather than failing).
+fn chunks_outside(meta: &parquet::file::metadata::ParquetMetaData, file_len: u64) -> Option<String> {
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        for c in rg.columns() {
+            let start = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
+            let size = c.compressed_size();
+            let end = u64::try_from(start).ok().zip(u64::try_from(size).ok()).and_then(|(a, b)| a.checked_add(b));
+            if end.is_none_or(|e| e > file_len) || rg.num_rows() < 0 {
+                return Some(format!(
+                    "row group {g}, column {:?}: bytes {start}+{size} lie outside the file's {file_len}",
+                    c.column_path().string()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// How `got` differs from the table's schema `want`: a column missing or of another type.
@@ -73,8 +111,18 @@ fn schema_mismatch(want: &arrow_schema::Schema, got: &arrow_schema::Schema) -> O
 }
 
 impl RowGroup {
-    /// Reads the named columns of this row group as batches of up to 64 Ki rows.
+    /// Reads the named columns of this row group as batches of up to 64 Ki rows. A panic of the
+    /// Parquet reader on a damaged file (it has some) is an error naming the file.
     pub fn read(&self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_unguarded(columns))).unwrap_or_else(|_| {
+            Err(Error::Other(format!(
+                "{}: the Parquet reader failed on this file; the store is damaged",
+                self.path.display()
+            )))
+        })
+    }
+
+    fn read_unguarded(&self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
         let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone());
         let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
