@@ -7,7 +7,7 @@
 # Generates RECORDS sign-ins as JSON lines (30 days, no overlap) with an inventory, a tenth as
 # many AD FS sign-ins, registrations and audit events, once. Each run ingests them into a fresh
 # store with each binary (wall time, MB/s, records/s, peak RSS from GNU time), then runs every
-# report of the catalog with each binary on the same store (whole processes, `--format json`).
+# report of the catalog with each binary on the store it wrote (whole processes, `--format json`).
 # Prints one line per measurement and a table of medians with the ratio after/before.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BIN_BEFORE BIN_AFTER [RECORDS] [WORKDIR] [RUNS]" >&2; exit 2; }
@@ -17,11 +17,11 @@ work=${4:-/tmp/signin-insights-before-after}
 runs=${5:-3}
 [ -x /usr/bin/time ] || apt-get install -y time >/dev/null
 mkdir -p "$work"
-if [ ! -f "$work/in/.done-$records" ]; then
+if [ ! -f "$work/.done-in-$records" ]; then
   rm -rf "$work/in"
   "$b" generate --quiet --records "$records" --per-file $((records / 10 > 0 ? records / 10 : 1)) --overlap 0 \
     --format jsonl --inventory --adfs $((records / 10)) --auth-methods --out "$work/in"
-  touch "$work/in/.done-$records"
+  touch "$work/.done-in-$records"
 fi
 mb=$(du -sb "$work/in" | awk '{printf "%.1f", $1 / 1e6}')
 echo "== $records sign-ins ($mb MB of JSON lines with inventory, AD FS, registrations, audits); $(nproc) cores"
@@ -50,7 +50,7 @@ for run in $(seq 1 "$runs"); do
   for r in $reports; do
     for which in $order; do
       bin=$([ "$which" = before ] && echo "$a" || echo "$b")
-      measure "report-$r" "$which" "$bin" report "$r" --quiet --store "$work/store-before" --format json
+      measure "report-$r" "$which" "$bin" report "$r" --quiet --store "$work/store-$which" --format json
     done
   done
 done

@@ -20,10 +20,10 @@ mkdir -p "$work"
 per_file=$(( records / 10 > 0 ? records / 10 : 1 ))
 for shape in lines pages; do
   fmt=$([ "$shape" = lines ] && echo jsonl || echo graph)
-  if [ ! -f "$work/$shape/.done-$records" ]; then
+  if [ ! -f "$work/.done-$shape-$records" ]; then
     rm -rf "${work:?}/$shape"
     "$bin" generate --quiet --records "$records" --per-file "$per_file" --overlap 0 --format "$fmt" --out "$work/$shape"
-    touch "$work/$shape/.done-$records"
+    touch "$work/.done-$shape-$records"
   fi
 done
 mb() { du -sb "$work/$1" | awk '{printf "%.1f", $1 / 1e6}'; }

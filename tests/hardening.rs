@@ -408,8 +408,10 @@ fn store_from_fuzz_input(dir: &Path, input: &[u8]) -> PathBuf {
     let (manifest, file) = (&input[2..2 + n], &input[2 + n..]);
     let store = dir.join("store");
     std::fs::create_dir_all(&store).unwrap();
-    std::fs::write(store.join("manifest.json"), manifest).unwrap();
-    let m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    // The store format of the day the input was found; today's, so that the file is read.
+    let mut m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    m["format"] = signin_insights::store::manifest::FORMAT.into();
+    std::fs::write(store.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
     let path = store.join(m["tables"]["signins"][0]["path"].as_str().unwrap());
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, file).unwrap();

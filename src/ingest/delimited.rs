@@ -47,6 +47,19 @@ const DISPLAY_HEADERS: &[(&str, &str)] = &[
     ("credential key id", "ServicePrincipalCredentialKeyId"),
     ("credential thumbprint", "ServicePrincipalCredentialThumbprint"),
     ("managed identity type", "ManagedIdentityType"),
+    ("user agent", "UserAgent"),
+    ("cross tenant access type", "CrossTenantAccessType"),
+    ("incoming token type", "IncomingTokenType"),
+    ("authentication protocol", "AuthenticationProtocol"),
+    ("client credential type", "ClientCredentialType"),
+    ("home tenant id", "HomeTenantId"),
+    ("resource tenant id", "ResourceTenantId"),
+    // The device, in columns of its own (read as `deviceDetail`).
+    ("operating system", "DeviceOperatingSystem"),
+    ("browser", "DeviceBrowser"),
+    ("compliant", "DeviceIsCompliant"),
+    ("managed", "DeviceIsManaged"),
+    ("join type", "DeviceTrustType"),
 ];
 
 /// The file-name prefixes of the admin center's downloads -> Log Analytics table.

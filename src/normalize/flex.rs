@@ -72,7 +72,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for FlexStatus<'a> {
     }
 }
 
-/// A boolean, or its text (`true`, `TRUE`, `False`); `None` for an empty cell.
+/// A boolean, or its text (`true`, `TRUE`, `False`, and the admin center's `Yes`/`No`); `None`
+/// for an empty cell.
 pub struct FlexBool(pub Option<bool>);
 
 impl<'de> Deserialize<'de> for FlexBool {
@@ -89,8 +90,8 @@ impl<'de> Deserialize<'de> for FlexBool {
             fn visit_str<E: de::Error>(self, s: &str) -> Result<FlexBool, E> {
                 match s.trim() {
                     "" => Ok(FlexBool(None)),
-                    t if t.eq_ignore_ascii_case("true") => Ok(FlexBool(Some(true))),
-                    t if t.eq_ignore_ascii_case("false") => Ok(FlexBool(Some(false))),
+                    t if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("yes") => Ok(FlexBool(Some(true))),
+                    t if t.eq_ignore_ascii_case("false") || t.eq_ignore_ascii_case("no") => Ok(FlexBool(Some(false))),
                     t => Err(E::custom(format!("not a boolean: {t:?}"))),
                 }
             }
@@ -173,8 +174,9 @@ pub const METHOD_SEPARATOR: char = '\u{1f}';
 /// methods the sign-in used: the `authenticationMethod` of each succeeded step, in step order,
 /// each once, joined by [`METHOD_SEPARATOR`]. A step satisfied by a claim in the token or
 /// "Previously satisfied" is not a method use. `None` when there are no steps at all (v1.0
-/// exports, `[]`); empty text when there are steps but none used a method.
-pub struct AuthMethods(pub Option<String>);
+/// exports, `[]`); empty text when there are steps but none used a method. `.1` is every step
+/// as [`Steps`] text.
+pub struct AuthMethods(pub Option<String>, pub Option<String>);
 
 #[derive(serde::Deserialize)]
 struct RawStep<'a> {
@@ -209,7 +211,7 @@ fn contains_ignore_case(hay: &str, needle: &str) -> bool {
 
 fn join_used(steps: &[RawStep<'_>]) -> AuthMethods {
     if steps.is_empty() {
-        return AuthMethods(None);
+        return AuthMethods(None, None);
     }
     let mut out = String::new();
     for m in steps.iter().filter_map(RawStep::used) {
@@ -224,7 +226,63 @@ fn join_used(steps: &[RawStep<'_>]) -> AuthMethods {
         }
         out.push_str(&clean);
     }
-    AuthMethods(Some(out))
+    let all = steps.iter().map(|st| {
+        let method = st.method.as_deref().map(str::trim).unwrap_or("");
+        (method, st.succeeded.as_ref().and_then(|b| b.0))
+    });
+    AuthMethods(Some(out), Some(Steps::encode(all)))
+}
+
+/// The steps of `authenticationDetails` as stored: each step's method and whether it succeeded
+/// (`1`, `0`, or empty when the export does not say), the two joined by [`METHOD_SEPARATOR`] and
+/// the steps by [`RECORD_SEPARATOR`]. A step with no method keeps an empty method.
+pub struct Steps;
+
+impl Steps {
+    pub fn encode<'s>(steps: impl Iterator<Item = (&'s str, Option<bool>)>) -> String {
+        let mut out = String::new();
+        for (i, (method, ok)) in steps.enumerate() {
+            if i > 0 {
+                out.push(RECORD_SEPARATOR);
+            }
+            out.push_str(&clean(method));
+            out.push(METHOD_SEPARATOR);
+            out.push_str(match ok {
+                Some(true) => "1",
+                Some(false) => "0",
+                None => "",
+            });
+        }
+        out
+    }
+
+    /// The steps of stored text, as (method, succeeded).
+    pub fn decode(text: &str) -> impl Iterator<Item = (&str, Option<bool>)> {
+        text.split(RECORD_SEPARATOR).filter(|s| !s.is_empty()).map(|step| {
+            let (method, ok) = step.split_once(METHOD_SEPARATOR).unwrap_or((step, ""));
+            (
+                method,
+                match ok {
+                    "1" => Some(true),
+                    "0" => Some(false),
+                    _ => None,
+                },
+            )
+        })
+    }
+}
+
+/// The separator of the entries of a stored list (steps, policies): a control character no
+/// name has (one that does is given a space in its place).
+pub const RECORD_SEPARATOR: char = '\u{1e}';
+
+/// `s` with the two separators replaced by spaces.
+fn clean(s: &str) -> Cow<'_, str> {
+    if s.contains([METHOD_SEPARATOR, RECORD_SEPARATOR]) {
+        Cow::Owned(s.replace([METHOD_SEPARATOR, RECORD_SEPARATOR], " "))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 impl<'de> Deserialize<'de> for AuthMethods {
@@ -241,17 +299,263 @@ impl<'de> Deserialize<'de> for AuthMethods {
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
                 if s.trim().is_empty() {
-                    return Ok(AuthMethods(None));
+                    return Ok(AuthMethods(None, None));
                 }
                 let steps: Vec<RawStep<'_>> = serde_json::from_str(s)
                     .map_err(|e| E::custom(format!("not a JSON list of authentication steps: {e}")))?;
                 Ok(join_used(&steps))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(AuthMethods(None))
+                Ok(AuthMethods(None, None))
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Text borrowed from the record where it can be, with an empty value read as none.
+fn some_text(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    s.filter(|t| !t.trim().is_empty()).map(|t| match t {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+    })
+}
+
+/// Graph `signIn.location` (`countryOrRegion`, `state`, `city`): an object, JSON text holding
+/// one (Log Analytics `LocationDetails`), or a string: a country code (Log Analytics `Location`)
+/// or the admin center's "City, State, CC".
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Location<'a> {
+    pub country: Option<Cow<'a, str>>,
+    pub state: Option<Cow<'a, str>>,
+    pub city: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawLocation<'a> {
+    #[serde(borrow, rename = "countryOrRegion", alias = "CountryOrRegion")]
+    country: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "State")]
+    state: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "City")]
+    city: Option<Cow<'a, str>>,
+}
+
+impl<'a> From<RawLocation<'a>> for Location<'a> {
+    fn from(r: RawLocation<'a>) -> Location<'a> {
+        Location { country: some_text(r.country), state: some_text(r.state), city: some_text(r.city) }
+    }
+}
+
+pub struct FlexLocation<'a>(pub Option<Location<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FlexLocation<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FlexLocation<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a location object, JSON text holding one, or \"City, State, CC\" text")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
+                let r = RawLocation::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(FlexLocation(Some(r.into())))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                let t = s.trim();
+                if t.is_empty() {
+                    return Ok(FlexLocation(None));
+                }
+                if t.starts_with('{') {
+                    let r: RawLocation<'_> = serde_json::from_str(t)
+                        .map_err(|e| E::custom(format!("location text is not JSON of a location: {e}")))?;
+                    let l = Location::from(r);
+                    return Ok(FlexLocation(Some(Location {
+                        country: owned(l.country),
+                        state: owned(l.state),
+                        city: owned(l.city),
+                    })));
+                }
+                let parts: Vec<&str> = t.split(',').map(str::trim).collect();
+                let text = |p: &str| (!p.is_empty()).then(|| Cow::Owned(p.to_string()));
+                let (city, state, country) = match parts.as_slice() {
+                    [cc] => (None, None, text(cc)),
+                    [city, cc] => (text(city), None, text(cc)),
+                    [city, middle @ .., cc] => (text(city), text(&middle.join(", ")), text(cc)),
+                    [] => (None, None, None),
+                };
+                Ok(FlexLocation(Some(Location { country, state, city })))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FlexLocation(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// Graph `signIn.deviceDetail`, from an object or JSON text holding one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Device<'a> {
+    pub operating_system: Option<Cow<'a, str>>,
+    pub browser: Option<Cow<'a, str>>,
+    pub is_compliant: Option<bool>,
+    pub is_managed: Option<bool>,
+    pub trust_type: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawDevice<'a> {
+    #[serde(borrow, rename = "operatingSystem", alias = "OperatingSystem")]
+    operating_system: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "Browser")]
+    browser: Option<Cow<'a, str>>,
+    #[serde(rename = "isCompliant", alias = "IsCompliant")]
+    is_compliant: Option<FlexBool>,
+    #[serde(rename = "isManaged", alias = "IsManaged")]
+    is_managed: Option<FlexBool>,
+    #[serde(borrow, rename = "trustType", alias = "TrustType")]
+    trust_type: Option<Cow<'a, str>>,
+}
+
+impl<'a> From<RawDevice<'a>> for Device<'a> {
+    fn from(r: RawDevice<'a>) -> Device<'a> {
+        Device {
+            operating_system: some_text(r.operating_system),
+            browser: some_text(r.browser),
+            is_compliant: r.is_compliant.and_then(|b| b.0),
+            is_managed: r.is_managed.and_then(|b| b.0),
+            trust_type: some_text(r.trust_type),
+        }
+    }
+}
+
+pub struct FlexDevice<'a>(pub Option<Device<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FlexDevice<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FlexDevice<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a device detail object or JSON text holding one")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
+                let r = RawDevice::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(FlexDevice(Some(r.into())))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s.trim().is_empty() {
+                    return Ok(FlexDevice(None));
+                }
+                let r: RawDevice<'_> = serde_json::from_str(s)
+                    .map_err(|e| E::custom(format!("device detail text is not JSON of one: {e}")))?;
+                let d = Device::from(r);
+                Ok(FlexDevice(Some(Device {
+                    operating_system: owned(d.operating_system),
+                    browser: owned(d.browser),
+                    is_compliant: d.is_compliant,
+                    is_managed: d.is_managed,
+                    trust_type: owned(d.trust_type),
+                })))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FlexDevice(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RawPolicy<'a> {
+    #[serde(borrow, alias = "Id")]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "displayName", alias = "DisplayName")]
+    display_name: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "Result")]
+    result: Option<Cow<'a, str>>,
+}
+
+impl RawPolicy<'_> {
+    fn fields(&self) -> (&str, &str, &str) {
+        (
+            self.id.as_deref().unwrap_or(""),
+            self.display_name.as_deref().unwrap_or(""),
+            self.result.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// Graph `appliedConditionalAccessPolicies` (Log Analytics `ConditionalAccessPolicies`), a list
+/// or JSON text holding one, as stored: each policy's id, display name and result joined by
+/// [`METHOD_SEPARATOR`], the policies by [`RECORD_SEPARATOR`], in the export's order. `None`
+/// when the export has no such field; empty text for an empty list.
+pub struct FlexPolicies(pub Option<String>);
+
+impl<'de> Deserialize<'de> for FlexPolicies {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FlexPolicies;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of Conditional Access policies or JSON text holding one")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+                let mut out = String::new();
+                let mut first = true;
+                while let Some(p) = seq.next_element::<RawPolicy<'de>>()? {
+                    Policies::push(&mut out, first, p.fields());
+                    first = false;
+                }
+                Ok(FlexPolicies(Some(out)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s.trim().is_empty() {
+                    return Ok(FlexPolicies(None));
+                }
+                let list: Vec<RawPolicy<'_>> = serde_json::from_str(s)
+                    .map_err(|e| E::custom(format!("not a JSON list of Conditional Access policies: {e}")))?;
+                Ok(FlexPolicies(Some(Policies::encode(list.iter().map(RawPolicy::fields)))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FlexPolicies(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The stored form of a sign-in's Conditional Access policies (see [`FlexPolicies`]).
+pub struct Policies;
+
+impl Policies {
+    pub fn encode<'s>(policies: impl Iterator<Item = (&'s str, &'s str, &'s str)>) -> String {
+        let mut out = String::new();
+        for (i, p) in policies.enumerate() {
+            Policies::push(&mut out, i == 0, p);
+        }
+        out
+    }
+
+    fn push(out: &mut String, first: bool, (id, name, result): (&str, &str, &str)) {
+        if !first {
+            out.push(RECORD_SEPARATOR);
+        }
+        out.push_str(&clean(id.trim()));
+        out.push(METHOD_SEPARATOR);
+        out.push_str(&clean(name.trim()));
+        out.push(METHOD_SEPARATOR);
+        out.push_str(&clean(result.trim()));
+    }
+
+    /// (id, display name, result) of each stored policy.
+    pub fn decode(text: &str) -> impl Iterator<Item = (&str, &str, &str)> {
+        text.split(RECORD_SEPARATOR).filter(|s| !s.is_empty()).map(|p| {
+            let mut f = p.splitn(3, METHOD_SEPARATOR);
+            (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""))
+        })
     }
 }
 
@@ -270,7 +574,8 @@ mod tests {
         assert!(serde_json::from_str::<FlexStatus<'_>>(r#"{"errorCode":"0"}"#).is_err());
         assert_eq!(serde_json::from_str::<FlexBool>(r#""TRUE""#).unwrap().0, Some(true));
         assert_eq!(serde_json::from_str::<FlexBool>("false").unwrap().0, Some(false));
-        assert!(serde_json::from_str::<FlexBool>(r#""yes""#).is_err());
+        assert_eq!(serde_json::from_str::<FlexBool>(r#""Yes""#).unwrap().0, Some(true));
+        assert!(serde_json::from_str::<FlexBool>(r#""maybe""#).is_err());
         assert_eq!(serde_json::from_str::<FlexCode>(r#""50126""#).unwrap().0, Some(50126));
         assert_eq!(serde_json::from_str::<FlexCode>("0").unwrap().0, Some(0));
         assert!(serde_json::from_str::<FlexCode>(r#""Other""#).is_err());

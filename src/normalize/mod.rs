@@ -22,7 +22,8 @@ use serde::de::IgnoredAny;
 use crate::domain::EventType;
 use crate::domain::time::parse_timestamp;
 pub use flex::METHOD_SEPARATOR;
-use flex::{AuthMethods, FlexBool, FlexCode, FlexList, FlexStatus};
+use flex::{AuthMethods, FlexBool, FlexCode, FlexDevice, FlexList, FlexLocation, FlexPolicies, FlexStatus};
+pub use flex::{Device, Location, Policies, RECORD_SEPARATOR, Steps};
 pub use inventory::{InventoryObject, Origin};
 
 /// A normalised sign-in, borrowing its text from the raw record where it can.
@@ -53,6 +54,24 @@ pub struct SignIn<'a> {
     /// The authentication methods the sign-in used, from `authenticationDetails` (see
     /// [`flex::AuthMethods`]): joined by [`METHOD_SEPARATOR`], `None` without any steps.
     pub auth_methods: Option<String>,
+    /// Every step of `authenticationDetails` ([`Steps`]), `None` without any.
+    pub auth_steps: Option<String>,
+    pub authentication_protocol: Option<Cow<'a, str>>,
+    pub incoming_token_type: Option<Cow<'a, str>>,
+    /// `riskLevelDuringSignIn`.
+    pub risk_level: Option<Cow<'a, str>>,
+    pub risk_state: Option<Cow<'a, str>>,
+    /// `member` or `guest` (Log Analytics' `Member`/`Guest` in Graph's case), else as given.
+    pub user_type: Option<Cow<'a, str>>,
+    pub home_tenant_id: Option<Cow<'a, str>>,
+    pub resource_tenant_id: Option<Cow<'a, str>>,
+    pub cross_tenant_access_type: Option<Cow<'a, str>>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub client_credential_type: Option<Cow<'a, str>>,
+    pub location: Location<'a>,
+    pub device: Device<'a>,
+    /// `appliedConditionalAccessPolicies` ([`Policies`]); `None` when the export has none.
+    pub ca_policies: Option<String>,
 }
 
 impl SignIn<'_> {
@@ -124,6 +143,49 @@ struct RawSignIn<'a> {
     conditional_access_status: Option<Cow<'a, str>>,
     #[serde(alias = "AuthenticationDetails")]
     authentication_details: Option<AuthMethods>,
+    #[serde(borrow, alias = "AuthenticationProtocol")]
+    authentication_protocol: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "IncomingTokenType")]
+    incoming_token_type: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "RiskLevelDuringSignIn")]
+    risk_level_during_sign_in: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "RiskState")]
+    risk_state: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "UserType")]
+    user_type: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "HomeTenantId")]
+    home_tenant_id: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "ResourceTenantId")]
+    resource_tenant_id: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "CrossTenantAccessType")]
+    cross_tenant_access_type: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "UserAgent")]
+    user_agent: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "ClientCredentialType")]
+    client_credential_type: Option<Cow<'a, str>>,
+    /// Graph `location`; Log Analytics `Location` is the country code alone; the admin center's
+    /// `Location` is "City, State, CC".
+    #[serde(borrow, alias = "Location")]
+    location: Option<FlexLocation<'a>>,
+    /// Log Analytics `LocationDetails` (Graph's `location`).
+    #[serde(borrow, rename = "LocationDetails")]
+    location_details: Option<FlexLocation<'a>>,
+    #[serde(borrow, alias = "DeviceDetail")]
+    device_detail: Option<FlexDevice<'a>>,
+    /// The admin center's device columns (`Operating System`, `Browser`, `Compliant`, `Managed`,
+    /// `Join Type`), as `ingest::delimited` names them.
+    #[serde(borrow, rename = "DeviceOperatingSystem")]
+    device_os: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "DeviceBrowser")]
+    device_browser: Option<Cow<'a, str>>,
+    #[serde(rename = "DeviceIsCompliant")]
+    device_compliant: Option<FlexBool>,
+    #[serde(rename = "DeviceIsManaged")]
+    device_managed: Option<FlexBool>,
+    #[serde(borrow, rename = "DeviceTrustType")]
+    device_trust_type: Option<Cow<'a, str>>,
+    #[serde(alias = "ConditionalAccessPolicies")]
+    applied_conditional_access_policies: Option<FlexPolicies>,
     /// Log Analytics table name. (Taken as the table first: in `AuditLogs` rows `Category` is
     /// the audit category.)
     #[serde(borrow, rename = "Type")]
@@ -357,15 +419,58 @@ fn fields<'a>(raw: RawSignIn<'a>, source: Option<EventType>, hint: Option<EventT
         error_code,
         failure_reason,
         additional_details,
-        ip_address: raw.ip_address,
-        client_app_used: raw.client_app_used,
+        ip_address: dim(raw.ip_address),
+        client_app_used: dim(raw.client_app_used),
         correlation_id: raw.correlation_id,
         service_principal_id: raw.service_principal_id,
         service_principal_name: raw.service_principal_name,
         credential_key_id: raw.service_principal_credential_key_id,
-        authentication_requirement: raw.authentication_requirement,
-        conditional_access_status: raw.conditional_access_status,
-        auth_methods: raw.authentication_details.and_then(|a| a.0),
+        authentication_requirement: dim(raw.authentication_requirement),
+        conditional_access_status: dim(raw.conditional_access_status),
+        auth_methods: raw.authentication_details.as_ref().and_then(|a| a.0.clone()),
+        auth_steps: raw.authentication_details.and_then(|a| a.1),
+        authentication_protocol: dim(raw.authentication_protocol),
+        incoming_token_type: dim(raw.incoming_token_type),
+        risk_level: dim(raw.risk_level_during_sign_in),
+        risk_state: dim(raw.risk_state),
+        user_type: dim(raw.user_type).map(|t| match t {
+            t if t.eq_ignore_ascii_case("member") => Cow::Borrowed("member"),
+            t if t.eq_ignore_ascii_case("guest") => Cow::Borrowed("guest"),
+            t => t,
+        }),
+        home_tenant_id: dim(raw.home_tenant_id),
+        resource_tenant_id: dim(raw.resource_tenant_id),
+        cross_tenant_access_type: dim(raw.cross_tenant_access_type),
+        user_agent: dim(raw.user_agent),
+        client_credential_type: dim(raw.client_credential_type),
+        location: {
+            // Log Analytics has both: the details, and the country code alone.
+            let details = raw.location_details.and_then(|l| l.0);
+            let plain = raw.location.and_then(|l| l.0);
+            match (details, plain) {
+                (Some(mut d), Some(p)) => {
+                    d.country = d.country.or(p.country);
+                    d
+                }
+                (d, p) => d.or(p).unwrap_or_default(),
+            }
+        },
+        device: raw.device_detail.and_then(|d| d.0).unwrap_or_else(|| Device {
+            operating_system: dim(raw.device_os),
+            browser: dim(raw.device_browser),
+            is_compliant: raw.device_compliant.and_then(|b| b.0),
+            is_managed: raw.device_managed.and_then(|b| b.0),
+            trust_type: dim(raw.device_trust_type),
+        }),
+        ca_policies: raw.applied_conditional_access_policies.and_then(|p| p.0),
+    })
+}
+
+/// A dimension's text: trimmed, and none when empty.
+fn dim(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    s.filter(|s| !s.trim().is_empty()).map(|s| match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
     })
 }
 

@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// 2: `signins` gained `auth_methods`, `audits` the target user and more; `registrations`.
-pub const FORMAT: u32 = 2;
+/// 3: `signins` gained the dimensions of the workbooks (client protocol, token type, risk, user
+/// type, tenants, cross-tenant access, location, device, user agent, credential type, the
+/// Conditional Access policies and every authentication step).
+pub const FORMAT: u32 = 3;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {

@@ -54,11 +54,11 @@ fn footer(
     let path = store.file(&entry.path)?;
     let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| Error::parquet(&path, e))?;
-    if let Some(reason) = want.and_then(|w| schema_mismatch(w, meta.schema())) {
-        return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
-    }
     let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
     if let Some(reason) = chunks_outside(meta.metadata(), len) {
+        return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
+    }
+    if let Some(reason) = want.and_then(|w| schema_mismatch(w, meta.schema())) {
         return Err(Error::Schema { path: path.clone(), table: table.to_string(), reason });
     }
     let entry = Arc::new(entry.clone());

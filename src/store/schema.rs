@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{
-    Int32Builder, Int64Builder, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder,
+    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, RecordBatch};
@@ -38,6 +38,54 @@ pub const AUTHENTICATION_REQUIREMENT: &str = "authentication_requirement";
 pub const CONDITIONAL_ACCESS_STATUS: &str = "conditional_access_status";
 /// The methods the sign-in used (`authenticationDetails`), joined by `METHOD_SEPARATOR`.
 pub const AUTH_METHODS: &str = "auth_methods";
+/// Every step of `authenticationDetails`: method and success (`normalize::Steps`).
+pub const AUTH_STEPS: &str = "auth_steps";
+pub const AUTHENTICATION_PROTOCOL: &str = "authentication_protocol";
+pub const INCOMING_TOKEN_TYPE: &str = "incoming_token_type";
+/// `riskLevelDuringSignIn`.
+pub const RISK_LEVEL: &str = "risk_level";
+pub const RISK_STATE: &str = "risk_state";
+pub const USER_TYPE: &str = "user_type";
+pub const HOME_TENANT_ID: &str = "home_tenant_id";
+pub const RESOURCE_TENANT_ID: &str = "resource_tenant_id";
+pub const CROSS_TENANT_ACCESS_TYPE: &str = "cross_tenant_access_type";
+pub const USER_AGENT: &str = "user_agent";
+pub const CLIENT_CREDENTIAL_TYPE: &str = "client_credential_type";
+/// `location.countryOrRegion`.
+pub const COUNTRY: &str = "country";
+pub const STATE: &str = "state";
+pub const CITY: &str = "city";
+/// `deviceDetail.operatingSystem`, and so on.
+pub const OPERATING_SYSTEM: &str = "operating_system";
+pub const BROWSER: &str = "browser";
+pub const TRUST_TYPE: &str = "trust_type";
+/// `appliedConditionalAccessPolicies`: id, name and result of each (`normalize::Policies`).
+pub const CA_POLICIES: &str = "ca_policies";
+pub const IS_COMPLIANT: &str = "is_compliant";
+pub const IS_MANAGED: &str = "is_managed";
+/// The columns of the workbooks' dimensions (format 3).
+pub const DIMENSIONS: &[&str] = &[
+    AUTH_STEPS,
+    AUTHENTICATION_PROTOCOL,
+    INCOMING_TOKEN_TYPE,
+    RISK_LEVEL,
+    RISK_STATE,
+    USER_TYPE,
+    HOME_TENANT_ID,
+    RESOURCE_TENANT_ID,
+    CROSS_TENANT_ACCESS_TYPE,
+    USER_AGENT,
+    CLIENT_CREDENTIAL_TYPE,
+    COUNTRY,
+    STATE,
+    CITY,
+    OPERATING_SYSTEM,
+    BROWSER,
+    TRUST_TYPE,
+    IS_COMPLIANT,
+    IS_MANAGED,
+    CA_POLICIES,
+];
 pub const SOURCE_FILE: &str = "source_file";
 pub const SOURCE_LINE: &str = "source_line";
 pub const RAW: &str = "raw";
@@ -73,6 +121,26 @@ pub fn signins_schema() -> SchemaRef {
                 Field::new(AUTHENTICATION_REQUIREMENT, dict(), true),
                 Field::new(CONDITIONAL_ACCESS_STATUS, dict(), true),
                 Field::new(AUTH_METHODS, dict(), true),
+                Field::new(AUTH_STEPS, dict(), true),
+                Field::new(AUTHENTICATION_PROTOCOL, dict(), true),
+                Field::new(INCOMING_TOKEN_TYPE, dict(), true),
+                Field::new(RISK_LEVEL, dict(), true),
+                Field::new(RISK_STATE, dict(), true),
+                Field::new(USER_TYPE, dict(), true),
+                Field::new(HOME_TENANT_ID, dict(), true),
+                Field::new(RESOURCE_TENANT_ID, dict(), true),
+                Field::new(CROSS_TENANT_ACCESS_TYPE, dict(), true),
+                Field::new(USER_AGENT, dict(), true),
+                Field::new(CLIENT_CREDENTIAL_TYPE, dict(), true),
+                Field::new(COUNTRY, dict(), true),
+                Field::new(STATE, dict(), true),
+                Field::new(CITY, dict(), true),
+                Field::new(OPERATING_SYSTEM, dict(), true),
+                Field::new(BROWSER, dict(), true),
+                Field::new(TRUST_TYPE, dict(), true),
+                Field::new(CA_POLICIES, dict(), true),
+                Field::new(IS_COMPLIANT, DataType::Boolean, true),
+                Field::new(IS_MANAGED, DataType::Boolean, true),
                 Field::new(SOURCE_FILE, dict(), false),
                 Field::new(SOURCE_LINE, DataType::Int64, false),
                 Field::new(RAW, DataType::Utf8, true),
@@ -106,6 +174,26 @@ pub struct SignInBatchBuilder {
     authentication_requirement: Dict,
     conditional_access_status: Dict,
     auth_methods: Dict,
+    auth_steps: Dict,
+    authentication_protocol: Dict,
+    incoming_token_type: Dict,
+    risk_level: Dict,
+    risk_state: Dict,
+    user_type: Dict,
+    home_tenant_id: Dict,
+    resource_tenant_id: Dict,
+    cross_tenant_access_type: Dict,
+    user_agent: Dict,
+    client_credential_type: Dict,
+    country: Dict,
+    state: Dict,
+    city: Dict,
+    operating_system: Dict,
+    browser: Dict,
+    trust_type: Dict,
+    ca_policies: Dict,
+    is_compliant: BooleanBuilder,
+    is_managed: BooleanBuilder,
     source_file: Dict,
     source_line: Int64Builder,
     raw: StringBuilder,
@@ -143,6 +231,26 @@ impl SignInBatchBuilder {
             authentication_requirement: Dict::new(),
             conditional_access_status: Dict::new(),
             auth_methods: Dict::new(),
+            auth_steps: Dict::new(),
+            authentication_protocol: Dict::new(),
+            incoming_token_type: Dict::new(),
+            risk_level: Dict::new(),
+            risk_state: Dict::new(),
+            user_type: Dict::new(),
+            home_tenant_id: Dict::new(),
+            resource_tenant_id: Dict::new(),
+            cross_tenant_access_type: Dict::new(),
+            user_agent: Dict::new(),
+            client_credential_type: Dict::new(),
+            country: Dict::new(),
+            state: Dict::new(),
+            city: Dict::new(),
+            operating_system: Dict::new(),
+            browser: Dict::new(),
+            trust_type: Dict::new(),
+            ca_policies: Dict::new(),
+            is_compliant: BooleanBuilder::new(),
+            is_managed: BooleanBuilder::new(),
             source_file: Dict::new(),
             source_line: Int64Builder::new(),
             raw: StringBuilder::new(),
@@ -186,6 +294,26 @@ impl SignInBatchBuilder {
         self.authentication_requirement.append_option(s.authentication_requirement.as_deref());
         self.conditional_access_status.append_option(s.conditional_access_status.as_deref());
         self.auth_methods.append_option(s.auth_methods.as_deref());
+        self.auth_steps.append_option(s.auth_steps.as_deref());
+        self.authentication_protocol.append_option(s.authentication_protocol.as_deref());
+        self.incoming_token_type.append_option(s.incoming_token_type.as_deref());
+        self.risk_level.append_option(s.risk_level.as_deref());
+        self.risk_state.append_option(s.risk_state.as_deref());
+        self.user_type.append_option(s.user_type.as_deref());
+        self.home_tenant_id.append_option(s.home_tenant_id.as_deref());
+        self.resource_tenant_id.append_option(s.resource_tenant_id.as_deref());
+        self.cross_tenant_access_type.append_option(s.cross_tenant_access_type.as_deref());
+        self.user_agent.append_option(s.user_agent.as_deref());
+        self.client_credential_type.append_option(s.client_credential_type.as_deref());
+        self.country.append_option(s.location.country.as_deref());
+        self.state.append_option(s.location.state.as_deref());
+        self.city.append_option(s.location.city.as_deref());
+        self.operating_system.append_option(s.device.operating_system.as_deref());
+        self.browser.append_option(s.device.browser.as_deref());
+        self.trust_type.append_option(s.device.trust_type.as_deref());
+        self.ca_policies.append_option(s.ca_policies.as_deref());
+        self.is_compliant.append_option(s.device.is_compliant);
+        self.is_managed.append_option(s.device.is_managed);
         self.source_file.append_value(source_file);
         self.source_line.append_value(source_line as i64);
         self.raw.append_option(raw);
@@ -221,6 +349,26 @@ impl SignInBatchBuilder {
             Arc::new(self.authentication_requirement.finish()),
             Arc::new(self.conditional_access_status.finish()),
             Arc::new(self.auth_methods.finish()),
+            Arc::new(self.auth_steps.finish()),
+            Arc::new(self.authentication_protocol.finish()),
+            Arc::new(self.incoming_token_type.finish()),
+            Arc::new(self.risk_level.finish()),
+            Arc::new(self.risk_state.finish()),
+            Arc::new(self.user_type.finish()),
+            Arc::new(self.home_tenant_id.finish()),
+            Arc::new(self.resource_tenant_id.finish()),
+            Arc::new(self.cross_tenant_access_type.finish()),
+            Arc::new(self.user_agent.finish()),
+            Arc::new(self.client_credential_type.finish()),
+            Arc::new(self.country.finish()),
+            Arc::new(self.state.finish()),
+            Arc::new(self.city.finish()),
+            Arc::new(self.operating_system.finish()),
+            Arc::new(self.browser.finish()),
+            Arc::new(self.trust_type.finish()),
+            Arc::new(self.ca_policies.finish()),
+            Arc::new(self.is_compliant.finish()),
+            Arc::new(self.is_managed.finish()),
             Arc::new(self.source_file.finish()),
             Arc::new(self.source_line.finish()),
             Arc::new(raw.finish()),

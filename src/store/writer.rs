@@ -56,6 +56,11 @@ pub fn writer_properties(opts: &WriteOptions) -> WriterProperties {
         b = b.set_column_dictionary_enabled(ColumnPath::from(col), false);
     }
     b = b.set_column_statistics_enabled(ColumnPath::from(schema::RAW), EnabledStatistics::None);
+    // The dimensions are grouped on, never pruned on: their statistics would cost a comparison
+    // of every value for nothing.
+    for col in schema::DIMENSIONS {
+        b = b.set_column_statistics_enabled(ColumnPath::from(*col), EnabledStatistics::None);
+    }
     b.build()
 }
 
