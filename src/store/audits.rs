@@ -8,8 +8,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::builder::{Int64Builder, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder};
-use arrow_array::types::Int32Type;
+use arrow_array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -81,7 +80,7 @@ pub fn audits_schema() -> SchemaRef {
         .clone()
 }
 
-type Dict = StringDictionaryBuilder<Int32Type>;
+use super::dict::Dict;
 
 #[derive(Default)]
 struct Builder {

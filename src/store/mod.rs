@@ -18,6 +18,7 @@
 
 pub mod audits;
 pub mod credentials;
+mod dict;
 pub mod manifest;
 pub mod reader;
 pub mod registrations;

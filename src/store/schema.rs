@@ -7,10 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::builder::{
-    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder,
-};
-use arrow_array::types::Int32Type;
+use arrow_array::builder::{BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -149,7 +146,7 @@ pub fn signins_schema() -> SchemaRef {
         .clone()
 }
 
-type Dict = StringDictionaryBuilder<Int32Type>;
+use super::dict::Dict;
 
 /// Accumulates sign-ins of one partition until they are written as a batch.
 pub struct SignInBatchBuilder {
