@@ -34,7 +34,13 @@ pub fn run(config: &Config) -> Result<u8> {
             super::WindowArgs::default().resolve(report::span_in(&manifest, SIGNINS), Some(30), config.zone)?;
         let req = Request::new(window);
         let table = |rows: &dyn Rows, type_name: &str, caption: &str| {
-            let rendered = Rendered { rows, context: &context(type_name), caption, object: None };
+            let rendered = Rendered {
+                rows,
+                context: &context(type_name),
+                caption,
+                object: None,
+                annotations: &Default::default(),
+            };
             with_stdout(|out| render(&rendered, &config.render_options(Format::Table), out))
         };
         let caption = format!("{} ({}), sample: {}", apps::REPORT.title, req.window.describe(), sample.display());

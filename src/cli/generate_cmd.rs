@@ -62,6 +62,10 @@ pub struct Args {
     /// Write .gz files.
     #[arg(long)]
     gzip: bool,
+    /// Write report-only Conditional Access results as `unknownFutureValue`, as Graph does for
+    /// an export made without `Prefer: include-unknown-enum-members`.
+    #[arg(long)]
+    unknown_enum: bool,
     /// Also write a credential inventory that fits the sign-ins (Graph applications and
     /// servicePrincipals pages) into OUT/inventory/.
     #[arg(long)]
@@ -87,6 +91,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         per_file: args.per_file,
         overlap_percent: args.overlap.min(100),
         gzip: args.gzip,
+        unknown_enum: args.unknown_enum,
         ..GenOptions::default()
     };
     if let Some(end) = &args.end {

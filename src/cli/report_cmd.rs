@@ -7,10 +7,11 @@ use clap::builder::PossibleValue;
 use super::note;
 use super::{Config, FormatArg, StoreArg, WindowArgs, with_stdout};
 use crate::domain::EventType;
+use crate::domain::Outcome;
 use crate::error::{Error, Result};
 use crate::render::{Format, Rendered, render};
 use crate::report::catalog::{self, Opt, Options, Query, Report, Sort};
-use crate::report::{Request, auth_events, auth_registration, credentials, latest_event_in, span_in};
+use crate::report::{Request, auth_events, auth_registration, breakdown, credentials, latest_event_in, span_in};
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -53,13 +54,6 @@ enum EventStatus {
 enum EventFeature {
     Registration,
     Reset,
-}
-
-/// What `report auth-registration` counts by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum RegistrationBy {
-    Feature,
-    Method,
 }
 
 /// Graph `includedUserTypes`.
@@ -114,10 +108,32 @@ pub struct Args {
     /// adfs: list every claim rule of the relying-party trusts with its classification.
     #[arg(long)]
     rules: bool,
-    /// auth-registration: count users per feature (usersRegisteredByFeature, the default) or per
-    /// method (usersRegisteredByMethod).
-    #[arg(long, value_enum)]
-    by: Option<RegistrationBy>,
+    /// breakdown: the dimensions to group by, comma-separated (app, resource, user, client-app,
+    /// protocol, token-type, country, city, ip, os, browser, trust-type, compliant, managed,
+    /// ca-status, risk, risk-state, auth-requirement, user-type, cross-tenant, home-tenant,
+    /// resource-tenant, error-code, outcome, event-type, day, hour). legacy-auth: `app` (the
+    /// default) or `user`. auth-registration: `feature` (usersRegisteredByFeature, the default)
+    /// or `method` (usersRegisteredByMethod).
+    #[arg(long)]
+    by: Option<String>,
+    /// ca-policies: one row per overall conditionalAccessStatus instead of one per policy.
+    #[arg(long)]
+    all_enabled: bool,
+    /// breakdown: only sign-ins from this client app (`Unknown` for an empty one).
+    #[arg(long)]
+    client_app: Option<String>,
+    /// breakdown: only sign-ins from this country or region (two-letter code).
+    #[arg(long)]
+    country: Option<String>,
+    /// breakdown: only sign-ins from this IP address.
+    #[arg(long)]
+    ip: Option<String>,
+    /// breakdown: only sign-ins with this outcome (success, interrupted, failure).
+    #[arg(long)]
+    outcome: Option<String>,
+    /// breakdown: only sign-ins with this error code.
+    #[arg(long, allow_negative_numbers = true)]
+    error_code: Option<i32>,
     /// auth-registration: which users (Graph includedUserTypes; default all).
     #[arg(long, value_enum)]
     user_types: Option<UserTypesArg>,
@@ -125,7 +141,8 @@ pub struct Args {
     /// all).
     #[arg(long, value_enum)]
     user_roles: Option<UserRolesArg>,
-    /// auth-registration, registration-events: only users whose name or UPN contains this.
+    /// auth-registration, registration-events: only users whose name or UPN contains this;
+    /// breakdown: only this user (UPN or user id).
     #[arg(long)]
     user: Option<String>,
     /// registration-events: only this feature.
@@ -161,14 +178,54 @@ impl Args {
             (Opt::EventTypes, self.event_types.is_some()),
             (Opt::App, self.app.is_some()),
             (Opt::Sort, self.sort.is_some()),
+            (Opt::AllEnabled, self.all_enabled),
+            (Opt::ClientApp, self.client_app.is_some()),
+            (Opt::Country, self.country.is_some()),
+            (Opt::Ip, self.ip.is_some()),
+            (Opt::Outcome, self.outcome.is_some()),
+            (Opt::ErrorCode, self.error_code.is_some()),
         ];
         flags.into_iter().filter(|(_, given)| *given).map(|(o, _)| o).collect()
     }
 
-    /// The report options, mapped from the command line to the library's types.
-    fn options(&self) -> Options {
+    /// The report options, mapped from the command line to the library's types; `report` says
+    /// how `--by` reads.
+    fn options(&self, report: &Report) -> Result<Options> {
         use auth_registration::{By, Population, UserRoles, UserTypes};
-        Options {
+        let by = self.by.as_deref().map(str::trim);
+        let mut dims = None;
+        let mut legacy_by_user = false;
+        let mut registration_by = By::Feature;
+        if let Some(by) = by {
+            if report.options.contains(&Opt::ByDims) {
+                dims = Some(breakdown::Dim::parse_list(by)?);
+            } else if report.options.contains(&Opt::ByUser) {
+                legacy_by_user = match by.to_ascii_lowercase().as_str() {
+                    "user" => true,
+                    "app" => false,
+                    _ => return Err(Error::Usage(format!("--by for {}: `app` or `user`, not {by:?}", report.name))),
+                };
+            } else if report.options.contains(&Opt::By) {
+                registration_by = match by.to_ascii_lowercase().as_str() {
+                    "feature" => By::Feature,
+                    "method" => By::Method,
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "--by for {}: `feature` or `method`, not {by:?}",
+                            report.name
+                        )));
+                    }
+                };
+            }
+        }
+        let outcome = match self.outcome.as_deref() {
+            None => None,
+            Some(o) => Some(
+                Outcome::parse(o)
+                    .ok_or_else(|| Error::Usage(format!("--outcome: success, interrupted or failure, not {o:?}")))?,
+            ),
+        };
+        Ok(Options {
             sort: match self.sort {
                 Some(SortArg::Failed) => Sort::Failed,
                 _ => Sort::Total,
@@ -179,10 +236,7 @@ impl Args {
                 unused: self.unused,
             },
             rules: self.rules,
-            by: match self.by {
-                Some(RegistrationBy::Method) => By::Method,
-                _ => By::Feature,
-            },
+            by: registration_by,
             population: Population {
                 types: match self.user_types {
                     None | Some(UserTypesArg::All) => UserTypes::All,
@@ -204,7 +258,20 @@ impl Args {
                 success: self.status.map(|s| s == EventStatus::Success),
             },
             app: self.app.clone(),
-        }
+            dims,
+            filter: breakdown::Filter {
+                app: self.app.clone(),
+                user: self.user.clone(),
+                client_app: self.client_app.clone(),
+                country: self.country.clone(),
+                ip: self.ip.clone(),
+                outcome,
+                error_code: self.error_code,
+                ..breakdown::Filter::default()
+            },
+            legacy_by_user,
+            all_enabled: self.all_enabled,
+        })
     }
 }
 
@@ -251,7 +318,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if let Some(refusal) = catalog::refuse_options(report, &args.given()) {
         return Err(refusal);
     }
-    let options = args.options();
+    let options = args.options(report)?;
     let answer = store.retrying(manifest, |manifest| {
         let window = args.window.resolve(span_in(manifest, report.table), Some(30), config.zone)?;
         let query = Query {
@@ -278,6 +345,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         context: &context,
         caption: &answer.caption_text,
         object: answer.object.as_ref(),
+        annotations: &answer.annotations,
     };
     with_stdout(|out| render(&rendered, &config.render_options(format), out))?;
     Ok(0)

@@ -97,7 +97,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         }
         _ => {
             let caption = window.describe();
-            let rendered = Rendered { rows: &rows, context: &context("signIn"), caption: &caption, object: None };
+            let rendered = Rendered {
+                rows: &rows,
+                context: &context("signIn"),
+                caption: &caption,
+                object: None,
+                annotations: &Default::default(),
+            };
             render(&rendered, &config.render_options(format), out)
         }
     })?;

@@ -198,3 +198,7 @@ pub const CA_POLICIES: &[(&str, &str)] = &[
     ("6d2a9b3f-7c4e-4f80-8b1c-2d3e4f5a6b71", "Block legacy authentication"),
     ("7e3bac40-8d5f-4091-9c2d-3e4f5a6b7c82", "Require compliant device for Office 365"),
 ];
+
+/// A policy in report-only mode, listed after the others.
+pub const REPORT_ONLY_POLICY: (&str, &str) =
+    ("8f4cbd51-9e60-41a2-8d3e-4f5a6b7c8d93", "Block risky sign-ins (report-only)");

@@ -64,6 +64,9 @@ pub struct GenOptions {
     /// The latest possible event time, UTC microseconds.
     pub end_us: i64,
     pub gzip: bool,
+    /// Report-only policy results written as `unknownFutureValue`, as Graph does for an export
+    /// made without `Prefer: include-unknown-enum-members`.
+    pub unknown_enum: bool,
 }
 
 impl Default for GenOptions {
@@ -78,6 +81,7 @@ impl Default for GenOptions {
             overlap_percent: 2,
             end_us: parse_timestamp("2026-11-01T00:00:00Z").expect("constant"),
             gzip: false,
+            unknown_enum: false,
         }
     }
 }
@@ -206,7 +210,29 @@ struct World {
     start_us: i64,
     span_us: i64,
     tenant: String,
+    unknown_enum: bool,
 }
+
+/// What a user sign-in says of tenants and risk (written after the user's fields).
+struct Extra {
+    home_tenant: Option<String>,
+    cross_tenant: &'static str,
+    risk: (&'static str, &'static str),
+}
+
+impl Default for Extra {
+    fn default() -> Self {
+        Extra { home_tenant: None, cross_tenant: "none", risk: ("none", "none") }
+    }
+}
+
+/// The legacy authentication clients (`clientAppUsed`), an empty one among them.
+const LEGACY_CLIENTS: &[&str] =
+    &["Exchange ActiveSync", "IMAP4", "POP3", "Authenticated SMTP", "Other clients", "Exchange Web Services", ""];
+const RISK_LEVELS: &[&str] = &["low", "medium", "high"];
+const RISK_STATES: &[&str] = &["atRisk", "confirmedCompromised", "remediated", "dismissed"];
+/// The guests' home tenant (fabrikam).
+const GUEST_TENANT: &str = "3f6e2c1a-9b8d-4e7f-a6c5-b4d3e2f1a0b9";
 
 impl World {
     fn new(opts: &GenOptions) -> World {
@@ -218,6 +244,7 @@ impl World {
             start_us: opts.end_us - span_us,
             span_us,
             tenant: Rng::new(opts.seed ^ 0x007e_4a47).uuid(),
+            unknown_enum: opts.unknown_enum,
         }
     }
 
@@ -246,19 +273,30 @@ impl World {
         };
         let mut r = String::with_capacity(6_000);
         let _ = write!(r, "{{\"id\":\"{id}\",\"createdDateTime\":\"{created}\"");
-        match kind {
+        let extra = match kind {
             0 | 1 => self.user_fields(&mut r, &mut rng, kind == 0, t),
-            2 => self.daemon_fields(&mut r, &mut rng),
-            _ => self.managed_identity_fields(&mut r, &mut rng),
-        }
+            2 => {
+                self.daemon_fields(&mut r, &mut rng);
+                Extra::default()
+            }
+            _ => {
+                self.managed_identity_fields(&mut r, &mut rng);
+                Extra::default()
+            }
+        };
         let event = ["interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"][kind];
         let _ = write!(
             r,
-            ",\"correlationId\":\"{}\",\"originalRequestId\":\"{id}\",\"uniqueTokenIdentifier\":\"{}\",\"signInEventTypes\":[\"{event}\"],\"resourceTenantId\":\"{t2}\",\"homeTenantId\":\"{t2}\",\"homeTenantName\":\"Contoso\",\"processingTimeInMilliseconds\":{},\"flaggedForReview\":false,\"isTenantRestricted\":false,\"isThroughGlobalSecureAccess\":false,\"crossTenantAccessType\":\"none\",\"incomingTokenType\":\"none\",\"riskEventTypes_v2\":[],\"riskDetail\":\"none\",\"riskLevelAggregated\":\"none\",\"riskLevelDuringSignIn\":\"none\",\"riskState\":\"none\",\"tokenIssuerType\":\"AzureAD\",\"tokenIssuerName\":\"\",\"sessionLifetimePolicies\":[],\"authenticationContextClassReferences\":[],\"tokenProtectionStatusDetails\":{{\"signInSessionStatus\":\"unbound\",\"signInSessionStatusCode\":1002}}}}",
+            ",\"correlationId\":\"{}\",\"originalRequestId\":\"{id}\",\"uniqueTokenIdentifier\":\"{}\",\"signInEventTypes\":[\"{event}\"],\"resourceTenantId\":\"{t2}\",\"homeTenantId\":\"{home}\",\"homeTenantName\":\"{home_name}\",\"processingTimeInMilliseconds\":{},\"flaggedForReview\":false,\"isTenantRestricted\":false,\"isThroughGlobalSecureAccess\":false,\"crossTenantAccessType\":\"{cross}\",\"incomingTokenType\":\"none\",\"riskEventTypes_v2\":[],\"riskDetail\":\"none\",\"riskLevelAggregated\":\"{risk_level}\",\"riskLevelDuringSignIn\":\"{risk_level}\",\"riskState\":\"{risk_state}\",\"tokenIssuerType\":\"AzureAD\",\"tokenIssuerName\":\"\",\"sessionLifetimePolicies\":[],\"authenticationContextClassReferences\":[],\"tokenProtectionStatusDetails\":{{\"signInSessionStatus\":\"unbound\",\"signInSessionStatusCode\":1002}}}}",
             rng.uuid(),
             &id.replace('-', "")[..22],
             20 + rng.below(400),
             t2 = self.tenant,
+            home = extra.home_tenant.as_deref().unwrap_or(&self.tenant),
+            home_name = if extra.home_tenant.is_some() { "Fabrikam" } else { "Contoso" },
+            cross = extra.cross_tenant,
+            risk_level = extra.risk.0,
+            risk_state = extra.risk.1,
         );
         r
     }
@@ -278,7 +316,10 @@ impl World {
         User { display_name: format!("{first} {last}"), upn, id, guest, device: format!("{fa}-laptop") }
     }
 
-    fn user_fields(&self, r: &mut String, rng: &mut Rng, interactive: bool, t: i64) {
+    fn user_fields(&self, r: &mut String, rng: &mut Rng, interactive: bool, t: i64) -> Extra {
+        // The workbook dimensions come from a generator of their own, so the other fields stay
+        // as they were.
+        let mut xrng = Rng::new(self.seed ^ (t as u64).wrapping_mul(0x0d1e_5eed_0003) ^ 0x7a11);
         let u = rng.below(self.users);
         let User { display_name, upn, id: user_id, guest, device } = self.user(u);
         let (app_id, name, renamed) = USER_APPS[zipf_pick(&self.app_cdf, rng)];
@@ -300,7 +341,10 @@ impl World {
             js(&upn),
             if guest { "guest" } else { "member" },
             js(name),
-            if rng.chance(80) { "Browser" } else { "Mobile Apps and Desktop clients" },
+            {
+                let modern = if rng.chance(80) { "Browser" } else { "Mobile Apps and Desktop clients" };
+                if xrng.chance(5) { *xrng.pick(LEGACY_CLIENTS) } else { modern }
+            },
             js(agent),
             if code == 53003 {
                 "failure"
@@ -362,11 +406,20 @@ impl World {
             );
         }
         r.push_str("],\"authenticationProcessingDetails\":[{\"key\":\"Legacy TLS (TLS 1.0, 1.1, 3DES)\",\"value\":\"False\"},{\"key\":\"Oauth Scope Info\",\"value\":\"[\\\"openid\\\",\\\"profile\\\",\\\"email\\\",\\\"offline_access\\\"]\"},{\"key\":\"Is CAE Token\",\"value\":\"True\"}]");
-        self.ca_policies(r, rng, code == 53003);
+        self.ca_policies(r, rng, &mut xrng, code);
         r.push_str(",\"networkLocationDetails\":[],\"mfaDetail\":null,\"managedServiceIdentity\":{\"msiType\":\"none\",\"associatedResourceId\":null,\"federatedTokenId\":null,\"federatedTokenIssuer\":null}");
+        let risky = xrng.chance(3);
+        Extra {
+            // Most guests sign in from their home tenant (B2B collaboration); a few are this
+            // tenant's own guests.
+            home_tenant: (guest && xrng.chance(80)).then(|| GUEST_TENANT.to_string()),
+            cross_tenant: if guest { "b2bCollaboration" } else { "none" },
+            risk: if risky { (*xrng.pick(RISK_LEVELS), *xrng.pick(RISK_STATES)) } else { ("none", "none") },
+        }
     }
 
-    fn ca_policies(&self, r: &mut String, rng: &mut Rng, blocked: bool) {
+    fn ca_policies(&self, r: &mut String, rng: &mut Rng, xrng: &mut Rng, code: i32) {
+        let blocked = code == 53003;
         r.push_str(",\"appliedConditionalAccessPolicies\":[");
         for (i, (id, name)) in CA_POLICIES.iter().enumerate() {
             let result = if blocked && i == 1 {
@@ -385,6 +438,25 @@ impl World {
                 js(name)
             );
         }
+        // A policy in report-only mode: what it would have done.
+        let (id, name) = REPORT_ONLY_POLICY;
+        let result = if self.unknown_enum {
+            "unknownFutureValue"
+        } else if crate::domain::INTERRUPTS.contains(&code) {
+            "reportOnlyInterrupted"
+        } else {
+            match xrng.below(10) {
+                0..=3 => "reportOnlySuccess",
+                4 => "reportOnlyFailure",
+                5 => "reportOnlyInterrupted",
+                _ => "reportOnlyNotApplied",
+            }
+        };
+        let _ = write!(
+            r,
+            ",{{\"id\":\"{id}\",\"displayName\":{},\"enforcedGrantControls\":[\"Block\"],\"enforcedSessionControls\":[],\"result\":\"{result}\"}}",
+            js(name)
+        );
         r.push(']');
     }
 

@@ -50,6 +50,8 @@ pub struct Rendered<'a> {
     /// `userRegistrationFeatureSummary`) rather than a collection: JSON is the object with its
     /// `@odata.context`, JSON lines the object on one line, a table or CSV the `rows`.
     pub object: Option<&'a Value>,
+    /// Members of the JSON envelope between `@odata.context` and `value`.
+    pub annotations: &'a serde_json::Map<String, Value>,
 }
 
 /// Writes `r` as `opts` say.
@@ -71,6 +73,17 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
         }
         (Format::Jsonl, Some(object)) => {
             serde_json::to_writer(&mut *out, &pseudo::json(p, object.clone(), false))?;
+            out.write_all(b"\n")
+        }
+        (Format::Json, None) if !r.annotations.is_empty() => {
+            let rows = (0..r.rows.len())
+                .map(|i| Ok(pseudo::json(p, r.rows.json(i)?, users)))
+                .collect::<io::Result<Vec<_>>>()?;
+            let mut envelope = serde_json::Map::new();
+            envelope.insert("@odata.context".into(), r.context.into());
+            envelope.extend(r.annotations.clone());
+            envelope.insert("value".into(), Value::Array(rows));
+            serde_json::to_writer_pretty(&mut *out, &envelope)?;
             out.write_all(b"\n")
         }
         (Format::Json, None) if p.is_none() => {
@@ -183,7 +196,13 @@ mod tests {
             sign_in_count: 1234,
             created_date_time: zone.at(1_777_600_000_000_000),
         }];
-        let r = Rendered { rows: &rows, context: "ctx", caption: "caption", object: None };
+        let r = Rendered {
+            rows: &rows,
+            context: "ctx",
+            caption: "caption",
+            object: None,
+            annotations: &Default::default(),
+        };
         let mut out = Vec::new();
         render(&r, &Options { format, pseudonymizer: p, zone }, &mut out).unwrap();
         String::from_utf8(out).unwrap()

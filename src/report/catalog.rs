@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use super::{Request, Rows, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration};
-use super::{auth_usage, credentials, latest_event_in, service_principals};
+use super::{auth_usage, breakdown, credentials, latest_event_in, service_principals, workbooks};
 use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::store::manifest::Manifest;
@@ -56,6 +56,10 @@ pub const REPORTS: &[&Report] = &[
     &auth_events::EVENTS_REPORT,
     &auth_events::ACTIVITY_REPORT,
     &auth_events::RESETS_REPORT,
+    &breakdown::REPORT,
+    &workbooks::LEGACY_REPORT,
+    &workbooks::FAILURE_REPORT,
+    &workbooks::POLICY_REPORT,
 ];
 
 /// The report named `name` (its name or its Graph name, ignoring case).
@@ -73,6 +77,11 @@ pub enum Opt {
     Expired,
     Unused,
     By,
+    /// `breakdown --by DIM,...`.
+    ByDims,
+    /// `legacy-auth --by user`.
+    ByUser,
+    AllEnabled,
     UserTypes,
     UserRoles,
     User,
@@ -86,15 +95,27 @@ pub enum Opt {
     TopPerApp,
     EventTypes,
     App,
+    /// `--app` as a filter of the sign-ins counted (the rows need not name an app).
+    AppFilter,
+    /// `--user` as a filter of the sign-ins counted (UPN or user id).
+    UserFilter,
+    ClientApp,
+    Country,
+    Ip,
+    Outcome,
+    ErrorCode,
     Sort,
 }
 
 impl Opt {
-    pub const ALL: [Opt; 16] = [
+    pub const ALL: [Opt; 26] = [
         Opt::ExpiringWithin,
         Opt::Expired,
         Opt::Unused,
         Opt::By,
+        Opt::ByDims,
+        Opt::ByUser,
+        Opt::AllEnabled,
         Opt::UserTypes,
         Opt::UserRoles,
         Opt::User,
@@ -106,6 +127,13 @@ impl Opt {
         Opt::TopPerApp,
         Opt::EventTypes,
         Opt::App,
+        Opt::AppFilter,
+        Opt::UserFilter,
+        Opt::ClientApp,
+        Opt::Country,
+        Opt::Ip,
+        Opt::Outcome,
+        Opt::ErrorCode,
         Opt::Sort,
     ];
 
@@ -115,17 +143,23 @@ impl Opt {
             Opt::ExpiringWithin => "--expiring-within",
             Opt::Expired => "--expired",
             Opt::Unused => "--unused",
-            Opt::By => "--by",
+            Opt::By | Opt::ByDims | Opt::ByUser => "--by",
+            Opt::AllEnabled => "--all-enabled",
             Opt::UserTypes => "--user-types",
             Opt::UserRoles => "--user-roles",
-            Opt::User => "--user",
+            Opt::User | Opt::UserFilter => "--user",
+            Opt::ClientApp => "--client-app",
+            Opt::Country => "--country",
+            Opt::Ip => "--ip",
+            Opt::Outcome => "--outcome",
+            Opt::ErrorCode => "--error-code",
             Opt::Feature => "--feature",
             Opt::Method => "--method",
             Opt::Status => "--status",
             Opt::Rules => "--rules",
             Opt::Top | Opt::TopPerApp => "--top",
             Opt::EventTypes => "--event-types",
-            Opt::App => "--app",
+            Opt::App | Opt::AppFilter => "--app",
             Opt::Sort => "--sort",
         }
     }
@@ -194,6 +228,14 @@ pub struct Options {
     pub events: auth_events::EventFilter,
     /// `--app`: keep the rows about this application.
     pub app: Option<String>,
+    /// `breakdown --by`.
+    pub dims: Option<Vec<breakdown::Dim>>,
+    /// The sign-ins the workbook reports count (`--app`, `--user`, `--client-app`, ...).
+    pub filter: breakdown::Filter,
+    /// `legacy-auth --by user`.
+    pub legacy_by_user: bool,
+    /// `ca-policies --all-enabled`.
+    pub all_enabled: bool,
 }
 
 /// A report asked of a store.
@@ -238,6 +280,9 @@ pub struct Answer {
     pub caption: Caption,
     /// The caption as written (set by [`answer`]).
     pub caption_text: String,
+    /// Members of the JSON envelope besides `@odata.context` and `value`
+    /// (`@signinInsights.totals`).
+    pub annotations: serde_json::Map<String, Value>,
 }
 
 impl Answer {
@@ -249,6 +294,7 @@ impl Answer {
             notes: Vec::new(),
             caption: Caption::Window,
             caption_text: String::new(),
+            annotations: serde_json::Map::new(),
         }
     }
 
@@ -338,7 +384,7 @@ mod tests {
         );
         assert_eq!(
             said(&[Opt::User]).as_deref(),
-            Some("--user applies to `report auth-registration` and `report registration-events`")
+            Some("--user applies to `report auth-registration`, `report registration-events` and `report breakdown`")
         );
         assert_eq!(
             said(&[Opt::Rules, Opt::Feature]).as_deref(),
@@ -346,6 +392,16 @@ mod tests {
         );
         let mfa = find("mfa-summary").unwrap();
         let e = refuse_options(mfa, &[Opt::Top]).unwrap().to_string();
-        assert_eq!(e, "--top applies to `report apps`, `report app-errors` and `report adfs`");
+        assert_eq!(
+            e,
+            "--top applies to `report apps`, `report app-errors`, `report adfs`, `report breakdown`, \
+             `report legacy-auth`, `report failure-analysis` and `report ca-policies`"
+        );
+        let legacy = find("legacy-auth").unwrap();
+        assert_eq!(
+            refuse_options(legacy, &[Opt::AllEnabled]).unwrap().to_string(),
+            "--all-enabled applies to `report ca-policies`"
+        );
+        assert!(refuse_options(legacy, &[Opt::By]).is_none(), "legacy-auth takes --by (user)");
     }
 }

@@ -14,11 +14,13 @@ pub mod auth_events;
 pub mod auth_methods;
 pub mod auth_registration;
 pub mod auth_usage;
+pub mod breakdown;
 pub mod catalog;
 pub mod claim_policy;
 pub mod credentials;
 pub mod service_principals;
 pub mod signins;
+pub mod workbooks;
 
 use serde::Serialize;
 use serde_json::Value;

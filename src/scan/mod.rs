@@ -118,6 +118,9 @@ impl<'a> Columns<'a> {
     pub fn ints(&self, name: &str) -> &'a Int32Array {
         self.col(name).as_primitive::<Int32Type>()
     }
+    pub fn bools(&self, name: &str) -> &'a BooleanArray {
+        self.col(name).as_boolean()
+    }
     pub fn text(&self, name: &str) -> &'a StringArray {
         self.col(name).as_string::<i32>()
     }
