@@ -10,6 +10,8 @@ use signin_insights::generate::auth_methods::write_auth_methods;
 use signin_insights::generate::inventory::write_inventory;
 use signin_insights::generate::{GenOptions, Shape, generate};
 use signin_insights::report::auth_registration::{Population, UserRoles, UserTypes};
+use signin_insights::report::breakdown::Dim;
+use signin_insights::report::catalog::{self, Options, Query};
 use signin_insights::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
     credentials, latest_event, latest_event_in, service_principals, signins,
@@ -19,7 +21,46 @@ use signin_insights::store::Store;
 
 use crate::naive;
 use crate::naive_auth;
+use crate::naive_workbooks;
 use crate::util::{ingest_with, pool};
+
+/// A report's rows (and envelope annotations) as the catalog answers them.
+fn answer(
+    store: &Store,
+    manifest: &signin_insights::store::manifest::Manifest,
+    req: &Request,
+    name: &str,
+    options: &Options,
+) -> (Vec<Value>, serde_json::Map<String, Value>) {
+    let report = catalog::find(name).expect("a report");
+    let q = Query { store, manifest, request: req.clone(), options, as_of_given: false, pseudonymized: false };
+    let a = catalog::answer(report, &q).expect("answers");
+    ((0..a.rows.len()).map(|i| a.rows.json(i).expect("json")).collect(), a.annotations)
+}
+
+/// The `--by` lists the properties check: every dimension the naive reference knows, in
+/// combinations of one to five.
+const BREAKDOWNS: [&[&str]; 6] = [
+    &["app", "country", "outcome"],
+    &["user"],
+    &["client-app", "compliant", "day"],
+    &["city", "hour"],
+    &["error-code", "ca-status", "risk", "cross-tenant", "ip"],
+    &["home-tenant", "event-type"],
+];
+
+/// Equal row lists, or a panic naming the first row that differs.
+fn same_rows(got: &[Value], want: &[Value], what: &str) {
+    if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+        panic!(
+            "{what}: row {i} of {} (want {}) differs\n got: {:?}\nwant: {:?}",
+            got.len(),
+            want.len(),
+            got.get(i),
+            want.get(i)
+        );
+    }
+}
 
 fn strip_ids(v: Value) -> Vec<Value> {
     v.as_array()
@@ -101,8 +142,25 @@ fn check(
     let audit_events = naive_auth::audit_events(&input);
     assert!(!regs.is_empty() && !audit_events.is_empty());
 
+    let wrows = naive_workbooks::load(&input);
     for threads in [1, 2, 5] {
         pool(threads).install(|| {
+            let all = Request { top: None, ..req.clone() };
+            for dims in BREAKDOWNS {
+                let list = dims.join(",");
+                let options = Options { dims: Some(Dim::parse_list(&list).unwrap()), ..Options::default() };
+                let (got, _) = answer(&store, &manifest, &all, "breakdown", &options);
+                let want = naive_workbooks::breakdown(&wrows, &w, dims);
+                same_rows(&got, &want, &format!("breakdown --by {list}, {threads} threads"));
+            }
+            let (got, _) = answer(&store, &manifest, &all, "legacy-auth", &Options::default());
+            same_rows(&got, &naive_workbooks::legacy_auth(&wrows, &w), &format!("legacy-auth, {threads} threads"));
+            let (got, notes) = answer(&store, &manifest, &all, "failure-analysis", &Options::default());
+            let (want, totals) = naive_workbooks::failure_analysis(&wrows, &w);
+            same_rows(&got, &want, &format!("failure-analysis, {threads} threads"));
+            assert_eq!(notes["@signinInsights.totals"], totals, "failure-analysis totals");
+            let (got, _) = answer(&store, &manifest, &all, "ca-policies", &Options::default());
+            same_rows(&got, &naive_workbooks::ca_policies(&wrows, &w), &format!("ca-policies, {threads} threads"));
             let all = Request { top: None, ..req.clone() };
             let got = serde_json::to_value(apps::compute(&store, &manifest, &all, apps::Sort::Total).unwrap()).unwrap();
             assert_eq!(got, naive::apps(&rows, &w), "apps, {threads} threads");

@@ -8,6 +8,7 @@ mod hardening;
 mod html;
 mod naive;
 mod naive_auth;
+mod naive_workbooks;
 mod portable_sql;
 mod props;
 mod shapes;
