@@ -286,7 +286,8 @@ pub fn failure_analysis(rows: &[WRow], w: &Win) -> (Vec<Value>, Value) {
             (g.len(), v)
         })
         .collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0)); // stable: the BTreeMap already ordered codes, null last
+    // Stable: the BTreeMap already ordered the codes, null last.
+    out.sort_by_key(|r| std::cmp::Reverse(r.0));
     (out.into_iter().map(|(_, v)| v).collect(), totals)
 }
 
