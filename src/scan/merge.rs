@@ -7,7 +7,7 @@
 //! [`Merge`] from the list of its fields, so no report spells out a merge body.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 use arrow_array::Array;
 
@@ -63,8 +63,8 @@ impl<T> Merge for Vec<T> {
     }
 }
 
-impl<T: Hash + Eq> Merge for HashSet<T> {
-    fn merge(&mut self, other: HashSet<T>) {
+impl<T: Hash + Eq, S: BuildHasher> Merge for HashSet<T, S> {
+    fn merge(&mut self, other: HashSet<T, S>) {
         if self.len() < other.len() {
             let mine = std::mem::replace(self, other);
             self.extend(mine);
@@ -74,8 +74,8 @@ impl<T: Hash + Eq> Merge for HashSet<T> {
     }
 }
 
-impl<K: Hash + Eq, V: Merge + Default> Merge for HashMap<K, V> {
-    fn merge(&mut self, other: HashMap<K, V>) {
+impl<K: Hash + Eq, V: Merge + Default, S: BuildHasher> Merge for HashMap<K, V, S> {
+    fn merge(&mut self, other: HashMap<K, V, S>) {
         for (k, v) in other {
             self.entry(k).or_default().merge(v);
         }

@@ -73,10 +73,11 @@ pub fn run<A: Aggregate>(
         columns.push(CREATED);
     }
     let groups = reader::row_groups(store, sel.table, &sel.files(manifest))?;
+    // Each rayon job folds its share of the row groups into one state (so a state is made and
+    // merged once per job, not once per row group), then the jobs' states are merged.
     let state = groups
         .par_iter()
-        .map(|rg| {
-            let mut agg = make();
+        .try_fold(&make, |mut agg, rg| {
             let event_type = EventType::parse(&rg.entry.event_type).unwrap_or(EventType::Unknown);
             for batch in rg.read(&columns)? {
                 let batch = inside(&batch, &sel.window).map_err(|e| Error::arrow(&rg.path, e))?;
@@ -84,7 +85,7 @@ pub fn run<A: Aggregate>(
                     agg.update(&batch, event_type);
                 }
             }
-            Ok(agg)
+            Ok::<A, Error>(agg)
         })
         .try_reduce(&make, |mut a, b| {
             a.merge(b);

@@ -61,6 +61,15 @@ pub fn writer_properties(opts: &WriteOptions) -> WriterProperties {
     for col in schema::DIMENSIONS {
         b = b.set_column_statistics_enabled(ColumnPath::from(*col), EnabledStatistics::None);
     }
+    // The sign-ins' dictionary-encoded and numeric columns are stored uncompressed: their pages
+    // are small (keys a few bits wide), and Parquet makes a new zstd compressor and decompressor
+    // for every compressed column chunk it reads, which cost a report more than the pages.
+    // (1 M sign-ins: `report app-errors` 0.19 -> 0.08 s, the store 315 -> 326 MB.)
+    for col in signins_schema().fields() {
+        if !matches!(col.data_type(), arrow_schema::DataType::Utf8) {
+            b = b.set_column_compression(ColumnPath::from(col.name().as_str()), Compression::UNCOMPRESSED);
+        }
+    }
     b.build()
 }
 

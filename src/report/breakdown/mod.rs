@@ -9,7 +9,7 @@
 //! users and apps are interned once per batch, so the per-row work is a few integer operations
 //! and a set insert.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
 use arrow_array::{Array, BooleanArray, Int32Array, RecordBatch, StringArray};
@@ -97,12 +97,12 @@ impl Spec {
     }
 }
 
-/// One group's figures.
+/// One group's figures. Users and apps are ids of the aggregate's [`Interner`]s.
 #[derive(Default)]
 pub struct State {
     pub outcomes: [u64; 3],
-    pub users: HashSet<Arc<str>>,
-    pub apps: HashSet<Arc<str>>,
+    pub users: HashSet<u32>,
+    pub apps: HashSet<u32>,
     pub last: Option<i64>,
     /// Display names of the key's ids (app, resource, user, policy), each from the latest
     /// sign-in of the group that has the key.
@@ -110,7 +110,7 @@ pub struct State {
     pub reason: Latest<Option<String>>,
     /// `policy`: sign-ins and users per result bucket, and the latest result.
     pub buckets: [u64; 4],
-    pub bucket_users: [HashSet<Arc<str>>; 4],
+    pub bucket_users: [HashSet<u32>; 4],
     pub latest_result: Latest<Option<String>>,
 }
 
@@ -120,6 +120,15 @@ impl State {
     }
     pub fn count(&self, o: Outcome) -> u64 {
         self.outcomes[o as usize]
+    }
+
+    /// The same state with its user and app ids translated into another aggregate's.
+    fn remap(mut self, users: &[u32], apps: &[u32]) -> State {
+        let map = |set: HashSet<u32>, to: &[u32]| set.into_iter().map(|i| to[i as usize]).collect();
+        self.users = map(std::mem::take(&mut self.users), users);
+        self.apps = map(std::mem::take(&mut self.apps), apps);
+        self.bucket_users = std::mem::take(&mut self.bucket_users).map(|b| map(b, users));
+        self
     }
 }
 
@@ -150,19 +159,57 @@ pub struct Group {
     pub state: State,
 }
 
+/// Distinct texts as dense ids.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Interner {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&i) = self.ids.get(text) {
+            return i;
+        }
+        let t: Arc<str> = Arc::from(text);
+        self.texts.push(t.clone());
+        self.ids.insert(t, self.texts.len() as u32 - 1);
+        self.texts.len() as u32 - 1
+    }
+
+    /// The id in `self` of each id of `other`.
+    fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        other.texts.iter().map(|t| self.id(t)).collect()
+    }
+}
+
 struct Agg {
     spec: Arc<Spec>,
     zone: Zone,
-    groups: HashMap<Vec<Val>, State>,
+    index: HashMap<Vec<Val>, usize>,
+    groups: Vec<Group>,
+    users: Interner,
+    apps: Interner,
+}
+
+impl Agg {
+    fn slot(&mut self, key: Vec<Val>) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        self.groups.push(Group { key: key.clone(), state: State::default() });
+        self.index.insert(key, self.groups.len() - 1);
+        self.groups.len() - 1
+    }
 }
 
 impl Merge for Agg {
     fn merge(&mut self, other: Agg) {
-        if self.groups.len() < other.groups.len() {
-            let mine = std::mem::replace(&mut self.groups, other.groups);
-            Merge::merge(&mut self.groups, mine);
-        } else {
-            Merge::merge(&mut self.groups, other.groups);
+        let users = self.users.absorb(&other.users);
+        let apps = self.apps.absorb(&other.apps);
+        for g in other.groups {
+            let slot = self.slot(g.key);
+            self.groups[slot].state.merge(g.state.remap(&users, &apps));
         }
     }
 }
@@ -347,14 +394,31 @@ fn outcome_at(codes: &Int32Array, i: usize) -> Outcome {
     Outcome::of(codes.is_valid(i).then(|| codes.value(i)))
 }
 
-/// Interns the text of a column once per batch.
+/// The id of each row's text (`None` where it has none or the row is not kept), each distinct
+/// text of the batch looked up in `interner` once.
 fn interned<'a>(
     n: usize,
+    kept: &dyn Fn(usize) -> bool,
     value: impl Fn(usize) -> Option<&'a str>,
-    make: impl Fn(&str) -> Arc<str>,
-) -> Vec<Option<Arc<str>>> {
-    let mut index: HashMap<&str, Arc<str>> = HashMap::new();
-    (0..n).map(|i| value(i).map(|v| index.entry(v).or_insert_with(|| make(v)).clone())).collect()
+    interner: &mut Interner,
+    norm: impl Fn(&str) -> Box<str>,
+) -> Vec<Option<u32>> {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    (0..n)
+        .map(|i| {
+            if !kept(i) {
+                return None;
+            }
+            value(i).map(|v| *index.entry(v).or_insert_with(|| interner.id(&norm(v))))
+        })
+        .collect()
+}
+
+/// A policy of a stored list: its id's index in the batch, display name and result.
+struct BatchPolicy {
+    id: usize,
+    name: String,
+    result: String,
 }
 
 impl Aggregate for Agg {
@@ -368,10 +432,11 @@ impl Aggregate for Agg {
         let c = Columns(batch);
         let (ids, created, codes) = (c.text(ID), c.times(CREATED), c.ints(ERROR_CODE));
         let (upns, user_ids) = (c.text(USER_PRINCIPAL_NAME), c.text(USER_ID));
-        let users = interned(n, |i| user_key(upns, user_ids, i), |v| Arc::from(lower(v)));
+        let users = interned(n, &kept, |i| user_key(upns, user_ids, i), &mut self.users, lower);
         let apps = if spec.apps {
             let d = c.dict(APP_ID);
-            interned(n, |i| d.get(i).map(str::trim).filter(|s| !s.is_empty()), |v| Arc::from(v.to_ascii_lowercase()))
+            let value = |i| d.get(i).map(str::trim).filter(|s: &&str| !s.is_empty());
+            interned(n, &kept, value, &mut self.apps, |v| v.to_ascii_lowercase().into())
         } else {
             Vec::new()
         };
@@ -387,59 +452,83 @@ impl Aggregate for Agg {
                 None => None,
             })
             .collect();
+        let name_slots = names.len() + usize::from(spec.dims.contains(&Dim::Policy));
+        // The policies of each stored list, decoded once per batch; ids indexed in `policy_ids`.
+        let mut policy_ids: Vec<String> = Vec::new();
         let policies = spec.dims.contains(&Dim::Policy).then(|| {
             let d = c.dict(CA_POLICIES);
-            let decoded: Vec<Vec<(String, String, String)>> = (0..d.values.len())
+            let mut index: HashMap<String, usize> = HashMap::new();
+            let decoded: Vec<Vec<BatchPolicy>> = (0..d.values.len())
                 .map(|k| {
-                    if !d.values.is_valid(k) {
-                        return Vec::new();
+                    let mut list: Vec<BatchPolicy> = Vec::new();
+                    if d.values.is_valid(k) {
+                        for (id, name, result) in Policies::decode(d.values.value(k)) {
+                            let id = id.trim().to_ascii_lowercase();
+                            if id.is_empty() {
+                                continue;
+                            }
+                            let next = index.len();
+                            let at = *index.entry(id.clone()).or_insert_with(|| {
+                                policy_ids.push(id);
+                                next
+                            });
+                            if list.iter().all(|p| p.id != at) {
+                                list.push(BatchPolicy {
+                                    id: at,
+                                    name: name.trim().to_string(),
+                                    result: result.trim().to_string(),
+                                });
+                            }
+                        }
                     }
-                    let mut seen = HashSet::new();
-                    Policies::decode(d.values.value(k))
-                        .filter(|(id, _, _)| !id.trim().is_empty() && seen.insert(id.trim().to_ascii_lowercase()))
-                        .map(|(id, name, result)| {
-                            (id.trim().to_ascii_lowercase(), name.to_string(), result.to_string())
-                        })
-                        .collect()
+                    list
                 })
                 .collect();
             (d, decoded)
         });
-        // Pack the codes of a row into one integer where they fit (they nearly always do).
+        // Pack the codes of a row into one integer where they fit (they nearly always do); each
+        // distinct packed key (and policy) of the batch finds its group once.
         let bits: Vec<u32> = coded.iter().map(Coded::bits).collect();
         let packable = bits.iter().sum::<u32>() <= 128;
-        let mut local: HashMap<u128, Vec<Val>> = HashMap::new();
-        let mut wide: HashMap<Vec<u32>, Vec<Val>> = HashMap::new();
-        let key_of = |i: usize, local: &mut HashMap<u128, Vec<Val>>, wide: &mut HashMap<Vec<u32>, Vec<Val>>| {
-            let make =
-                || coded.iter().flat_map(|c| c.values[c.codes[i] as usize].iter().cloned()).collect::<Vec<Val>>();
+        let mut local: HashMap<(u128, usize), usize> = HashMap::new();
+        let mut wide: HashMap<(Vec<u32>, usize), usize> = HashMap::new();
+        let key_of = |i: usize, policy: Option<usize>| {
+            let mut key: Vec<Val> = coded.iter().flat_map(|c| c.values[c.codes[i] as usize].iter().cloned()).collect();
+            if let Some(p) = policy {
+                key.push(Val::Text(policy_ids[p].as_str().into()));
+            }
+            key
+        };
+        let mut slot_of = |agg: &mut Agg, i: usize, policy: Option<usize>| {
+            let p = policy.unwrap_or(usize::MAX);
             if packable {
                 let mut k = 0u128;
                 for (c, b) in coded.iter().zip(&bits) {
                     k = (k << b) | u128::from(c.codes[i]);
                 }
-                local.entry(k).or_insert_with(make).clone()
+                *local.entry((k, p)).or_insert_with(|| agg.slot(key_of(i, policy)))
             } else {
-                wide.entry(coded.iter().map(|c| c.codes[i]).collect()).or_insert_with(make).clone()
+                let k = coded.iter().map(|c| c.codes[i]).collect();
+                *wide.entry((k, p)).or_insert_with(|| agg.slot(key_of(i, policy)))
             }
         };
         for i in (0..n).filter(|&i| kept(i)) {
-            let key = key_of(i, &mut local, &mut wide);
             let t = created.value(i);
             let id = ids.value(i);
-            let outcome = outcome_at(codes, i);
-            let mut update = |key: Vec<Val>, policy: Option<&(String, String, String)>| {
-                let st = self.groups.entry(key).or_default();
-                st.outcomes[outcome as usize] += 1;
-                if let Some(u) = &users[i] {
-                    st.users.insert(u.clone());
+            let outcome = outcome_at(codes, i) as usize;
+            let user = users[i];
+            let app = apps.get(i).copied().flatten();
+            let update = |st: &mut State, policy: Option<&BatchPolicy>| {
+                st.outcomes[outcome] += 1;
+                if let Some(u) = user {
+                    st.users.insert(u);
                 }
-                if let Some(Some(a)) = apps.get(i) {
-                    st.apps.insert(a.clone());
+                if let Some(a) = app {
+                    st.apps.insert(a);
                 }
                 st.last = st.last.max(Some(t));
-                if st.names.len() < names.len() + usize::from(policy.is_some()) {
-                    st.names.resize_with(names.len() + usize::from(policy.is_some()), Latest::default);
+                if st.names.len() < name_slots {
+                    st.names.resize_with(name_slots, Latest::default);
                 }
                 for (slot, name) in names.iter().enumerate() {
                     if let Some(name) = name {
@@ -450,25 +539,26 @@ impl Aggregate for Agg {
                 if let Some(r) = &reasons {
                     st.reason.offer(t, id, || r.get(i).map(str::to_string));
                 }
-                if let Some((_, name, result)) = policy {
-                    let slot = names.len();
-                    st.names[slot].offer(t, id, || Some(name.trim().to_string()).filter(|s| !s.is_empty()));
-                    st.latest_result.offer(t, id, || Some(result.trim().to_string()));
-                    let b = Bucket::of(result) as usize;
+                if let Some(p) = policy {
+                    st.names[names.len()].offer(t, id, || Some(p.name.clone()).filter(|s| !s.is_empty()));
+                    st.latest_result.offer(t, id, || Some(p.result.clone()));
+                    let b = Bucket::of(&p.result) as usize;
                     st.buckets[b] += 1;
-                    if let Some(u) = &users[i] {
-                        st.bucket_users[b].insert(u.clone());
+                    if let Some(u) = user {
+                        st.bucket_users[b].insert(u);
                     }
                 }
             };
             match &policies {
-                None => update(key, None),
+                None => {
+                    let slot = slot_of(self, i, None);
+                    update(&mut self.groups[slot].state, None);
+                }
                 Some((d, decoded)) => {
                     if let Some(k) = d.key(i) {
                         for p in &decoded[k] {
-                            let mut key = key.clone();
-                            key.push(Val::Text(p.0.as_str().into()));
-                            update(key, Some(p));
+                            let slot = slot_of(self, i, Some(p.id));
+                            update(&mut self.groups[slot].state, Some(p));
                         }
                     }
                 }
@@ -477,7 +567,7 @@ impl Aggregate for Agg {
     }
 
     fn finish(self) -> Vec<Group> {
-        self.groups.into_iter().map(|(key, state)| Group { key, state }).collect()
+        self.groups
     }
 }
 
@@ -511,5 +601,12 @@ pub fn run(
     let cols = spec.columns();
     let spec = Arc::new(spec.clone());
     let zone = req.zone();
-    scan::run(store, manifest, &sel, &cols, || Agg { spec: spec.clone(), zone, groups: HashMap::new() })
+    scan::run(store, manifest, &sel, &cols, || Agg {
+        spec: spec.clone(),
+        zone,
+        index: HashMap::new(),
+        groups: Vec::new(),
+        users: Interner::default(),
+        apps: Interner::default(),
+    })
 }
