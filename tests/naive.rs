@@ -22,6 +22,7 @@ pub struct Row {
     pub details: Option<String>,
     pub key_id: Option<String>,
     pub sp_id: Option<String>,
+    pub cred_type: Option<String>,
 }
 
 /// One credential of the inventory (or an object without credentials: `key_id` None).
@@ -183,6 +184,7 @@ pub fn load(dir: &Path) -> Vec<Row> {
             details: ms(&status, "additionalDetails"),
             key_id: ms(&r, "servicePrincipalCredentialKeyId"),
             sp_id: ms(&r, "servicePrincipalId"),
+            cred_type: ms(&r, "clientCredentialType"),
         });
     }
     rows
@@ -423,7 +425,19 @@ pub fn credentials(rows: &[Row], w: &Win, inv: &[Cred], as_of: i64, filter: (Opt
         let last = latest_of(rs.clone()).expect("used");
         let app = nonempty(&Some(last.app_id.clone()));
         let key = last.key_id.clone().expect("key").trim().to_string();
-        out.push(json!({"id": b64(format!("{key}|")), "keyId": key, "keyType": null, "keyUsage": null,
+        // keyType: the latest sign-in whose clientCredentialType names one (SPEC 3.8 / issue 15).
+        let typed = |r: &&Row| {
+            let t = r.cred_type.as_deref().unwrap_or("").trim().to_lowercase();
+            t == "certificate" || t == "clientsecret"
+        };
+        let key_type = latest_of(rs.iter().copied().filter(typed).collect()).map(|r| {
+            if r.cred_type.as_deref().unwrap().trim().eq_ignore_ascii_case("certificate") {
+                "certificate"
+            } else {
+                "clientSecret"
+            }
+        });
+        out.push(json!({"id": b64(format!("{key}|")), "keyId": key, "keyType": key_type, "keyUsage": null,
             "appId": app, "appObjectId": app.as_deref().and_then(|a| object("application", a)),
             "servicePrincipalObjectId": app.as_deref().and_then(|a| object("servicePrincipal", a)).or_else(|| nonempty(&last.sp_id)),
             "resourceId": nonempty(&last.resource_id), "credentialOrigin": null, "createdDateTime": null,

@@ -377,7 +377,7 @@ fn work_loop(
             let bytes = &block.bytes[span.start..span.end];
             let at =
                 Place { input, name, line: span.line, offset: span.offset, context: block.context_of(k), label: None };
-            let text = match std::str::from_utf8(bytes) {
+            let text = match simdutf8::compat::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(e) => {
                     let reason = format!("invalid UTF-8 at byte {} of the record", e.valid_up_to());

@@ -278,7 +278,8 @@ pub const RECORD_SEPARATOR: char = '\u{1e}';
 
 /// `s` with the two separators replaced by spaces.
 fn clean(s: &str) -> Cow<'_, str> {
-    if s.contains([METHOD_SEPARATOR, RECORD_SEPARATOR]) {
+    // Both separators are ASCII control bytes, found without decoding characters.
+    if memchr::memchr2(METHOD_SEPARATOR as u8, RECORD_SEPARATOR as u8, s.as_bytes()).is_some() {
         Cow::Owned(s.replace([METHOD_SEPARATOR, RECORD_SEPARATOR], " "))
     } else {
         Cow::Borrowed(s)

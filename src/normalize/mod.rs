@@ -468,8 +468,14 @@ fn fields<'a>(raw: RawSignIn<'a>, source: Option<EventType>, hint: Option<EventT
 
 /// A dimension's text: trimmed, and none when empty.
 fn dim(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
-    s.filter(|s| !s.trim().is_empty()).map(|s| match s {
+    let s = s?;
+    let trimmed = s.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(match s {
         Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.len() == trimmed.len() => Cow::Owned(o),
         Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
     })
 }

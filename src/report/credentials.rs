@@ -20,7 +20,8 @@ use crate::normalize::inventory::Origin;
 use crate::scan::{self, Aggregate, Columns, Groups, Latest, Merge, is_success};
 use crate::store::credentials::{self, InventoryRow};
 use crate::store::schema::{
-    APP_DISPLAY_NAME, APP_ID, CREATED, CREDENTIAL_KEY_ID, ERROR_CODE, ID, RESOURCE_ID, SERVICE_PRINCIPAL_ID,
+    APP_DISPLAY_NAME, APP_ID, CLIENT_CREDENTIAL_TYPE, CREATED, CREDENTIAL_KEY_ID, ERROR_CODE, ID, RESOURCE_ID,
+    SERVICE_PRINCIPAL_ID,
 };
 use crate::store::{SIGNINS, Store, manifest::Manifest};
 
@@ -158,8 +159,20 @@ pub fn parse_duration(s: &str) -> Option<i64> {
 struct KeyState {
     attempt: Latest<Seen>,
     success: Latest<()>,
+    /// The key's type as the latest sign-in that says it (`clientCredentialType` `certificate`
+    /// or `clientSecret`) gives it: the type of a key missing from the inventory.
+    key_type: Latest<&'static str>,
 }
-merge_fields!(KeyState { attempt, success });
+merge_fields!(KeyState { attempt, success, key_type });
+
+/// Graph `keyType` of a sign-in's `clientCredentialType`, where it names one.
+fn key_type_of(credential_type: &str) -> Option<&'static str> {
+    match credential_type.trim() {
+        t if t.eq_ignore_ascii_case("certificate") => Some("certificate"),
+        t if t.eq_ignore_ascii_case("clientSecret") => Some("clientSecret"),
+        _ => None,
+    }
+}
 
 #[derive(Default, Clone)]
 struct Seen {
@@ -183,6 +196,7 @@ impl Aggregate for Agg {
         let keys = c.dict(CREDENTIAL_KEY_ID);
         let (apps, sps, resources) = (c.dict(APP_ID), c.dict(SERVICE_PRINCIPAL_ID), c.dict(RESOURCE_ID));
         let names = c.dict(APP_DISPLAY_NAME);
+        let types = c.dict(CLIENT_CREDENTIAL_TYPE);
         let rows: Vec<usize> =
             (0..batch.num_rows()).filter(|&i| keys.get(i).is_some_and(|k| !k.trim().is_empty())).collect();
         let slots = self.0.slots(&keys, rows.iter().copied());
@@ -198,6 +212,9 @@ impl Aggregate for Agg {
             });
             if is_success(codes, i) {
                 st.success.offer(t, id, || ());
+            }
+            if let Some(kind) = types.get(i).and_then(key_type_of) {
+                st.key_type.offer(t, id, || kind);
             }
         }
     }
@@ -271,8 +288,17 @@ pub fn compute(
     filter: &Filter,
 ) -> Result<Vec<AppCredentialActivity>> {
     let sel = req.selection(SIGNINS, REPORT.event_types);
-    let cols =
-        [ID, CREATED, CREDENTIAL_KEY_ID, APP_ID, APP_DISPLAY_NAME, SERVICE_PRINCIPAL_ID, RESOURCE_ID, ERROR_CODE];
+    let cols = [
+        ID,
+        CREATED,
+        CREDENTIAL_KEY_ID,
+        APP_ID,
+        APP_DISPLAY_NAME,
+        SERVICE_PRINCIPAL_ID,
+        RESOURCE_ID,
+        ERROR_CODE,
+        CLIENT_CREDENTIAL_TYPE,
+    ];
     let zone = req.zone();
     // Key ids differing only in case are one key (shown as first spelled, in code-point order).
     let mut used: BTreeMap<String, (String, KeyState)> = BTreeMap::new();
@@ -331,7 +357,7 @@ pub fn compute(
         rows.push(AppCredentialActivity {
             id: row_id(key, None),
             key_id: key.clone(),
-            key_type: None,
+            key_type: st.key_type.at.is_some().then(|| st.key_type.value.to_string()),
             key_usage: None,
             app_object_id: lookup(Origin::Application),
             service_principal_object_id: lookup(Origin::ServicePrincipal).or_else(|| seen.service_principal_id.clone()),
