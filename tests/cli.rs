@@ -136,6 +136,56 @@ fn usage_errors_exit_2() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--period"), "{}", r.stderr);
     assert_eq!(run(&["report", "apps", "--store", &store, "--since", "yesterday"]).code, 2);
+    // The workbook reports' own options.
+    let r = run(&["report", "breakdown", "--store", &store]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("needs --by") && r.stderr.contains("client-app"), "{}", r.stderr);
+    let r = run(&["report", "breakdown", "--by", "app,planet", "--store", &store]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown dimension \"planet\""), "{}", r.stderr);
+    assert_eq!(run(&["report", "breakdown", "--by", "app,app", "--store", &store]).code, 2);
+    let r = run(&["report", "legacy-auth", "--by", "country", "--store", &store]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("`app` or `user`"), "{}", r.stderr);
+    let r = run(&["report", "apps", "--all-enabled", "--store", &store]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--all-enabled applies to `report ca-policies`"), "{}", r.stderr);
+    assert_eq!(run(&["report", "breakdown", "--by", "app", "--outcome", "pending", "--store", &store]).code, 2);
+}
+
+/// An export made without `Prefer: include-unknown-enum-members` has report-only results as
+/// `unknownFutureValue`: `ca-policies` says so, and counts them as not applied.
+#[test]
+fn ca_policies_say_when_report_only_results_are_unknown() {
+    use signin_insights::generate::{GenOptions, Shape, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_arg(dir.path());
+    let caption = |unknown_enum: bool| {
+        let input = dir.path().join(format!("in-{unknown_enum}"));
+        let opts = GenOptions { records: 300, shape: Shape::Jsonl, unknown_enum, ..GenOptions::default() };
+        generate(&opts, &input).unwrap();
+        let store = format!("{store}-{unknown_enum}");
+        assert_eq!(run(&["ingest", "--quiet", "--store", &store, &input.to_string_lossy()]).code, 0);
+        let r = run(&["report", "ca-policies", "--store", &store, "--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let report_only = v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["policyDisplayName"].as_str().unwrap().contains("report-only"))
+            .cloned()
+            .unwrap();
+        (r.stderr, report_only)
+    };
+    let (said, row) = caption(true);
+    assert!(said.contains("unknownFutureValue") && said.contains("include-unknown-enum-members"), "{said}");
+    assert_eq!(row["signIns"]["notApplied"], row["signIns"]["total"], "{row}");
+    assert_eq!(row["reportOnly"], false, "an unknown result is not known to be report-only");
+    let (said, row) = caption(false);
+    assert!(!said.contains("unknownFutureValue"), "{said}");
+    assert_eq!(row["reportOnly"], true);
+    assert!(row["signIns"]["success"].as_u64().unwrap() > 0, "{row}");
 }
 
 #[test]

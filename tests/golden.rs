@@ -54,6 +54,8 @@ fn args_for(name: &str) -> Vec<String> {
             let mut args: Vec<String> = vec!["report".into(), report.into(), "--period".into(), period.into()];
             match filter.split_once('-') {
                 Some(("expiring", d)) => args.extend(["--expiring-within".into(), d.into()]),
+                Some(("by", dims)) => args.extend(["--by".into(), dims.into()]),
+                Some(("all", "enabled")) => args.push("--all-enabled".into()),
                 None if filter.is_empty() => {}
                 None if filter == "success" || filter == "failure" => args.extend(["--status".into(), filter.into()]),
                 None => args.push(format!("--{filter}")),
@@ -110,6 +112,11 @@ fn check_case(case: &Path) -> usize {
 #[test]
 fn golden_small() {
     assert!(check_case(&testdata("golden/small")) >= 7);
+}
+
+#[test]
+fn golden_workbooks() {
+    assert!(check_case(&testdata("golden/workbooks")) >= 8);
 }
 
 #[test]
