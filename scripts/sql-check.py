@@ -55,6 +55,7 @@ def num(v):
 
 TOP = 5
 SEPARATOR = "\x1f"  # the store's list separator (methods_registered, auth_methods)
+RECORD_SEPARATOR = "\x1e"  # between the entries of a stored list of records (ca_policies)
 TABLES = ("signins", "adfs_signins", "audits", "credentials", "registrations")
 
 
@@ -67,7 +68,7 @@ def params(manifest, period, app=""):
 
     (start, end), (a_start, a_end), (f_start, f_end) = window("signins"), window("audits"), window("adfs_signins")
     return {"{start}": start, "{end}": end, "{audit_start}": a_start, "{audit_end}": a_end,
-            "{adfs_start}": f_start, "{adfs_end}": f_end, "{top}": str(TOP), "{sep}": SEPARATOR,
+            "{adfs_start}": f_start, "{adfs_end}": f_end, "{top}": str(TOP), "{sep}": SEPARATOR, "{rs}": RECORD_SEPARATOR,
             "{app}": app.replace("'", "''")}
 
 
@@ -149,6 +150,15 @@ def expected(binary, store, period, has):
                           for r in native(binary, store, ["mfa-summary", *p]) if r["totalSignIns"] > 0]
     out["auth-usage"] = [(r["authenticationMethod"], r["successActivityCount"])
                          for r in native(binary, store, ["auth-usage", *p])]
+    out["legacy-auth"] = [(r["clientAppUsed"], r["appId"], r["appDisplayName"], r["signInCount"], r["successCount"],
+                           r["failureCount"], r["userCount"], micros(r["lastSignInDateTime"]))
+                          for r in native(binary, store, ["legacy-auth", *p])]
+    out["failure-analysis"] = [(r["errorCode"], r["outcome"], r["failureReason"], r["signInCount"], r["userCount"],
+                                r["appCount"], micros(r["lastSignInDateTime"]))
+                               for r in native(binary, store, ["failure-analysis", *p])]
+    buckets = ("success", "failure", "userActionRequired", "notApplied", "total")
+    out["ca-policies"] = [(r["policyId"], r["policyDisplayName"], r["reportOnly"], *(r["signIns"][b] for b in buckets),
+                           *(r["users"][b] for b in buckets)) for r in native(binary, store, ["ca-policies", *p])]
     if apps:
         # The table of key columns (JSON would be the original records, in the export's own shape).
         cmd = [binary, "signins", "--app", apps[0]["id"], "--failed", "--event-type", "interactiveUser", *p,
@@ -198,6 +208,12 @@ def normalise(name, rows):
         return [(r[1],) for r in rows]
     if name == "app-unused":
         return [tuple(r) for r in rows]
+    if name == "legacy-auth":
+        return [(r[0], r[1], r[2], *(int(v) for v in r[3:7]), micros(r[7])) for r in rows]
+    if name == "failure-analysis":
+        return [(num(r[0]), r[1], r[2], *(int(v) for v in r[3:6]), micros(r[6])) for r in rows]
+    if name == "ca-policies":
+        return [(r[0], r[1], bool(r[2]), *(int(v) for v in r[3:13])) for r in rows]
     return [tuple(int(v) for v in r) for r in rows]
 
 

@@ -196,9 +196,10 @@ pub fn breakdown(rows: &[WRow], w: &Win, dims: &[&str]) -> Vec<Value> {
                 for f in fields(d) {
                     o.insert(f.to_string(), k.next().unwrap().clone());
                 }
+                // The name of the group's latest sign-in, even when that one has none.
                 if let Some((field, _)) = g.rows[0].name_of(d) {
-                    let l = latest(&g.rows, |r| r.name_of(d).unwrap().1.is_some());
-                    o.insert(field.into(), l.map_or(Value::Null, |l| json!(l.name_of(d).unwrap().1)));
+                    let l = latest(&g.rows, |_| true).unwrap();
+                    o.insert(field.into(), json!(l.name_of(d).unwrap().1));
                 }
             }
             let n = g.rows.len() as u64;
@@ -242,7 +243,7 @@ pub fn legacy_auth(rows: &[WRow], w: &Win) -> Vec<Value> {
         .into_iter()
         .map(|((client, app), g)| {
             let ok = g.iter().filter(|r| r.code() == Some(0)).count();
-            let name = latest(&g, |r| s(&r.r, &["appDisplayName"]).is_some()).map(|r| s(&r.r, &["appDisplayName"]));
+            let name = latest(&g, |_| true).map(|r| s(&r.r, &["appDisplayName"]));
             let v = json!({
                 "clientAppUsed": client, "appId": app, "appDisplayName": name.flatten(),
                 "signInCount": g.len(), "successCount": ok, "failureCount": g.len() - ok,
@@ -313,10 +314,7 @@ pub fn ca_policies(rows: &[WRow], w: &Win) -> Vec<Value> {
         .into_iter()
         .map(|(id, entries)| {
             let last = entries.iter().max_by(|a, b| (a.0.t, &a.0.id).cmp(&(b.0.t, &b.0.id))).unwrap();
-            let named = entries
-                .iter()
-                .filter(|e| s(e.1, &["displayName"]).is_some())
-                .max_by(|a, b| (a.0.t, &a.0.id).cmp(&(b.0.t, &b.0.id)));
+            let named = Some(last);
             let mut signins = [0usize; 4];
             let mut us: [BTreeSet<String>; 4] = Default::default();
             for (r, p) in &entries {

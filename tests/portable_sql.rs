@@ -47,8 +47,8 @@ fn the_method_table_of_auth_usage_sql_is_the_curated_one() {
 
 #[test]
 fn every_sql_file_uses_known_parameters_and_is_documented() {
-    const KNOWN: [&str; 9] =
-        ["start", "end", "audit_start", "audit_end", "adfs_start", "adfs_end", "top", "sep", "app"];
+    const KNOWN: [&str; 10] =
+        ["start", "end", "audit_start", "audit_end", "adfs_start", "adfs_end", "top", "sep", "rs", "app"];
     let readme = sql("README.md");
     let mut files = 0;
     for entry in std::fs::read_dir(testdata("../sql")).unwrap() {
@@ -67,5 +67,14 @@ fn every_sql_file_uses_known_parameters_and_is_documented() {
         assert!(readme.contains(&format!("| `{name}` |")), "{name} is not in sql/README.md");
         files += 1;
     }
-    assert!(files >= 14, "{files} SQL files");
+    assert!(files >= 17, "{files} SQL files");
+}
+
+#[test]
+fn the_interrupt_list_of_failure_analysis_sql_is_the_engines() {
+    let q = sql("failure-analysis.sql");
+    let list = &q[q.find("codes.code IN (").expect("the interrupt list") + 15..];
+    let list = &list[..list.find(')').unwrap()];
+    let codes: Vec<i32> = list.split(',').map(|c| c.trim().parse().expect("a code")).collect();
+    assert_eq!(codes, signin_insights::domain::INTERRUPTS.to_vec());
 }
