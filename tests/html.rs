@@ -178,7 +178,18 @@ fn the_page_opens_offline_with_every_section_and_the_reports_numbers() {
     assert_eq!(opened.body, "<body data-ready=\"1\"", "the page's script did not finish, or failed");
     assert!(opened.console.is_empty(), "console: {:#?}", opened.console);
     assert!(opened.requests.is_empty(), "the page made requests: {:?}", opened.requests);
-    let sections = ["apps", "errors", "last-sign-in", "service-principals", "credentials", "adfs", "auth-methods"];
+    let sections = [
+        "apps",
+        "errors",
+        "last-sign-in",
+        "legacy-auth",
+        "failure-analysis",
+        "ca-policies",
+        "service-principals",
+        "credentials",
+        "adfs",
+        "auth-methods",
+    ];
     for id in sections {
         assert!(opened.dom.contains(&format!("<section id=\"{id}\"")), "section {id} missing");
     }

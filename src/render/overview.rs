@@ -15,8 +15,10 @@ use super::html::{
 };
 use super::pseudo::{self, Pseudonymizer};
 use crate::domain::time::format_day;
-use crate::domain::{Cell, EventType};
+use crate::domain::{Cell, EventType, Outcome};
 use crate::error::Result;
+use crate::report::breakdown::{self, Dim, Spec, Val};
+use crate::report::catalog::{self, Answer, Options, Query};
 use crate::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
     credentials, latest_event, service_principals, signins,
@@ -133,6 +135,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
             ));
             sections.push(Section { id: "last-sign-in", title: "Last sign-in and unused applications", blocks });
         }
+        sections.extend(workbook_sections(inputs, &req, &cmd)?);
         let app_only = [EventType::ServicePrincipal, EventType::ManagedIdentity];
         if manifest
             .files(SIGNINS)
@@ -299,6 +302,136 @@ fn apps_section(
         blocks.push(Block::Chart(day_chart(chart, &name, &[("successful", GREEN), ("failed", RED)], &bars)));
     }
     Ok(Section { id: "apps", title: "Application activity", blocks })
+}
+
+/// A catalog report's answer for the page (default options but `options`).
+fn answer(inputs: &Inputs<'_>, req: &Request, name: &str, options: &Options) -> Result<Answer> {
+    let report = catalog::find(name).expect("a report of the catalog");
+    let q = Query {
+        store: inputs.store,
+        manifest: inputs.manifest,
+        request: req.clone(),
+        options,
+        as_of_given: false,
+        pseudonymized: inputs.pseudonymizer.is_some(),
+    };
+    catalog::answer(report, &q)
+}
+
+/// The sign-in workbooks (SPEC 6.2 to 6.4): legacy authentication by client app and application,
+/// the outcomes of interactive sign-ins per day with the top interrupts and failures, and one
+/// row per Conditional Access policy with its result buckets. Each only when it has rows.
+fn workbook_sections(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> String) -> Result<Vec<Section>> {
+    let Inputs { store, manifest, limits, pseudonymizer: p, .. } = *inputs;
+    let none = Options::default();
+    let mut sections = Vec::new();
+
+    let legacy = answer(inputs, req, "legacy-auth", &none)?;
+    if !legacy.rows.is_empty() {
+        let mut per_client: BTreeMap<String, u64> = BTreeMap::new();
+        for i in 0..legacy.rows.len() {
+            let cells = legacy.rows.cells(i);
+            if let (Cell::Text(Some(client)), Cell::Int(Some(n))) = (&cells[0], &cells[3]) {
+                *per_client.entry(client.clone()).or_default() += *n as u64;
+            }
+        }
+        let mut bars: Vec<(String, u64)> = per_client.into_iter().collect();
+        bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut blocks = vec![
+            Block::Note(format!(
+                "Interactive and non-interactive user sign-ins from clients that cannot do modern authentication \
+                 (anything but Browser and Mobile Apps and Desktop clients; an empty client app counts as Unknown, \
+                 and legacy). Cross-tenant sign-ins are left out; interrupts count as failures ({}).",
+                req.window.describe()
+            )),
+            Block::Chart(bar_list("Sign-ins per legacy client app", &bars)),
+        ];
+        blocks.extend(Block::rows(
+            legacy.rows.as_ref(),
+            p,
+            limits.table_rows,
+            |_| None,
+            &cmd(&report_args("legacy-auth", &req.window)),
+        ));
+        sections.push(Section { id: "legacy-auth", title: "Legacy authentication", blocks });
+    }
+
+    let failures = answer(inputs, req, "failure-analysis", &none)?;
+    let totals = failures.annotations.get("@signinInsights.totals").cloned().unwrap_or_default();
+    let all = totals.get("all").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    if all > 0 {
+        let n = |k: &str| totals.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let mut blocks = vec![Block::Note(format!(
+            "Interactive user sign-ins by outcome ({}): {} succeeded, {} were interrupted (the user was asked to act: \
+             MFA, consent, a password change; not a failure of the user) and {} failed, of {all}.",
+            req.window.describe(),
+            n("success"),
+            n("interrupted"),
+            n("failure"),
+        ))];
+        let spec = Spec { dims: vec![Dim::Day, Dim::Outcome], ..Spec::default() };
+        let groups = breakdown::run(store, manifest, req, &[EventType::InteractiveUser], &spec)?;
+        let mut per_day: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
+        for g in &groups {
+            if let (Val::Int(day), Some(o)) = (&g.key[0], g.key[1].as_str().and_then(Outcome::parse)) {
+                per_day.entry(*day).or_default()[o as usize] += g.state.sign_ins();
+            }
+        }
+        let days = days_of(&req.window, per_day.keys().next().copied(), limits.chart_days);
+        let bars: Vec<DayBar> = days
+            .iter()
+            .map(|d| DayBar {
+                label: format_day(*d),
+                values: per_day.get(d).copied().unwrap_or_default().to_vec(),
+                drill: None,
+            })
+            .collect();
+        let series = [("success", GREEN), ("interrupted", AMBER), ("failure", RED)];
+        blocks.push(Block::Chart(day_chart(1000, "Interactive sign-ins per day by outcome", &series, &bars)));
+        blocks.push(Block::Heading("Error codes, most frequent first (interrupts in amber)".into()));
+        let class = |c: &[Cell]| match c.get(1) {
+            Some(Cell::Text(Some(o))) if o == "interrupted" => Some("soon"),
+            _ => None,
+        };
+        blocks.extend(Block::rows(
+            failures.rows.as_ref(),
+            p,
+            limits.table_rows,
+            class,
+            &cmd(&report_args("failure-analysis", &req.window)),
+        ));
+        sections.push(Section { id: "failure-analysis", title: "Why sign-ins fail", blocks });
+    }
+
+    let policies = answer(inputs, req, "ca-policies", &none)?;
+    if !policies.rows.is_empty() {
+        let mut blocks = vec![Block::Note(format!(
+            "Every Conditional Access policy applied to interactive user sign-ins, with the sign-ins and users of each \
+             result: success, failure, user action required (report-only interrupts) and not applied; report-only \
+             policies in amber. {}",
+            capitalised(policies.caption_text.split_once("; ").map_or("", |(_, rest)| rest))
+        ))];
+        let class = |c: &[Cell]| matches!(c.get(2), Some(Cell::Text(Some(t))) if t == "true").then_some("soon");
+        blocks.extend(Block::rows(
+            policies.rows.as_ref(),
+            p,
+            limits.table_rows,
+            class,
+            &cmd(&report_args("ca-policies", &req.window)),
+        ));
+        sections.push(Section { id: "ca-policies", title: "Conditional Access policies", blocks });
+    }
+    Ok(sections)
+}
+
+/// `s` with its first letter in upper case, ending with a full stop.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    let mut out: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+    if !out.is_empty() && !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 fn drill_row(r: &signins::SignInRow, p: Option<&Pseudonymizer>) -> Vec<String> {
