@@ -226,3 +226,109 @@ fn every_shape_stores_the_same_dimensions_of_the_same_sign_ins() {
         assert_eq!(rows.len(), graph.len(), "{shape:?}");
     }
 }
+
+/// A real public export (msticpy's Log Analytics `SigninLogs` rows, JSON lines with the nested
+/// columns as objects) stores the same workbook dimensions whatever container it comes in, and
+/// they are the values of its own columns: a breakdown over six dimensions equals a count made
+/// here from the rows' `ClientAppUsed`, `LocationDetails`, `DeviceDetail`,
+/// `ConditionalAccessStatus` and `RiskLevelDuringSignIn`, and `ca-policies` sees every policy of
+/// `ConditionalAccessPolicies` with its sign-ins.
+#[test]
+fn a_public_export_gives_the_same_dimensions_in_every_container() {
+    use std::collections::BTreeMap;
+
+    use serde_json::{Value, json};
+
+    use crate::util::{run, testdata};
+    let text = std::fs::read_to_string(testdata("public/msticpy/aad_logons.pkl.jsonl")).unwrap();
+    let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 86);
+    let dir = tempfile::tempdir().unwrap();
+    let containers = [
+        ("lines", text.clone()),
+        ("array", serde_json::to_string_pretty(&rows).unwrap()),
+        ("page", json!({"@odata.context": "x", "value": rows}).to_string()),
+    ];
+    let by = "client-app,city,os,browser,ca-status,risk";
+    let mut answers = Vec::new();
+    for (name, body) in &containers {
+        let input = write(dir.path(), &format!("{name}.json"), body.as_bytes());
+        let store = dir.path().join(format!("store-{name}")).to_string_lossy().to_string();
+        let r = run(&["ingest", "--quiet", "--store", &store, &input.to_string_lossy()]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let report = |args: &[&str]| {
+            let mut a = vec!["report"];
+            a.extend(args);
+            a.extend(["--store", &store, "--period", "D3650", "--format", "json", "--quiet"]);
+            a.extend(["--event-types", "interactiveUser,nonInteractiveUser"]);
+            let r = run(&a);
+            assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+            serde_json::from_str::<Value>(&r.stdout).unwrap()["value"].clone()
+        };
+        answers.push((report(&["breakdown", "--by", by]), report(&["ca-policies"])));
+    }
+    for (name, a) in containers.iter().map(|c| c.0).zip(&answers).skip(1) {
+        assert_eq!(a, &answers[0], "{name} differs from lines");
+    }
+
+    // The count made here, from the rows' own columns.
+    let obj = |v: &Value| match v {
+        Value::String(s) => serde_json::from_str::<Value>(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let text_of = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let mut want: BTreeMap<Vec<Option<String>>, u64> = BTreeMap::new();
+    let mut policies: BTreeMap<String, u64> = BTreeMap::new();
+    // The export holds some sign-ins twice (the same `Id`): the store keeps each once.
+    let mut seen = std::collections::HashSet::new();
+    for r in rows.iter().filter(|r| seen.insert(r["Id"].as_str().unwrap().to_string())) {
+        let (loc, dev) = (obj(&r["LocationDetails"]), obj(&r["DeviceDetail"]));
+        let key = vec![
+            Some(text_of(&r["ClientAppUsed"]).unwrap_or_else(|| "Unknown".into())),
+            text_of(&loc["countryOrRegion"]),
+            text_of(&loc["state"]),
+            text_of(&loc["city"]),
+            text_of(&dev["operatingSystem"]),
+            text_of(&dev["browser"]),
+            text_of(&r["ConditionalAccessStatus"]),
+            text_of(&r["RiskLevelDuringSignIn"]),
+        ];
+        *want.entry(key).or_default() += 1;
+        // Every row of the `SigninLogs` table is an interactive sign-in (whatever its older
+        // `IsInteractive` column says), and ca-policies reads those.
+        for p in obj(&r["ConditionalAccessPolicies"]).as_array().into_iter().flatten() {
+            *policies.entry(p["id"].as_str().unwrap().to_lowercase()).or_default() += 1;
+        }
+    }
+    let fields = [
+        "clientAppUsed",
+        "countryOrRegion",
+        "state",
+        "city",
+        "operatingSystem",
+        "browser",
+        "conditionalAccessStatus",
+        "riskLevelDuringSignIn",
+    ];
+    let got: BTreeMap<Vec<Option<String>>, u64> = answers[0]
+        .0
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let key = fields.iter().map(|f| g[*f].as_str().map(str::to_string)).collect();
+            (key, g["signInCount"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(want.len() > 3, "the export has several distinct combinations");
+    let got: BTreeMap<String, u64> = answers[0]
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["policyId"].as_str().unwrap().to_string(), p["signIns"]["total"].as_u64().unwrap()))
+        .collect();
+    assert!(!got.is_empty());
+    assert_eq!(got, policies);
+}
