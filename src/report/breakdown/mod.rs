@@ -226,13 +226,13 @@ impl Coded {
     }
 }
 
-/// Codes of text values, each distinct value once.
-fn code_texts<'a>(
+/// Codes of any values (text, numbers), each distinct value of the batch once.
+fn code_values<K: Copy + Eq + std::hash::Hash>(
     n: usize,
-    value: impl Fn(usize) -> Option<&'a str>,
-    make: impl Fn(Option<&str>) -> Vec<Val>,
+    value: impl Fn(usize) -> K,
+    make: impl Fn(K) -> Vec<Val>,
 ) -> Coded {
-    let mut index: HashMap<Option<&str>, u32> = HashMap::new();
+    let mut index: HashMap<K, u32> = HashMap::new();
     let mut values = Vec::new();
     let codes = (0..n)
         .map(|i| {
@@ -252,21 +252,6 @@ fn code_dict(d: &DictText<'_>, n: usize, make: impl Fn(Option<&str>) -> Val) -> 
         (0..d.values.len()).map(|k| vec![make(d.values.is_valid(k).then(|| d.values.value(k)))]).collect();
     values.push(vec![make(None)]);
     let codes = (0..n).map(|i| d.key(i).map_or(null, |k| k as u32)).collect();
-    Coded { codes, values }
-}
-
-fn code_ints(n: usize, value: impl Fn(usize) -> Option<i64>, make: impl Fn(Option<i64>) -> Vec<Val>) -> Coded {
-    let mut index: HashMap<Option<i64>, u32> = HashMap::new();
-    let mut values = Vec::new();
-    let codes = (0..n)
-        .map(|i| {
-            let v = value(i);
-            *index.entry(v).or_insert_with(|| {
-                values.push(make(v));
-                values.len() as u32 - 1
-            })
-        })
-        .collect();
     Coded { codes, values }
 }
 
@@ -326,11 +311,11 @@ impl Agg {
         match dim {
             Dim::User => {
                 let (upns, ids) = (c.text(USER_PRINCIPAL_NAME), c.text(USER_ID));
-                code_texts(n, |i| user_key(upns, ids, i), |v| vec![v.map_or(Val::Null, |v| Val::Text(lower(v)))])
+                code_values(n, |i| user_key(upns, ids, i), |v| vec![v.map_or(Val::Null, |v| Val::Text(lower(v)))])
             }
             Dim::Ip => {
                 let ips = c.text(IP_ADDRESS);
-                code_texts(
+                code_values(
                     n,
                     |i| ips.is_valid(i).then(|| ips.value(i).trim()).filter(|s| !s.is_empty()),
                     |v| vec![Val::text(v)],
@@ -340,7 +325,7 @@ impl Agg {
                 let (co, st, ci) = (c.dict(COUNTRY), c.dict(STATE), c.dict(CITY));
                 let k = |d: &DictText<'_>, i| d.key(i).map_or(0, |k| k as i64 + 1);
                 let width = (st.values.len() as i64 + 1, ci.values.len() as i64 + 1);
-                code_ints(
+                code_values(
                     n,
                     |i| Some((k(&co, i) * width.0 + k(&st, i)) * width.1 + k(&ci, i)),
                     |v| {
@@ -358,7 +343,7 @@ impl Agg {
             Dim::Managed => code_bools(c.bools(IS_MANAGED), n),
             Dim::ErrorCode => {
                 let codes = c.ints(ERROR_CODE);
-                code_ints(
+                code_values(
                     n,
                     |i| codes.is_valid(i).then(|| i64::from(codes.value(i))),
                     |v| vec![v.map_or(Val::Null, Val::Int)],
@@ -383,7 +368,7 @@ impl Agg {
                     }
                 };
                 let buckets: Vec<i64> = (0..n).map(|i| bucket(created.value(i), offsets)).collect();
-                code_ints(n, |i| Some(buckets[i]), |v| vec![Val::Int(v.unwrap_or(0))])
+                code_values(n, |i| Some(buckets[i]), |v| vec![Val::Int(v.unwrap_or(0))])
             }
             _ => unreachable!("{dim:?} is a dictionary column or the policy list"),
         }
