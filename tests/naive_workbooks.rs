@@ -55,6 +55,24 @@ impl WRow {
         let t = |p: &[&str]| s(&self.r, p).map_or(Value::Null, |v| json!(v));
         match dim {
             "app" => vec![t(&["appId"])],
+            "resource" => vec![t(&["resourceId"])],
+            "protocol" => vec![t(&["authenticationProtocol"])],
+            "token-type" => vec![t(&["incomingTokenType"])],
+            "os" => vec![t(&["deviceDetail", "operatingSystem"])],
+            "browser" => vec![t(&["deviceDetail", "browser"])],
+            "trust-type" => vec![t(&["deviceDetail", "trustType"])],
+            "managed" => vec![self.r["deviceDetail"].get("isManaged").cloned().unwrap_or(Value::Null)],
+            "risk-state" => vec![t(&["riskState"])],
+            "auth-requirement" => vec![t(&["authenticationRequirement"])],
+            // Graph writes member and guest; an export may capitalise them (SPEC 6.0 keeps the
+            // two values as Graph spells them).
+            "user-type" => vec![match s(&self.r, &["userType"]) {
+                Some(u) if u.eq_ignore_ascii_case("member") => json!("member"),
+                Some(u) if u.eq_ignore_ascii_case("guest") => json!("guest"),
+                Some(u) => json!(u),
+                None => Value::Null,
+            }],
+            "resource-tenant" => vec![t(&["resourceTenantId"])],
             "user" => vec![self.user().map_or(Value::Null, |u| json!(u))],
             "client-app" => vec![json!(self.client_app())],
             "country" => vec![t(&["location", "countryOrRegion"])],
@@ -94,6 +112,7 @@ impl WRow {
         let n = |f: &str| s(&self.r, &[f]).map(str::to_string);
         match dim {
             "app" => Some(("appDisplayName", n("appDisplayName"))),
+            "resource" => Some(("resourceDisplayName", n("resourceDisplayName"))),
             "user" => Some(("userDisplayName", n("userDisplayName"))),
             _ => None,
         }
@@ -103,6 +122,17 @@ impl WRow {
 fn fields(dim: &str) -> &'static [&'static str] {
     match dim {
         "app" => &["appId"],
+        "resource" => &["resourceId"],
+        "protocol" => &["authenticationProtocol"],
+        "token-type" => &["incomingTokenType"],
+        "os" => &["operatingSystem"],
+        "browser" => &["browser"],
+        "trust-type" => &["trustType"],
+        "managed" => &["isManaged"],
+        "risk-state" => &["riskState"],
+        "auth-requirement" => &["authenticationRequirement"],
+        "user-type" => &["userType"],
+        "resource-tenant" => &["resourceTenantId"],
         "user" => &["userPrincipalName"],
         "client-app" => &["clientAppUsed"],
         "country" => &["countryOrRegion"],

@@ -38,15 +38,18 @@ fn answer(
     ((0..a.rows.len()).map(|i| a.rows.json(i).expect("json")).collect(), a.annotations)
 }
 
-/// The `--by` lists the properties check: every dimension the naive reference knows, in
-/// combinations of one to five.
-const BREAKDOWNS: [&[&str]; 6] = [
+/// The `--by` lists the properties check: every dimension of SPEC 6.1, in combinations of one to
+/// five.
+const BREAKDOWNS: [&[&str]; 9] = [
     &["app", "country", "outcome"],
     &["user"],
     &["client-app", "compliant", "day"],
     &["city", "hour"],
     &["error-code", "ca-status", "risk", "cross-tenant", "ip"],
     &["home-tenant", "event-type"],
+    &["resource", "protocol", "token-type"],
+    &["os", "browser", "trust-type", "managed"],
+    &["risk-state", "auth-requirement", "user-type", "resource-tenant"],
 ];
 
 /// Equal row lists, or a panic naming the first row that differs.
@@ -245,4 +248,11 @@ fn ten_thousand_sign_ins_equal_the_naive_reference() {
     for zone in ZONES {
         check(42, 10_000, 30, Shape::Graph, 3_000, Some(7), 2, zone);
     }
+}
+
+#[test]
+fn the_breakdowns_checked_cover_every_dimension() {
+    let checked: std::collections::BTreeSet<&str> = BREAKDOWNS.iter().flat_map(|d| d.iter().copied()).collect();
+    let all: std::collections::BTreeSet<&str> = Dim::ALL.iter().map(|d| d.name()).collect();
+    assert_eq!(checked, all);
 }

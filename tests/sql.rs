@@ -96,6 +96,7 @@ impl Params {
             .replace("{adfs_end}", &bound(self.adfs.end_us))
             .replace("{top}", &self.top.to_string())
             .replace("{sep}", &METHOD_SEPARATOR.to_string())
+            .replace("{rs}", &signin_insights::normalize::RECORD_SEPARATOR.to_string())
             .replace("{app}", &self.app.replace('\'', "''"))
     }
 }
@@ -300,6 +301,67 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             .map(|c| row([c.authentication_method.clone(), c.user_count.to_string(), m.total_user_count.to_string()]))
             .collect(),
     );
+    // The workbook reports, through the catalog as the command line asks them.
+    let answer = |name: &str| -> Vec<serde_json::Value> {
+        let report = signin_insights::report::catalog::find(name).unwrap();
+        let options = signin_insights::report::catalog::Options::default();
+        let q = signin_insights::report::catalog::Query {
+            store,
+            manifest: &manifest,
+            request: req.clone(),
+            options: &options,
+            as_of_given: false,
+            pseudonymized: false,
+        };
+        let a = signin_insights::report::catalog::answer(report, &q).unwrap();
+        (0..a.rows.len()).map(|i| a.rows.json(i).unwrap()).collect()
+    };
+    let v = |x: &serde_json::Value| match x {
+        serde_json::Value::Null => "null".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let sort_null = |x: &serde_json::Value| (if x.is_null() { "1" } else { "0" }).to_string();
+    out.insert(
+        "legacy-auth",
+        answer("legacy-auth")
+            .iter()
+            .map(|r| {
+                let f = ["clientAppUsed", "appId", "appDisplayName", "signInCount", "successCount", "failureCount"];
+                let mut cells: Vec<String> = f.iter().map(|k| v(&r[*k])).collect();
+                cells.extend([v(&r["userCount"]), v(&r["lastSignInDateTime"]), sort_null(&r["appId"])]);
+                cells
+            })
+            .collect(),
+    );
+    out.insert(
+        "failure-analysis",
+        answer("failure-analysis")
+            .iter()
+            .map(|r| {
+                ["errorCode", "outcome", "failureReason", "signInCount", "userCount", "appCount", "lastSignInDateTime"]
+                    .iter()
+                    .map(|k| v(&r[*k]))
+                    .collect()
+            })
+            .collect(),
+    );
+    out.insert(
+        "ca-policies",
+        answer("ca-policies")
+            .iter()
+            .map(|r| {
+                let mut cells = vec![v(&r["policyId"]), v(&r["policyDisplayName"]), v(&r["reportOnly"])];
+                for part in ["signIns", "users"] {
+                    for b in ["success", "failure", "userActionRequired", "notApplied", "total"] {
+                        cells.push(v(&r[part][b]));
+                    }
+                }
+                cells.push(sort_null(&r["policyDisplayName"]));
+                cells
+            })
+            .collect(),
+    );
     let events = auth_events::load(store, &manifest, &p.audits).unwrap();
     out.insert(
         "password-resets",
@@ -405,7 +467,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
     // Each hand-made case in a store of its own (each has its own as-of), 30-day windows.
     // (case, its inputs, the drill-down app, the files that must compare rows there)
     type Case<'a> = (&'a str, &'a [&'a str], Option<&'a str>, &'a [&'a str]);
-    let cases: [Case; 4] = [
+    let cases: [Case; 5] = [
         (
             "small",
             &["signins.json"],
@@ -431,6 +493,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
             None,
             &["auth-registration-feature", "auth-registration-method", "auth-usage", "mfa-summary", "password-resets"],
         ),
+        ("workbooks", &["signins.json"], None, &["ca-policies", "failure-analysis", "legacy-auth"]),
     ];
     for (case, files, app, must) in cases {
         let dir = tempfile::tempdir().unwrap();
