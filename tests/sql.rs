@@ -467,7 +467,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
     // Each hand-made case in a store of its own (each has its own as-of), 30-day windows.
     // (case, its inputs, the drill-down app, the files that must compare rows there)
     type Case<'a> = (&'a str, &'a [&'a str], Option<&'a str>, &'a [&'a str]);
-    let cases: [Case; 5] = [
+    let cases: [Case<'_>; 5] = [
         (
             "small",
             &["signins.json"],
