@@ -22,10 +22,12 @@ pub const LEGACY_REPORT: Report = Report {
     title: "Sign-ins using legacy authentication",
     table: SIGNINS,
     event_types: &EventType::USERS,
-    options: &[Opt::ByUser, Opt::Top, Opt::EventTypes, Opt::App],
+    options: &[Opt::ByUser, Opt::Top, Opt::EventTypes, Opt::AppFilter],
     run: |q| {
         let by_user = q.options.legacy_by_user;
-        let filter = Filter { legacy_only: true, same_tenant_only: true, ..Filter::default() };
+        // `--app` keeps the sign-ins to that app (the rows per user name no app).
+        let app = q.options.filter.app.clone();
+        let filter = Filter { app, legacy_only: true, same_tenant_only: true, ..Filter::default() };
         let dims = if by_user { vec![Dim::User, Dim::ClientApp] } else { vec![Dim::ClientApp, Dim::App] };
         let groups = breakdown::run(
             q.store,
