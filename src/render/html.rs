@@ -332,6 +332,7 @@ svg g.bar[data-drill]:hover .hit,svg g.bar.selected .hit{fill:#e3e8f2}
 .hbar .track{background:#eef1f6;border-radius:3px;height:12px}
 .hbar .fill{display:block;background:#1565c0;height:12px;border-radius:3px}
 .hbar .num{text-align:right;font-variant-numeric:tabular-nums}
+@media (max-width:640px){.hbar{grid-template-columns:minmax(0,45%) minmax(0,1fr) 4em}}
 code{background:#eef1f6;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
 "#;
 
