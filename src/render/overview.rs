@@ -18,7 +18,7 @@ use crate::domain::time::format_day;
 use crate::domain::{Cell, EventType, Outcome};
 use crate::error::Result;
 use crate::report::breakdown::{self, Dim, Spec, Val};
-use crate::report::catalog::{self, Answer, Options, Query};
+use crate::report::catalog::{self, Answer, Caption, Options, Query};
 use crate::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
     credentials, latest_event, service_principals, signins,
@@ -330,9 +330,10 @@ fn workbook_sections(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> S
     if !legacy.rows.is_empty() {
         let mut per_client: BTreeMap<String, u64> = BTreeMap::new();
         for i in 0..legacy.rows.len() {
-            let cells = legacy.rows.cells(i);
-            if let (Cell::Text(Some(client)), Cell::Int(Some(n))) = (&cells[0], &cells[3]) {
-                *per_client.entry(client.clone()).or_default() += *n as u64;
+            // By member name (the Graph shape), not by the table's column order.
+            let row = legacy.rows.json(i).map_err(|e| crate::error::Error::Other(e.to_string()))?;
+            if let (Some(client), Some(n)) = (row["clientAppUsed"].as_str(), row["signInCount"].as_u64()) {
+                *per_client.entry(client.to_string()).or_default() += n;
             }
         }
         let mut bars: Vec<(String, u64)> = per_client.into_iter().collect();
@@ -409,7 +410,10 @@ fn workbook_sections(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> S
             "Every Conditional Access policy applied to interactive user sign-ins, with the sign-ins and users of each \
              result: success, failure, user action required (report-only interrupts) and not applied; report-only \
              policies in amber. {}",
-            capitalised(policies.caption_text.split_once("; ").map_or("", |(_, rest)| rest))
+            match &policies.caption {
+                Caption::WindowAnd(more) => capitalised(more.trim_start_matches("; ")),
+                _ => String::new(),
+            }
         ))];
         let class = |c: &[Cell]| matches!(c.get(2), Some(Cell::Text(Some(t))) if t == "true").then_some("soon");
         blocks.extend(Block::rows(

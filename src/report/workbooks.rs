@@ -442,7 +442,7 @@ impl Tabular for StatusSummary {
 }
 
 /// The workbook's "all enabled policies": one row per status, success, failure, notApplied
-/// first (each even when zero), then any other status the export holds, then none.
+/// first (each even when zero), then any other status (or spelling) the export holds, then none.
 fn status_rows(groups: Vec<Group>) -> Vec<StatusSummary> {
     let mut rows: Vec<StatusSummary> = ["success", "failure", "notApplied"]
         .iter()
@@ -455,13 +455,10 @@ fn status_rows(groups: Vec<Group>) -> Vec<StatusSummary> {
             sign_in_count: g.state.sign_ins(),
             user_count: g.state.users.len() as u64,
         };
-        match rows.iter_mut().find(|r| {
-            r.conditional_access_status
-                .as_deref()
-                .zip(status.as_deref())
-                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-        }) {
-            Some(r) => *r = StatusSummary { conditional_access_status: r.conditional_access_status.clone(), ..row },
+        // Each stored spelling is one group: matched exactly, so that two spellings of one status
+        // cannot overwrite each other (their users could not be added up).
+        match rows[..3].iter_mut().find(|r| r.conditional_access_status == status) {
+            Some(r) => *r = row,
             None => rows.push(row),
         }
     }

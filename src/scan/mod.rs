@@ -2,9 +2,9 @@
 //!
 //! A report supplies an [`Aggregate`] and a [`Selection`] (table, event types, [`Window`]).
 //! [`run`] prunes partitions and files by the selection, reads the row groups in parallel, keeps
-//! only the rows inside the window (so no aggregate checks it again), folds each batch into a
-//! fresh state with `update`, combines the states with [`Merge`], and ends with `finish`, which
-//! turns the state into the report's sorted rows. Because states hold only counts and
+//! only the rows inside the window (so no aggregate checks it again), folds the batches of each
+//! rayon job into one state with `update`, combines the states with [`Merge`], and ends with
+//! `finish`, which turns the state into the report's sorted rows. Because states hold only counts and
 //! order-independent maxima ([`merge`]), the thread count and the order of row groups cannot
 //! change a digit of the output.
 
