@@ -194,11 +194,6 @@ fn cmp_val(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
-#[derive(Default)]
-struct G<'a> {
-    rows: Vec<&'a WRow>,
-}
-
 fn latest<'a>(rows: &[&'a WRow], f: impl Fn(&WRow) -> bool) -> Option<&'a WRow> {
     rows.iter().copied().filter(|r| f(r)).max_by(|a, b| (a.t, &a.id).cmp(&(b.t, &b.id)))
 }
@@ -207,48 +202,59 @@ fn users(rows: &[&WRow]) -> usize {
     rows.iter().filter_map(|r| r.user()).collect::<BTreeSet<_>>().len()
 }
 
-/// `report breakdown --by dims` over interactive user sign-ins.
-pub fn breakdown(rows: &[WRow], w: &Win, dims: &[&str]) -> Vec<Value> {
-    let mut groups: Vec<(Vec<Value>, G<'_>)> = Vec::new();
-    for r in inside(rows, w, &["interactiveUser"]) {
+/// Rows grouped by the key of `dims`, in order of first appearance.
+fn group_by<'a>(rows: impl IntoIterator<Item = &'a WRow>, w: &Win, dims: &[&str]) -> Vec<(Vec<Value>, Vec<&'a WRow>)> {
+    let mut groups: Vec<(Vec<Value>, Vec<&WRow>)> = Vec::new();
+    for r in rows {
         let key: Vec<Value> = dims.iter().flat_map(|d| r.key(d, w)).collect();
         match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, g)) => g.rows.push(r),
-            None => groups.push((key, G { rows: vec![r] })),
+            Some((_, g)) => g.push(r),
+            None => groups.push((key, vec![r])),
         }
     }
-    let mut out: Vec<(u64, Vec<Value>, Value)> = groups
+    groups
+}
+
+/// The JSON members of a group's key, display names included (the group's latest sign-in's,
+/// even when that one has none).
+fn key_members(dims: &[&str], key: &[Value], g: &[&WRow]) -> serde_json::Map<String, Value> {
+    let mut o = serde_json::Map::new();
+    let mut k = key.iter();
+    for d in dims {
+        for f in fields(d) {
+            o.insert(f.to_string(), k.next().unwrap().clone());
+        }
+        if let Some((field, _)) = g[0].name_of(d) {
+            let l = latest(g, |_| true).unwrap();
+            o.insert(field.into(), json!(l.name_of(d).unwrap().1));
+        }
+    }
+    o
+}
+
+fn cmp_keys(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+    a.iter().zip(b).map(|(x, y)| cmp_val(x, y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// `report breakdown --by dims` over interactive user sign-ins.
+pub fn breakdown(rows: &[WRow], w: &Win, dims: &[&str]) -> Vec<Value> {
+    let mut out: Vec<(u64, Vec<Value>, Value)> = group_by(inside(rows, w, &["interactiveUser"]), w, dims)
         .into_iter()
         .map(|(key, g)| {
-            let mut o = serde_json::Map::new();
-            let mut k = key.iter();
-            for d in dims {
-                for f in fields(d) {
-                    o.insert(f.to_string(), k.next().unwrap().clone());
-                }
-                // The name of the group's latest sign-in, even when that one has none.
-                if let Some((field, _)) = g.rows[0].name_of(d) {
-                    let l = latest(&g.rows, |_| true).unwrap();
-                    o.insert(field.into(), json!(l.name_of(d).unwrap().1));
-                }
-            }
-            let n = g.rows.len() as u64;
-            let count = |o: &str| g.rows.iter().filter(|r| r.outcome() == o).count() as u64;
+            let mut o = key_members(dims, &key, &g);
+            let n = g.len() as u64;
+            let count = |o: &str| g.iter().filter(|r| r.outcome() == o).count() as u64;
             o.insert("signInCount".into(), json!(n));
             o.insert("successCount".into(), json!(count("success")));
             o.insert("interruptedCount".into(), json!(count("interrupted")));
             o.insert("failureCount".into(), json!(count("failure")));
             o.insert("successPercentage".into(), percent(count("success"), n));
-            o.insert("userCount".into(), json!(users(&g.rows)));
-            o.insert("lastSignInDateTime".into(), json!(w.ts(g.rows.iter().map(|r| r.t).max().unwrap())));
+            o.insert("userCount".into(), json!(users(&g)));
+            o.insert("lastSignInDateTime".into(), json!(w.ts(g.iter().map(|r| r.t).max().unwrap())));
             (n, key, Value::Object(o))
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.0.cmp(&a.0).then_with(|| {
-            a.1.iter().zip(&b.1).map(|(x, y)| cmp_val(x, y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
-        })
-    });
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| cmp_keys(&a.1, &b.1)));
     out.into_iter().map(|(_, _, v)| v).collect()
 }
 
@@ -372,4 +378,238 @@ pub fn ca_policies(rows: &[WRow], w: &Win) -> Vec<Value> {
             .then_with(|| a["policyId"].as_str().cmp(&b["policyId"].as_str()))
     });
     out
+}
+
+fn eq(v: Option<&str>, want: &str) -> bool {
+    v.is_some_and(|v| v.eq_ignore_ascii_case(want))
+}
+
+/// Our tenant: the one named (home or resource) by the most of `rows`; then the resource of
+/// the most; then the smallest id.
+pub fn local_tenant(rows: &[&WRow]) -> Option<String> {
+    let mut named: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in rows {
+        let h = s(&r.r, &["homeTenantId"]).map(str::to_lowercase);
+        let t = s(&r.r, &["resourceTenantId"]).map(str::to_lowercase);
+        for id in [&h, &t].into_iter().flatten().collect::<BTreeSet<_>>() {
+            named.entry(id.clone()).or_default().0 += 1;
+        }
+        if let Some(t) = t {
+            named.entry(t).or_default().1 += 1;
+        }
+    }
+    let best = named.values().max()?;
+    named.iter().find(|(_, v)| *v == best).map(|(k, _)| k.clone())
+}
+
+/// `report mfa-gaps --by dims` (SPEC 6.5): successful interactive sign-ins, those into another
+/// tenant's resource left out; rows with a single-factor sign-in.
+pub fn mfa_gaps(rows: &[WRow], w: &Win, dims: &[&str]) -> (Vec<Value>, Value) {
+    let ok: Vec<&WRow> = inside(rows, w, &["interactiveUser"]).into_iter().filter(|r| r.code() == Some(0)).collect();
+    let local = local_tenant(&ok);
+    let kept: Vec<&WRow> = ok
+        .into_iter()
+        .filter(|r| match (&local, s(&r.r, &["resourceTenantId"])) {
+            (Some(l), Some(t)) => t.eq_ignore_ascii_case(l),
+            _ => true,
+        })
+        .collect();
+    let req = |r: &WRow| s(&r.r, &["authenticationRequirement"]).map(str::to_string);
+    let single = |r: &WRow| eq(req(r).as_deref(), "singleFactorAuthentication");
+    let multi = |r: &WRow| eq(req(r).as_deref(), "multiFactorAuthentication");
+    let (n1, n2) = (kept.iter().filter(|r| single(r)).count(), kept.iter().filter(|r| multi(r)).count());
+    let totals = json!({
+        "signIns": kept.len(), "singleFactor": n1, "multiFactor": n2, "unknown": kept.len() - n1 - n2,
+        "singleFactorPercentage": percent(n1 as u64, kept.len() as u64),
+    });
+    let mut out: Vec<(usize, usize, Vec<Value>, Value)> = group_by(kept, w, dims)
+        .into_iter()
+        .filter(|(_, g)| g.iter().any(|r| single(r)))
+        .map(|(key, g)| {
+            let sf: Vec<&WRow> = g.iter().copied().filter(|r| single(r)).collect();
+            let mut o = key_members(dims, &key, &g);
+            o.insert("signInCount".into(), json!(g.len()));
+            o.insert("singleFactorSignInCount".into(), json!(sf.len()));
+            o.insert("multiFactorSignInCount".into(), json!(g.iter().filter(|r| multi(r)).count()));
+            o.insert("singleFactorPercentage".into(), percent(sf.len() as u64, g.len() as u64));
+            o.insert("userCount".into(), json!(users(&g)));
+            o.insert("singleFactorUserCount".into(), json!(users(&sf)));
+            o.insert("lastSignInDateTime".into(), json!(w.ts(g.iter().map(|r| r.t).max().unwrap())));
+            (users(&sf), sf.len(), key, Value::Object(o))
+        })
+        .collect();
+    out.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then_with(|| cmp_keys(&a.2, &b.2)));
+    (out.into_iter().map(|r| r.3).collect(), totals)
+}
+
+/// The prompts of a sign-in: (method, succeeded) of each step whose method is not empty and
+/// not "Previously satisfied".
+fn prompts(r: &WRow) -> Vec<(String, bool)> {
+    let steps = r.r.get("authenticationDetails").and_then(Value::as_array).cloned().unwrap_or_default();
+    steps
+        .iter()
+        .filter_map(|st| {
+            let m = s(st, &["authenticationMethod"])?;
+            (!m.eq_ignore_ascii_case("Previously satisfied"))
+                .then(|| (m.to_string(), st.get("succeeded").and_then(Value::as_bool) == Some(true)))
+        })
+        .collect()
+}
+
+/// `report auth-prompts --by dims` (SPEC 6.5), `method` among the dimensions or not.
+pub fn auth_prompts(rows: &[WRow], w: &Win, dims: &[&str]) -> (Vec<Value>, Value) {
+    let sel: Vec<&WRow> = inside(rows, w, &["interactiveUser"])
+        .into_iter()
+        .filter(|r| !eq(s(&r.r, &["userDisplayName"]), "On-Premises Directory Synchronization Service Account"))
+        .filter(|r| !prompts(r).is_empty())
+        .collect();
+    let all: Vec<(String, bool)> = sel.iter().flat_map(|r| prompts(r)).collect();
+    let ok = all.iter().filter(|p| p.1).count();
+    let ratio = |a: usize, b: usize| percent(a as u64, b as u64 * 100);
+    let totals = json!({
+        "prompts": all.len(), "success": ok, "failure": all.len() - ok, "signIns": sel.len(), "users": users(&sel),
+        "promptsPerSignIn": ratio(all.len(), sel.len()), "promptsPerUser": ratio(all.len(), users(&sel)),
+    });
+    // One entry per (sign-in, method) when grouped by method, else per sign-in.
+    let by_method = dims.contains(&"method");
+    // Per key: (sign-in, its prompts in the group, of which succeeded).
+    type Entries<'a> = Vec<(&'a WRow, usize, usize)>;
+    let mut groups: Vec<(Vec<Value>, Entries<'_>)> = Vec::new();
+    for r in &sel {
+        let ps = prompts(r);
+        let entries: Vec<(Option<String>, usize, usize)> = if by_method {
+            let methods: BTreeSet<&String> = ps.iter().map(|p| &p.0).collect();
+            methods
+                .into_iter()
+                .map(|m| {
+                    let mine: Vec<&(String, bool)> = ps.iter().filter(|p| &p.0 == m).collect();
+                    (Some(m.clone()), mine.len(), mine.iter().filter(|p| p.1).count())
+                })
+                .collect()
+        } else {
+            vec![(None, ps.len(), ps.iter().filter(|p| p.1).count())]
+        };
+        for (m, n, k) in entries {
+            let mut key: Vec<Value> = Vec::new();
+            for d in dims {
+                if *d == "method" {
+                    key.push(json!(m.clone().unwrap()));
+                } else {
+                    key.extend(r.key(d, w));
+                }
+            }
+            match groups.iter_mut().find(|(g, _)| *g == key) {
+                Some((_, g)) => g.push((r, n, k)),
+                None => groups.push((key, vec![(r, n, k)])),
+            }
+        }
+    }
+    let mut out: Vec<(usize, Vec<Value>, Value)> = groups
+        .into_iter()
+        .map(|(key, g)| {
+            let rs: Vec<&WRow> = g.iter().map(|e| e.0).collect();
+            let (n, k) = g.iter().fold((0, 0), |(n, k), e| (n + e.1, k + e.2));
+            let mut o = serde_json::Map::new();
+            let mut kv = key.iter();
+            for d in dims {
+                if *d == "method" {
+                    o.insert("authenticationMethod".into(), kv.next().unwrap().clone());
+                    continue;
+                }
+                for f in fields(d) {
+                    o.insert(f.to_string(), kv.next().unwrap().clone());
+                }
+                if let Some((field, _)) = rs[0].name_of(d) {
+                    o.insert(field.into(), json!(latest(&rs, |_| true).unwrap().name_of(d).unwrap().1));
+                }
+            }
+            o.insert("promptCount".into(), json!(n));
+            o.insert("successCount".into(), json!(k));
+            o.insert("failureCount".into(), json!(n - k));
+            o.insert("signInCount".into(), json!(rs.len()));
+            o.insert("promptsPerSignIn".into(), ratio(n, rs.len()));
+            o.insert("userCount".into(), json!(users(&rs)));
+            o.insert("lastSignInDateTime".into(), json!(w.ts(rs.iter().map(|r| r.t).max().unwrap())));
+            (n, key, Value::Object(o))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| cmp_keys(&a.1, &b.1)));
+    (out.into_iter().map(|r| r.2).collect(), totals)
+}
+
+/// `report cross-tenant` (SPEC 6.5).
+pub fn cross_tenant(rows: &[WRow], w: &Win) -> (Vec<Value>, Value) {
+    let sel = inside(rows, w, &["interactiveUser"]);
+    let Some(local) = local_tenant(&sel) else { return (Vec::new(), Value::Null) };
+    let other = |p: &str, r: &WRow| s(&r.r, &[p]).map(str::to_lowercase).filter(|t| *t != local);
+    // (direction, external tenant, (null access type last, access type)).
+    type Key = (String, String, (bool, Option<String>));
+    let mut groups: BTreeMap<Key, Vec<&WRow>> = BTreeMap::new();
+    let (mut inbound, mut outbound, mut within) = (0, 0, 0);
+    for r in &sel {
+        let (dir, ext) = match (other("homeTenantId", r), other("resourceTenantId", r)) {
+            (Some(h), _) => ("inbound", h),
+            (None, Some(t)) => ("outbound", t),
+            (None, None) => {
+                within += 1;
+                continue;
+            }
+        };
+        if dir == "inbound" {
+            inbound += 1
+        } else {
+            outbound += 1
+        }
+        let access = s(&r.r, &["crossTenantAccessType"]).map(str::to_string);
+        groups.entry((dir.into(), ext, (access.is_none(), access))).or_default().push(r);
+    }
+    let totals = json!({"localTenantId": local, "inbound": inbound, "outbound": outbound, "withinTenant": within});
+    let mut out: Vec<(usize, Value)> = groups
+        .into_iter()
+        .map(|((dir, ext, (_, access)), g)| {
+            let ok = g.iter().filter(|r| r.code() == Some(0)).count();
+            let apps: BTreeSet<String> = g.iter().filter_map(|r| s(&r.r, &["appId"])).map(str::to_lowercase).collect();
+            let v = json!({
+                "direction": dir, "externalTenantId": ext, "crossTenantAccessType": access,
+                "signInCount": g.len(), "successCount": ok, "failureCount": g.len() - ok, "userCount": users(&g),
+                "appCount": apps.len(), "lastSignInDateTime": w.ts(g.iter().map(|r| r.t).max().unwrap()),
+            });
+            (g.len(), v)
+        })
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(r.0));
+    (out.into_iter().map(|r| r.1).collect(), totals)
+}
+
+/// `report risky-sign-ins --by dims` (SPEC 6.5) over interactive and non-interactive sign-ins.
+pub fn risky(rows: &[WRow], w: &Win, dims: &[&str]) -> Vec<Value> {
+    let level = |r: &WRow| s(&r.r, &["riskLevelDuringSignIn"]).map(str::to_lowercase);
+    let sel: Vec<&WRow> = inside(rows, w, &["interactiveUser", "nonInteractiveUser"])
+        .into_iter()
+        .filter(|r| {
+            ["low", "medium", "high"].contains(&level(r).as_deref().unwrap_or(""))
+                || s(&r.r, &["riskState"]).is_some_and(|st| !st.eq_ignore_ascii_case("none"))
+        })
+        .collect();
+    let mut out: Vec<([usize; 4], Vec<Value>, Value)> = group_by(sel, w, dims)
+        .into_iter()
+        .map(|(key, g)| {
+            let at = |l: &str| g.iter().filter(|r| level(r).as_deref() == Some(l)).count();
+            let ok = g.iter().filter(|r| r.code() == Some(0)).count();
+            let last = latest(&g, |_| true).unwrap();
+            let mut o = key_members(dims, &key, &g);
+            o.insert("signInCount".into(), json!(g.len()));
+            o.insert("highRiskCount".into(), json!(at("high")));
+            o.insert("mediumRiskCount".into(), json!(at("medium")));
+            o.insert("lowRiskCount".into(), json!(at("low")));
+            o.insert("successCount".into(), json!(ok));
+            o.insert("failureCount".into(), json!(g.len() - ok));
+            o.insert("userCount".into(), json!(users(&g)));
+            o.insert("latestRiskState".into(), json!(s(&last.r, &["riskState"])));
+            o.insert("lastSignInDateTime".into(), json!(w.ts(last.t)));
+            ([at("high"), at("medium"), at("low"), g.len()], key, Value::Object(o))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| cmp_keys(&a.1, &b.1)));
+    out.into_iter().map(|r| r.2).collect()
 }

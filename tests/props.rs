@@ -164,6 +164,34 @@ fn check(
             assert_eq!(notes["@signinInsights.totals"], totals, "failure-analysis totals");
             let (got, _) = answer(&store, &manifest, &all, "ca-policies", &Options::default());
             same_rows(&got, &naive_workbooks::ca_policies(&wrows, &w), &format!("ca-policies, {threads} threads"));
+            for by in [&["app"][..], &["user", "country"], &["client-app", "resource-tenant"]] {
+                let options = Options { dims: Some(Dim::parse_list(&by.join(",")).unwrap()), ..Options::default() };
+                let (got, notes) = answer(&store, &manifest, &all, "mfa-gaps", &options);
+                let (want, totals) = naive_workbooks::mfa_gaps(&wrows, &w, by);
+                same_rows(&got, &want, &format!("mfa-gaps --by {by:?}, {threads} threads"));
+                assert_eq!(notes["@signinInsights.totals"], totals, "mfa-gaps totals");
+            }
+            for by in [&["method"][..], &["user"], &["app", "method"], &["method", "day"]] {
+                let dims = Dim::parse_list_with(&by.join(","), &[Dim::Method]).unwrap();
+                let options = Options { dims: Some(dims), ..Options::default() };
+                let (got, notes) = answer(&store, &manifest, &all, "auth-prompts", &options);
+                let (want, totals) = naive_workbooks::auth_prompts(&wrows, &w, by);
+                same_rows(&got, &want, &format!("auth-prompts --by {by:?}, {threads} threads"));
+                assert_eq!(notes["@signinInsights.totals"], totals, "auth-prompts totals");
+            }
+            let (got, notes) = answer(&store, &manifest, &all, "cross-tenant", &Options::default());
+            let (want, totals) = naive_workbooks::cross_tenant(&wrows, &w);
+            same_rows(&got, &want, &format!("cross-tenant, {threads} threads"));
+            assert_eq!(notes.get("@signinInsights.totals").cloned().unwrap_or(Value::Null), totals, "cross-tenant");
+            for by in [&["user", "ip"][..], &["country"], &["risk-state", "app"]] {
+                let options = Options { dims: Some(Dim::parse_list(&by.join(",")).unwrap()), ..Options::default() };
+                let (got, _) = answer(&store, &manifest, &all, "risky-sign-ins", &options);
+                same_rows(
+                    &got,
+                    &naive_workbooks::risky(&wrows, &w, by),
+                    &format!("risky --by {by:?}, {threads} threads"),
+                );
+            }
             let all = Request { top: None, ..req.clone() };
             let got = serde_json::to_value(apps::compute(&store, &manifest, &all, apps::Sort::Total).unwrap()).unwrap();
             assert_eq!(got, naive::apps(&rows, &w), "apps, {threads} threads");

@@ -134,6 +134,10 @@ pub struct Args {
     /// breakdown: only sign-ins with this error code.
     #[arg(long, allow_negative_numbers = true)]
     error_code: Option<i32>,
+    /// cross-tenant, mfa-gaps: our tenant's id (default: the tenant every sign-in names as its
+    /// home or resource tenant).
+    #[arg(long)]
+    tenant: Option<String>,
     /// auth-registration: which users (Graph includedUserTypes; default all).
     #[arg(long, value_enum)]
     user_types: Option<UserTypesArg>,
@@ -184,6 +188,7 @@ impl Args {
             (Opt::Ip, self.ip.is_some()),
             (Opt::Outcome, self.outcome.is_some()),
             (Opt::ErrorCode, self.error_code.is_some()),
+            (Opt::Tenant, self.tenant.is_some()),
         ];
         flags.into_iter().filter(|(_, given)| *given).map(|(o, _)| o).collect()
     }
@@ -198,7 +203,7 @@ impl Args {
         let mut registration_by = By::Feature;
         if let Some(by) = by {
             if report.options.contains(&Opt::ByDims) {
-                dims = Some(breakdown::Dim::parse_list(by)?);
+                dims = Some(breakdown::Dim::parse_list_with(by, &[breakdown::Dim::Method])?);
             } else if report.options.contains(&Opt::ByUser) {
                 legacy_by_user = match by.to_ascii_lowercase().as_str() {
                     "user" => true,
@@ -271,6 +276,7 @@ impl Args {
             },
             legacy_by_user,
             all_enabled: self.all_enabled,
+            tenant: self.tenant.clone(),
         })
     }
 }

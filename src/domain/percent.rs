@@ -16,6 +16,12 @@ impl Percent {
         let (p, t) = (u128::from(part), u128::from(total));
         Percent(((p * 20_000 + t) / (2 * t)) as u64)
     }
+
+    /// `part / total` (not a percentage) with two decimals, rounded the same way: prompts per
+    /// sign-in. 0 when `total` is 0.
+    pub fn ratio(part: u64, total: u64) -> Percent {
+        Percent::of(part, total.saturating_mul(100))
+    }
 }
 
 impl std::fmt::Display for Percent {
@@ -53,5 +59,9 @@ mod tests {
         assert_eq!(Percent::of(1, 800).to_string(), "0.13"); // 0.125
         assert_eq!(serde_json::to_string(&Percent::of(5, 5)).unwrap(), "100");
         assert_eq!(serde_json::to_string(&Percent::of(1, 32)).unwrap(), "3.13");
+        assert_eq!(Percent::ratio(5, 2).to_string(), "2.5");
+        assert_eq!(Percent::ratio(7, 3).to_string(), "2.33");
+        assert_eq!(Percent::ratio(1, 8).to_string(), "0.13"); // 0.125
+        assert_eq!(Percent::ratio(4, 0).to_string(), "0");
     }
 }

@@ -60,6 +60,10 @@ pub const REPORTS: &[&Report] = &[
     &workbooks::LEGACY_REPORT,
     &workbooks::FAILURE_REPORT,
     &workbooks::POLICY_REPORT,
+    &workbooks::mfa::REPORT,
+    &workbooks::prompts::REPORT,
+    &workbooks::tenants::REPORT,
+    &workbooks::risk::REPORT,
 ];
 
 /// The report named `name` (its name or its Graph name, ignoring case).
@@ -104,11 +108,13 @@ pub enum Opt {
     Ip,
     Outcome,
     ErrorCode,
+    /// Our tenant's id, where a report tells inside from outside.
+    Tenant,
     Sort,
 }
 
 impl Opt {
-    pub const ALL: [Opt; 26] = [
+    pub const ALL: [Opt; 27] = [
         Opt::ExpiringWithin,
         Opt::Expired,
         Opt::Unused,
@@ -134,6 +140,7 @@ impl Opt {
         Opt::Ip,
         Opt::Outcome,
         Opt::ErrorCode,
+        Opt::Tenant,
         Opt::Sort,
     ];
 
@@ -153,6 +160,7 @@ impl Opt {
             Opt::Ip => "--ip",
             Opt::Outcome => "--outcome",
             Opt::ErrorCode => "--error-code",
+            Opt::Tenant => "--tenant",
             Opt::Feature => "--feature",
             Opt::Method => "--method",
             Opt::Status => "--status",
@@ -236,6 +244,8 @@ pub struct Options {
     pub legacy_by_user: bool,
     /// `ca-policies --all-enabled`.
     pub all_enabled: bool,
+    /// `--tenant`: our tenant's id, instead of the one the sign-ins name most.
+    pub tenant: Option<String>,
 }
 
 /// A report asked of a store.
@@ -384,7 +394,10 @@ mod tests {
         );
         assert_eq!(
             said(&[Opt::User]).as_deref(),
-            Some("--user applies to `report auth-registration`, `report registration-events` and `report breakdown`")
+            Some(
+                "--user applies to `report auth-registration`, `report registration-events`, `report breakdown`, \
+                 `report mfa-gaps`, `report auth-prompts`, `report cross-tenant` and `report risky-sign-ins`"
+            )
         );
         assert_eq!(
             said(&[Opt::Rules, Opt::Feature]).as_deref(),
@@ -395,7 +408,8 @@ mod tests {
         assert_eq!(
             e,
             "--top applies to `report apps`, `report app-errors`, `report adfs`, `report breakdown`, \
-             `report legacy-auth`, `report failure-analysis` and `report ca-policies`"
+             `report legacy-auth`, `report failure-analysis`, `report ca-policies`, `report mfa-gaps`, \
+             `report auth-prompts`, `report cross-tenant` and `report risky-sign-ins`"
         );
         let legacy = find("legacy-auth").unwrap();
         assert_eq!(

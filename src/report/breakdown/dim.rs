@@ -6,6 +6,7 @@ use arrow_array::{Array, RecordBatch};
 
 use crate::domain::Outcome;
 use crate::error::{Error, Result};
+use crate::normalize::Steps;
 use crate::scan::Columns;
 use crate::store::schema::*;
 
@@ -41,6 +42,9 @@ pub enum Dim {
     Hour,
     /// Each policy of `appliedConditionalAccessPolicies`: a sign-in counts once for each.
     Policy,
+    /// Each method the sign-in prompted for (`authenticationDetails` steps, SPEC 6.5): a
+    /// sign-in counts once for each, with its prompts of that method.
+    Method,
 }
 
 impl Dim {
@@ -105,6 +109,7 @@ impl Dim {
             Dim::Day => "day",
             Dim::Hour => "hour",
             Dim::Policy => "policy",
+            Dim::Method => "method",
         }
     }
 
@@ -140,11 +145,12 @@ impl Dim {
             Dim::Day => &["date"],
             Dim::Hour => &["hour"],
             Dim::Policy => &["policyId", "policyDisplayName"],
+            Dim::Method => &["authenticationMethod"],
         }
     }
 
     /// How many of [`fields`](Self::fields) are the key (the rest are display names).
-    pub(super) fn key_len(self) -> usize {
+    pub fn key_len(self) -> usize {
         match self {
             Dim::City => 3,
             _ => 1,
@@ -195,6 +201,7 @@ impl Dim {
             Dim::Managed => &[IS_MANAGED],
             Dim::ErrorCode | Dim::Outcome => &[ERROR_CODE],
             Dim::Policy => &[CA_POLICIES],
+            Dim::Method => &[AUTH_STEPS],
             _ => &[],
         });
         c
@@ -204,19 +211,40 @@ impl Dim {
         Dim::ALL.into_iter().find(|d| d.name().eq_ignore_ascii_case(s.trim()))
     }
 
+    /// Whether a sign-in counts once per entry of a stored list (policy, method) rather than
+    /// once.
+    pub fn is_list(self) -> bool {
+        matches!(self, Dim::Policy | Dim::Method)
+    }
+
     /// A `--by` list: names separated by commas, each once.
     pub fn parse_list(s: &str) -> Result<Vec<Dim>> {
-        let mut dims = Vec::new();
+        Dim::parse_list_with(s, &[])
+    }
+
+    /// A `--by` list that may also name the list dimensions in `extra` (`auth-prompts --by
+    /// method`); one of them at most.
+    pub fn parse_list_with(s: &str, extra: &[Dim]) -> Result<Vec<Dim>> {
+        let names = || {
+            let mut n = dim_names();
+            for d in extra {
+                n.push_str(", ");
+                n.push_str(d.name());
+            }
+            n
+        };
+        let mut dims: Vec<Dim> = Vec::new();
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let d = Dim::parse(name)
-                .ok_or_else(|| Error::Usage(format!("--by: unknown dimension {name:?}; one of: {}", dim_names())))?;
+                .or_else(|| extra.iter().copied().find(|d| d.name().eq_ignore_ascii_case(name)))
+                .ok_or_else(|| Error::Usage(format!("--by: unknown dimension {name:?}; one of: {}", names())))?;
             if dims.contains(&d) {
                 return Err(Error::Usage(format!("--by: {name} given twice")));
             }
             dims.push(d);
         }
         if dims.is_empty() {
-            return Err(Error::Usage(format!("--by needs one or more of: {}", dim_names())));
+            return Err(Error::Usage(format!("--by needs one or more of: {}", names())));
         }
         Ok(dims)
     }
@@ -293,6 +321,14 @@ pub struct Filter {
     pub legacy_only: bool,
     /// Leave out cross-tenant sign-ins: home and resource tenant both known and different.
     pub same_tenant_only: bool,
+    /// Only risky sign-ins: `riskLevelDuringSignIn` low, medium or high, or a `riskState`
+    /// other than none (SPEC 6.5).
+    pub risky_only: bool,
+    /// Only sign-ins with at least one [prompt](is_prompt).
+    pub prompted_only: bool,
+    /// Leave out the directory synchronization account (its display name), as the prompts
+    /// workbook does.
+    pub no_sync_account: bool,
 }
 
 impl Filter {
@@ -316,6 +352,15 @@ impl Filter {
         if self.same_tenant_only {
             c.extend([HOME_TENANT_ID, RESOURCE_TENANT_ID]);
         }
+        if self.risky_only {
+            c.extend([RISK_LEVEL, RISK_STATE]);
+        }
+        if self.prompted_only {
+            c.push(AUTH_STEPS);
+        }
+        if self.no_sync_account {
+            c.push(USER_DISPLAY_NAME);
+        }
         c
     }
 
@@ -329,6 +374,9 @@ impl Filter {
             && self.error_code.is_none()
             && !self.legacy_only
             && !self.same_tenant_only
+            && !self.risky_only
+            && !self.prompted_only
+            && !self.no_sync_account
     }
 
     /// Which rows of `batch` pass.
@@ -356,6 +404,9 @@ impl Filter {
         }
         if let Some(country) = &self.country {
             by_dict(COUNTRY, &|v| v.is_some_and(|v| v.eq_ignore_ascii_case(country.trim())));
+        }
+        if self.prompted_only {
+            by_dict(AUTH_STEPS, &|v| v.is_some_and(|v| Steps::decode(v).any(|(m, _)| is_prompt(m))));
         }
         if let Some(ip) = &self.ip {
             let ips = c.text(IP_ADDRESS);
@@ -387,7 +438,65 @@ impl Filter {
                 }
             }
         }
+        if self.risky_only {
+            let (level, state) = (c.dict(RISK_LEVEL), c.dict(RISK_STATE));
+            for (i, kept) in keep.iter_mut().enumerate() {
+                *kept &= is_risky(level.get(i), state.get(i));
+            }
+        }
+        if self.no_sync_account {
+            let names = c.text(USER_DISPLAY_NAME);
+            for (i, kept) in keep.iter_mut().enumerate() {
+                *kept &= !(names.is_valid(i) && names.value(i).trim().eq_ignore_ascii_case(SYNC_ACCOUNT));
+            }
+        }
         keep
+    }
+}
+
+/// The display name of the directory synchronization account.
+pub const SYNC_ACCOUNT: &str = "On-Premises Directory Synchronization Service Account";
+
+/// A prompt (SPEC 6.5): an `authenticationDetails` step whose method is not empty and not
+/// "Previously satisfied".
+pub fn is_prompt(method: &str) -> bool {
+    let m = method.trim();
+    !m.is_empty() && !m.eq_ignore_ascii_case("Previously satisfied")
+}
+
+/// A risky sign-in (SPEC 6.5): risk level low, medium or high, or a risk state other than none.
+pub fn is_risky(level: Option<&str>, state: Option<&str>) -> bool {
+    let level = level.map(str::trim).unwrap_or("");
+    let state = state.map(str::trim).unwrap_or("");
+    ["low", "medium", "high"].iter().any(|l| level.eq_ignore_ascii_case(l))
+        || !(state.is_empty() || state.eq_ignore_ascii_case("none"))
+}
+
+/// A second split of a group's sign-ins, kept per group in its buckets (sign-ins and users).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// `authenticationRequirement`: single-factor, multi-factor, other or none.
+    Requirement,
+    /// `riskLevelDuringSignIn`: high, medium, low, other or none.
+    RiskLevel,
+}
+
+impl Split {
+    pub(super) fn column(self) -> &'static str {
+        match self {
+            Split::Requirement => AUTHENTICATION_REQUIREMENT,
+            Split::RiskLevel => RISK_LEVEL,
+        }
+    }
+
+    /// The bucket of a value.
+    pub fn bucket(self, v: Option<&str>) -> usize {
+        let v = v.map(str::trim).unwrap_or("");
+        let order: &[&str] = match self {
+            Split::Requirement => &["singleFactorAuthentication", "multiFactorAuthentication"],
+            Split::RiskLevel => &["high", "medium", "low"],
+        };
+        order.iter().position(|o| v.eq_ignore_ascii_case(o)).unwrap_or(3)
     }
 }
 

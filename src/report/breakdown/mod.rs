@@ -12,22 +12,23 @@
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
-use arrow_array::{Array, BooleanArray, Int32Array, RecordBatch, StringArray};
+use arrow_array::{Array, RecordBatch, StringArray};
 
 use super::Request;
 use super::catalog::{Answer, Opt, Report};
-use crate::domain::{EventType, MICROS_PER_DAY, Outcome, Zone};
+use crate::domain::{EventType, Outcome, Zone};
 use crate::error::{Error, Result};
-use crate::normalize::Policies;
 use crate::scan::{self, Aggregate, Columns, DictText, Latest, Merge};
 
+mod code;
 mod dim;
 mod rows;
 use crate::store::schema::*;
 use crate::store::{SIGNINS, Store, manifest::Manifest};
+use code::{Coded, Item, Offsets, code, decode_lists, interned, lower, outcome_at, prompt_counts, user_key};
 use dim::dim_names;
-pub use dim::{Bucket, Dim, Filter, Val, client_app_name, is_legacy};
-pub use rows::{BreakdownRow, BreakdownRows};
+pub use dim::{Bucket, Dim, Filter, SYNC_ACCOUNT, Split, Val, client_app_name, is_legacy, is_prompt, is_risky};
+pub use rows::{Fig, KeyedRow, KeyedRows, breakdown_rows, keys_of};
 
 pub const TYPE_NAME: &str = "signInBreakdown";
 
@@ -52,6 +53,9 @@ pub const REPORT: Report = Report {
     ],
     run: |q| {
         let dims = match &q.options.dims {
+            Some(d) if d.iter().any(|d| d.is_list()) => {
+                return Err(Error::Usage("--by method applies to `report auth-prompts`".into()));
+            }
             Some(d) => d.clone(),
             None => {
                 return Err(Error::Usage(format!("report breakdown needs --by DIM[,DIM...]; one of: {}", dim_names())));
@@ -59,7 +63,7 @@ pub const REPORT: Report = Report {
         };
         let spec = Spec { dims: dims.clone(), filter: q.options.filter.clone(), ..Spec::default() };
         let groups = run(q.store, q.manifest, &q.request, REPORT.event_types, &spec)?;
-        let rows = BreakdownRows::new(&dims, groups, q.request.zone());
+        let rows = breakdown_rows(&dims, groups, q.request.zone());
         Ok(Answer::rows(TYPE_NAME, rows).with_caption(super::catalog::Caption::WindowAnd(format!(
             ", by {}",
             dims.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
@@ -76,6 +80,12 @@ pub struct Spec {
     pub apps: bool,
     /// Gather the failure reason of each group's latest sign-in.
     pub reason: bool,
+    /// Split each group's sign-ins (and users) into buckets by this too.
+    pub split: Option<Split>,
+    /// Count the [prompts](is_prompt) of each group's sign-ins.
+    pub prompts: bool,
+    /// A dictionary column whose value on each group's latest sign-in is kept.
+    pub latest: Option<&'static str>,
 }
 
 impl Spec {
@@ -91,6 +101,13 @@ impl Spec {
         if self.reason {
             c.push(FAILURE_REASON);
         }
+        if let Some(split) = self.split {
+            c.push(split.column());
+        }
+        if self.prompts {
+            c.push(AUTH_STEPS);
+        }
+        c.extend(self.latest);
         c.sort();
         c.dedup();
         c
@@ -108,10 +125,16 @@ pub struct State {
     /// sign-in of the group that has the key.
     pub names: Vec<Latest<Option<String>>>,
     pub reason: Latest<Option<String>>,
-    /// `policy`: sign-ins and users per result bucket, and the latest result.
+    /// Sign-ins and users per bucket: per [`Bucket`] of a policy's result with `Dim::Policy`,
+    /// else per bucket of the spec's [`Split`].
     pub buckets: [u64; 4],
     pub bucket_users: [HashSet<u32>; 4],
+    /// The latest policy result with `Dim::Policy`, else the latest value of the spec's
+    /// `latest` column.
     pub latest_result: Latest<Option<String>>,
+    /// Prompts and prompts whose step succeeded (with `Spec::prompts` or `Dim::Method`).
+    pub prompts: u64,
+    pub prompts_ok: u64,
 }
 
 impl State {
@@ -150,6 +173,8 @@ impl Merge for State {
             mine.merge(theirs);
         }
         self.latest_result.merge(other.latest_result);
+        self.prompts += other.prompts;
+        self.prompts_ok += other.prompts_ok;
     }
 }
 
@@ -214,198 +239,6 @@ impl Merge for Agg {
     }
 }
 
-/// Per-row codes of one dimension in one batch, and the value of each code.
-struct Coded {
-    codes: Vec<u32>,
-    values: Vec<Vec<Val>>,
-}
-
-impl Coded {
-    fn bits(&self) -> u32 {
-        (self.values.len().max(1) as u32).next_power_of_two().trailing_zeros().max(1)
-    }
-}
-
-/// Codes of any values (text, numbers), each distinct value of the batch once.
-fn code_values<K: Copy + Eq + std::hash::Hash>(
-    n: usize,
-    value: impl Fn(usize) -> K,
-    make: impl Fn(K) -> Vec<Val>,
-) -> Coded {
-    let mut index: HashMap<K, u32> = HashMap::new();
-    let mut values = Vec::new();
-    let codes = (0..n)
-        .map(|i| {
-            let v = value(i);
-            *index.entry(v).or_insert_with(|| {
-                values.push(make(v));
-                values.len() as u32 - 1
-            })
-        })
-        .collect();
-    Coded { codes, values }
-}
-
-fn code_dict(d: &DictText<'_>, n: usize, make: impl Fn(Option<&str>) -> Val) -> Coded {
-    let null = d.values.len() as u32;
-    let mut values: Vec<Vec<Val>> =
-        (0..d.values.len()).map(|k| vec![make(d.values.is_valid(k).then(|| d.values.value(k)))]).collect();
-    values.push(vec![make(None)]);
-    let codes = (0..n).map(|i| d.key(i).map_or(null, |k| k as u32)).collect();
-    Coded { codes, values }
-}
-
-fn code_bools(b: &BooleanArray, n: usize) -> Coded {
-    let codes = (0..n).map(|i| if b.is_valid(i) { u32::from(b.value(i)) } else { 2 }).collect();
-    Coded { codes, values: vec![vec![Val::Bool(false)], vec![Val::Bool(true)], vec![Val::Null]] }
-}
-
-/// The user a row is about: the UPN lower-cased, else the user id.
-fn user_key<'a>(upns: &'a StringArray, ids: &'a StringArray, i: usize) -> Option<&'a str> {
-    let upn = upns.is_valid(i).then(|| upns.value(i).trim()).filter(|s| !s.is_empty());
-    upn.or_else(|| ids.is_valid(i).then(|| ids.value(i).trim()).filter(|s| !s.is_empty()))
-}
-
-fn lower(s: &str) -> Box<str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) { s.to_lowercase().into() } else { s.into() }
-}
-
-/// The local offset of instants, computed once per quarter hour of UTC (exact: a slot whose
-/// two ends have different offsets is computed row by row).
-struct Offsets {
-    zone: Zone,
-    cache: HashMap<i64, Option<i64>>,
-}
-
-impl Offsets {
-    const SLOT: i64 = 15 * 60 * 1_000_000;
-
-    fn local(&mut self, us: i64) -> i64 {
-        let zone = self.zone;
-        let slot = us.div_euclid(Self::SLOT);
-        let fixed = *self.cache.entry(slot).or_insert_with(|| {
-            let a = zone.local_micros(slot * Self::SLOT) - slot * Self::SLOT;
-            let b = zone.local_micros((slot + 1) * Self::SLOT - 1) - ((slot + 1) * Self::SLOT - 1);
-            (a == b).then_some(a)
-        });
-        match fixed {
-            Some(off) => us + off,
-            None => zone.local_micros(us),
-        }
-    }
-}
-
-const HOUR_US: i64 = 3_600_000_000;
-
-impl Agg {
-    fn code(&self, dim: Dim, batch: &RecordBatch, event_type: EventType, offsets: &mut Offsets) -> Coded {
-        let c = Columns(batch);
-        let n = batch.num_rows();
-        if let Some(col) = dim.dict_column() {
-            let d = c.dict(col);
-            return match dim {
-                Dim::ClientApp => code_dict(&d, n, |v| Val::Text(client_app_name(v).into())),
-                _ => code_dict(&d, n, |v| Val::text(v.map(str::trim).filter(|s| !s.is_empty()))),
-            };
-        }
-        match dim {
-            Dim::User => {
-                let (upns, ids) = (c.text(USER_PRINCIPAL_NAME), c.text(USER_ID));
-                code_values(n, |i| user_key(upns, ids, i), |v| vec![v.map_or(Val::Null, |v| Val::Text(lower(v)))])
-            }
-            Dim::Ip => {
-                let ips = c.text(IP_ADDRESS);
-                code_values(
-                    n,
-                    |i| ips.is_valid(i).then(|| ips.value(i).trim()).filter(|s| !s.is_empty()),
-                    |v| vec![Val::text(v)],
-                )
-            }
-            Dim::City => {
-                let (co, st, ci) = (c.dict(COUNTRY), c.dict(STATE), c.dict(CITY));
-                let k = |d: &DictText<'_>, i| d.key(i).map_or(0, |k| k as i64 + 1);
-                let width = (st.values.len() as i64 + 1, ci.values.len() as i64 + 1);
-                code_values(
-                    n,
-                    |i| Some((k(&co, i) * width.0 + k(&st, i)) * width.1 + k(&ci, i)),
-                    |v| {
-                        let v = v.unwrap_or(0);
-                        let (a, rest) = (v / (width.0 * width.1), v % (width.0 * width.1));
-                        let (b, cc) = (rest / width.1, rest % width.1);
-                        let get = |d: &DictText<'_>, k: i64| {
-                            Val::text((k > 0).then(|| d.values.value(k as usize - 1).trim()).filter(|s| !s.is_empty()))
-                        };
-                        vec![get(&co, a), get(&st, b), get(&ci, cc)]
-                    },
-                )
-            }
-            Dim::Compliant => code_bools(c.bools(IS_COMPLIANT), n),
-            Dim::Managed => code_bools(c.bools(IS_MANAGED), n),
-            Dim::ErrorCode => {
-                let codes = c.ints(ERROR_CODE);
-                code_values(
-                    n,
-                    |i| codes.is_valid(i).then(|| i64::from(codes.value(i))),
-                    |v| vec![v.map_or(Val::Null, Val::Int)],
-                )
-            }
-            Dim::Outcome => {
-                let codes = c.ints(ERROR_CODE);
-                let codes = (0..n).map(|i| outcome_at(codes, i) as u32).collect();
-                Coded { codes, values: Outcome::ALL.iter().map(|o| vec![Val::Text(o.name().into())]).collect() }
-            }
-            Dim::EventType => Coded { codes: vec![0; n], values: vec![vec![Val::Text(event_type.as_str().into())]] },
-            Dim::Day | Dim::Hour => {
-                let created = c.times(CREATED);
-                let bucket = |us: i64, offsets: &mut Offsets| {
-                    let local = offsets.local(us);
-                    if dim == Dim::Day {
-                        local.div_euclid(MICROS_PER_DAY)
-                    } else {
-                        // The hour's first instant, so that a local hour lived twice (the clock
-                        // going back) stays two hours.
-                        us - local.rem_euclid(HOUR_US)
-                    }
-                };
-                let buckets: Vec<i64> = (0..n).map(|i| bucket(created.value(i), offsets)).collect();
-                code_values(n, |i| Some(buckets[i]), |v| vec![Val::Int(v.unwrap_or(0))])
-            }
-            _ => unreachable!("{dim:?} is a dictionary column or the policy list"),
-        }
-    }
-}
-
-fn outcome_at(codes: &Int32Array, i: usize) -> Outcome {
-    Outcome::of(codes.is_valid(i).then(|| codes.value(i)))
-}
-
-/// The id of each row's text (`None` where it has none or the row is not kept), each distinct
-/// text of the batch looked up in `interner` once.
-fn interned<'a>(
-    n: usize,
-    kept: &dyn Fn(usize) -> bool,
-    value: impl Fn(usize) -> Option<&'a str>,
-    interner: &mut Interner,
-    norm: impl Fn(&str) -> Box<str>,
-) -> Vec<Option<u32>> {
-    let mut index: HashMap<&str, u32> = HashMap::new();
-    (0..n)
-        .map(|i| {
-            if !kept(i) {
-                return None;
-            }
-            value(i).map(|v| *index.entry(v).or_insert_with(|| interner.id(&norm(v))))
-        })
-        .collect()
-}
-
-/// A policy of a stored list: its id's index in the batch, display name and result.
-struct BatchPolicy {
-    id: usize,
-    name: String,
-    result: String,
-}
-
 impl Aggregate for Agg {
     type Output = Vec<Group>;
 
@@ -426,9 +259,10 @@ impl Aggregate for Agg {
             Vec::new()
         };
         let reasons = spec.reason.then(|| c.dict(FAILURE_REASON));
-        let mut offsets = Offsets { zone: self.zone, cache: HashMap::new() };
-        let plain: Vec<Dim> = spec.dims.iter().copied().filter(|&d| d != Dim::Policy).collect();
-        let coded: Vec<Coded> = plain.iter().map(|&d| self.code(d, batch, event_type, &mut offsets)).collect();
+        let mut offsets = Offsets::new(self.zone);
+        let plain: Vec<Dim> = spec.dims.iter().copied().filter(|d| !d.is_list()).collect();
+        let list_dim = spec.dims.iter().copied().find(|d| d.is_list());
+        let coded: Vec<Coded> = plain.iter().map(|&d| code(d, batch, event_type, &mut offsets)).collect();
         let names: Vec<Option<DictOrText<'_>>> = plain
             .iter()
             .map(|d| match d.name_column() {
@@ -437,50 +271,40 @@ impl Aggregate for Agg {
                 None => None,
             })
             .collect();
-        let name_slots = names.len() + usize::from(spec.dims.contains(&Dim::Policy));
-        // The policies of each stored list, decoded once per batch; ids indexed in `policy_ids`.
-        let mut policy_ids: Vec<String> = Vec::new();
-        let policies = spec.dims.contains(&Dim::Policy).then(|| {
-            let d = c.dict(CA_POLICIES);
-            let mut index: HashMap<String, usize> = HashMap::new();
-            let decoded: Vec<Vec<BatchPolicy>> = (0..d.values.len())
-                .map(|k| {
-                    let mut list: Vec<BatchPolicy> = Vec::new();
-                    if d.values.is_valid(k) {
-                        for (id, name, result) in Policies::decode(d.values.value(k)) {
-                            let id = id.trim().to_ascii_lowercase();
-                            if id.is_empty() {
-                                continue;
-                            }
-                            let next = index.len();
-                            let at = *index.entry(id.clone()).or_insert_with(|| {
-                                policy_ids.push(id);
-                                next
-                            });
-                            if list.iter().all(|p| p.id != at) {
-                                list.push(BatchPolicy {
-                                    id: at,
-                                    name: name.trim().to_string(),
-                                    result: result.trim().to_string(),
-                                });
-                            }
-                        }
-                    }
-                    list
-                })
-                .collect();
+        let name_slots = names.len() + usize::from(list_dim.is_some());
+        // The entries of each stored list, decoded once per batch; keys indexed in `list_keys`.
+        let mut list_keys: Vec<String> = Vec::new();
+        let lists = list_dim.map(|dim| {
+            let d = c.dict(dim.columns()[0]);
+            let (decoded, keys) = decode_lists(dim, &d);
+            list_keys = keys;
             (d, decoded)
         });
+        // The spec's split, prompts and latest column, per dictionary key of the batch.
+        let split = spec.split.map(|s| {
+            let d = c.dict(s.column());
+            let of_key: Vec<usize> =
+                (0..d.values.len()).map(|k| s.bucket(d.values.is_valid(k).then(|| d.values.value(k)))).collect();
+            (d, of_key, s.bucket(None))
+        });
+        let prompts = (spec.prompts && list_dim != Some(Dim::Method)).then(|| {
+            let d = c.dict(AUTH_STEPS);
+            let of_key: Vec<(u64, u64)> = (0..d.values.len())
+                .map(|k| if d.values.is_valid(k) { prompt_counts(d.values.value(k)) } else { (0, 0) })
+                .collect();
+            (d, of_key)
+        });
+        let latest_col = spec.latest.map(|col| c.dict(col));
         // Pack the codes of a row into one integer where they fit (they nearly always do); each
         // distinct packed key (and policy) of the batch finds its group once.
         let bits: Vec<u32> = coded.iter().map(Coded::bits).collect();
         let packable = bits.iter().sum::<u32>() <= 128;
         let mut local: HashMap<(u128, usize), usize> = HashMap::new();
         let mut wide: HashMap<(Vec<u32>, usize), usize> = HashMap::new();
-        let key_of = |i: usize, policy: Option<usize>| {
+        let key_of = |i: usize, entry: Option<usize>| {
             let mut key: Vec<Val> = coded.iter().flat_map(|c| c.values[c.codes[i] as usize].iter().cloned()).collect();
-            if let Some(p) = policy {
-                key.push(Val::Text(policy_ids[p].as_str().into()));
+            if let Some(p) = entry {
+                key.push(Val::Text(list_keys[p].as_str().into()));
             }
             key
         };
@@ -503,7 +327,7 @@ impl Aggregate for Agg {
             let outcome = outcome_at(codes, i) as usize;
             let user = users[i];
             let app = apps.get(i).copied().flatten();
-            let update = |st: &mut State, policy: Option<&BatchPolicy>| {
+            let update = |st: &mut State, item: Option<&Item>| {
                 st.outcomes[outcome] += 1;
                 if let Some(u) = user {
                     st.users.insert(u);
@@ -524,17 +348,35 @@ impl Aggregate for Agg {
                 if let Some(r) = &reasons {
                     st.reason.offer(t, id, || r.get(i).map(str::to_string));
                 }
-                if let Some(p) = policy {
-                    st.names[names.len()].offer(t, id, || Some(p.name.clone()).filter(|s| !s.is_empty()));
-                    st.latest_result.offer(t, id, || Some(p.result.clone()));
-                    let b = Bucket::of(&p.result) as usize;
+                let mut bucket = split.as_ref().map(|(d, of_key, null)| d.key(i).map_or(*null, |k| of_key[k]));
+                if let Some((d, of_key)) = &prompts {
+                    let (n, ok) = d.key(i).map_or((0, 0), |k| of_key[k]);
+                    st.prompts += n;
+                    st.prompts_ok += ok;
+                }
+                if let Some(d) = &latest_col {
+                    st.latest_result.offer(t, id, || d.get(i).map(str::trim).map(str::to_string));
+                }
+                match (item, list_dim) {
+                    (Some(p), Some(Dim::Policy)) => {
+                        st.names[names.len()].offer(t, id, || Some(p.name.clone()).filter(|s| !s.is_empty()));
+                        st.latest_result.offer(t, id, || Some(p.result.clone()));
+                        bucket = Some(Bucket::of(&p.result) as usize);
+                    }
+                    (Some(p), _) => {
+                        st.prompts += p.prompts;
+                        st.prompts_ok += p.ok;
+                    }
+                    (None, _) => {}
+                }
+                if let Some(b) = bucket {
                     st.buckets[b] += 1;
                     if let Some(u) = user {
                         st.bucket_users[b].insert(u);
                     }
                 }
             };
-            match &policies {
+            match &lists {
                 None => {
                     let slot = slot_of(self, i, None);
                     update(&mut self.groups[slot].state, None);
@@ -573,8 +415,8 @@ impl<'a> DictOrText<'a> {
 
 /// The groups of `spec` over the user sign-ins `req` selects (`default` event types unless
 /// `--event-types`), unsorted. A group's key holds the key fields of the plain dimensions in
-/// order, then the policy id when `Dim::Policy` is asked; its `names` the display names of
-/// those with one, in the same order.
+/// order, then the policy id or method when a list dimension is asked; its `names` the display
+/// names of those with one, in the same order (the policy's last).
 pub fn run(
     store: &Store,
     manifest: &Manifest,
@@ -594,4 +436,34 @@ pub fn run(
         users: Interner::default(),
         apps: Interner::default(),
     })
+}
+
+/// Groups merged under new keys: `key` gives a group's new key, or `None` to leave it out.
+/// Groups with one new key merge as the scan merges states (users and apps stay exact).
+pub fn regroup(groups: Vec<Group>, key: impl Fn(&Group) -> Option<Vec<Val>>) -> Vec<Group> {
+    let mut index: HashMap<Vec<Val>, usize> = HashMap::new();
+    let mut out: Vec<Group> = Vec::new();
+    for g in groups {
+        let Some(k) = key(&g) else { continue };
+        match index.get(&k) {
+            Some(&i) => out[i].state.merge(g.state),
+            None => {
+                index.insert(k.clone(), out.len());
+                out.push(Group { key: k, state: g.state });
+            }
+        }
+    }
+    out
+}
+
+/// Where the key of a plain dimension starts in a group's key built for `dims`.
+pub fn key_at(dims: &[Dim], dim: Dim) -> Option<usize> {
+    let mut at = 0;
+    for d in dims.iter().filter(|d| !d.is_list()) {
+        if *d == dim {
+            return Some(at);
+        }
+        at += d.key_len();
+    }
+    None
 }

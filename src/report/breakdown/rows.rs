@@ -1,5 +1,6 @@
-//! The rows of `report breakdown`: the dimension values, named after their Graph fields, then
-//! the figures.
+//! Rows keyed by dimensions: `report breakdown` and every preset whose rows are its groups
+//! (`mfa-gaps`, `auth-prompts`, `risky-sign-ins`). The dimension values, named after their
+//! Graph fields, then the preset's figures.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -12,19 +13,77 @@ use super::{Dim, Group, Val};
 use crate::domain::{Cell, Outcome, Percent, Timestamp, Zone};
 use crate::report::Rows;
 
-/// A breakdown row: the dimension values, then the figures.
-pub struct BreakdownRow {
+/// A figure of a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fig {
+    Count(u64),
+    /// A percentage or a ratio with two decimals.
+    Percent(Percent),
+    Time(Option<Timestamp>),
+    Text(Option<String>),
+}
+
+impl Fig {
+    fn cell(&self) -> Cell {
+        match self {
+            Fig::Count(n) => Cell::Int(Some(*n as i64)),
+            Fig::Percent(p) => Cell::Percent(*p),
+            Fig::Time(t) => Cell::Time(*t),
+            Fig::Text(t) => Cell::text(t.as_deref()),
+        }
+    }
+}
+
+impl Serialize for Fig {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Fig::Count(n) => s.serialize_u64(*n),
+            Fig::Percent(p) => p.serialize(s),
+            Fig::Time(t) => t.serialize(s),
+            Fig::Text(t) => t.serialize(s),
+        }
+    }
+}
+
+/// A row: the dimension values, then the figures.
+pub struct KeyedRow {
     /// (field, value) of each dimension's fields, display names included.
     pub keys: Vec<(&'static str, Val)>,
-    pub sign_in_count: u64,
-    pub success_count: u64,
-    pub interrupted_count: u64,
-    pub failure_count: u64,
-    pub success_percentage: Percent,
-    pub user_count: u64,
-    pub last_sign_in_date_time: Option<Timestamp>,
+    /// One per name of the rows' figures.
+    pub figs: Vec<Fig>,
+    figures: &'static [&'static str],
     /// How `day` and `hour` values are written.
     zone: Zone,
+}
+
+impl KeyedRow {
+    /// The figure named `name`.
+    pub fn fig(&self, name: &str) -> Option<&Fig> {
+        self.figures.iter().position(|f| *f == name).map(|i| &self.figs[i])
+    }
+
+    /// The count named `name` (0 when the row has none).
+    pub fn count(&self, name: &str) -> u64 {
+        match self.fig(name) {
+            Some(Fig::Count(n)) => *n,
+            _ => 0,
+        }
+    }
+
+    /// Orders by the key fields (not the display names) ascending, nulls last.
+    pub fn cmp_keys(&self, other: &KeyedRow) -> Ordering {
+        self.keys
+            .iter()
+            .zip(&other.keys)
+            .filter(|((f, _), _)| !is_name_field(f))
+            .map(|((_, x), (_, y))| x.cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    }
+}
+
+fn is_name_field(f: &str) -> bool {
+    matches!(f, "appDisplayName" | "resourceDisplayName" | "userDisplayName" | "policyDisplayName")
 }
 
 fn key_json(field: &str, v: &Val, zone: Zone) -> serde_json::Value {
@@ -51,30 +110,83 @@ fn key_cell(field: &str, v: &Val, zone: Zone) -> Cell {
     }
 }
 
-impl Serialize for BreakdownRow {
+impl Serialize for KeyedRow {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.keys.len() + 7))?;
+        let mut m = s.serialize_map(Some(self.keys.len() + self.figs.len()))?;
         for (field, v) in &self.keys {
             m.serialize_entry(field, &key_json(field, v, self.zone))?;
         }
-        m.serialize_entry("signInCount", &self.sign_in_count)?;
-        m.serialize_entry("successCount", &self.success_count)?;
-        m.serialize_entry("interruptedCount", &self.interrupted_count)?;
-        m.serialize_entry("failureCount", &self.failure_count)?;
-        m.serialize_entry("successPercentage", &self.success_percentage)?;
-        m.serialize_entry("userCount", &self.user_count)?;
-        m.serialize_entry("lastSignInDateTime", &self.last_sign_in_date_time)?;
+        for (name, fig) in self.figures.iter().zip(&self.figs) {
+            m.serialize_entry(name, fig)?;
+        }
         m.end()
     }
 }
 
-/// The rows of a breakdown, with headers made for its dimensions.
-pub struct BreakdownRows {
+/// Rows keyed by a list of dimensions, with headers made for them.
+pub struct KeyedRows {
     headers: &'static [&'static str],
-    pub rows: Vec<BreakdownRow>,
+    pub rows: Vec<KeyedRow>,
 }
 
-const FIGURES: [&str; 7] = [
+/// The headers of a list of dimensions and figures, made once per list (a table's headers are
+/// `'static`).
+fn headers_for(dims: &[Dim], figures: &'static [&'static str]) -> &'static [&'static str] {
+    type Made = HashMap<(Vec<Dim>, Vec<&'static str>), &'static [&'static str]>;
+    static MADE: OnceLock<Mutex<Made>> = OnceLock::new();
+    let mut made = MADE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    made.entry((dims.to_vec(), figures.to_vec())).or_insert_with(|| {
+        let h: Vec<&'static str> =
+            dims.iter().flat_map(|d| d.fields().iter().copied()).chain(figures.iter().copied()).collect();
+        Box::leak(h.into_boxed_slice())
+    })
+}
+
+/// The (field, value) pairs of a group's key in the order of `dims`, display names included. A
+/// list dimension's value is the key's last one, its name the last name slot.
+pub fn keys_of(dims: &[Dim], g: &Group) -> Vec<(&'static str, Val)> {
+    let plain = dims.iter().filter(|d| !d.is_list()).count();
+    let mut keys = Vec::new();
+    let mut vals = g.key.iter();
+    let mut slot = 0;
+    for d in dims {
+        let fields = d.fields();
+        let name_slot = if d.is_list() {
+            keys.push((fields[0], g.key.last().cloned().unwrap_or(Val::Null)));
+            plain
+        } else {
+            for f in &fields[..d.key_len()] {
+                keys.push((*f, vals.next().cloned().unwrap_or(Val::Null)));
+            }
+            slot += 1;
+            slot - 1
+        };
+        if fields.len() > d.key_len() {
+            let name = g.state.names.get(name_slot).and_then(|n| n.value.clone());
+            keys.push((fields[d.key_len()], Val::text(name.as_deref())));
+        }
+    }
+    keys
+}
+
+impl KeyedRows {
+    /// Rows of `groups` with `figures` (named by `figures`), in the order `order` gives.
+    pub fn new(
+        dims: &[Dim],
+        figures: &'static [&'static str],
+        groups: Vec<Group>,
+        zone: Zone,
+        figs: impl Fn(&Group) -> Vec<Fig>,
+        order: impl Fn(&KeyedRow, &KeyedRow) -> Ordering,
+    ) -> KeyedRows {
+        let mut rows: Vec<KeyedRow> =
+            groups.iter().map(|g| KeyedRow { keys: keys_of(dims, g), figs: figs(g), figures, zone }).collect();
+        rows.sort_by(order);
+        KeyedRows { headers: headers_for(dims, figures), rows }
+    }
+}
+
+const FIGURES: &[&str] = &[
     "signInCount",
     "successCount",
     "interruptedCount",
@@ -84,74 +196,28 @@ const FIGURES: [&str; 7] = [
     "lastSignInDateTime",
 ];
 
-/// The headers of a list of dimensions, made once per list (a table's headers are `'static`).
-fn headers_for(dims: &[Dim]) -> &'static [&'static str] {
-    static MADE: OnceLock<Mutex<HashMap<Vec<Dim>, &'static [&'static str]>>> = OnceLock::new();
-    let mut made = MADE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    made.entry(dims.to_vec()).or_insert_with(|| {
-        let h: Vec<&'static str> =
-            dims.iter().flat_map(|d| d.fields().iter().copied()).chain(FIGURES.iter().copied()).collect();
-        Box::leak(h.into_boxed_slice())
+/// The rows of `report breakdown` (SPEC 6.1): signInCount desc, then the keys ascending (nulls
+/// last); display names are not keys.
+pub fn breakdown_rows(dims: &[Dim], groups: Vec<Group>, zone: Zone) -> KeyedRows {
+    let figs = |g: &Group| {
+        let s = &g.state;
+        let success = s.count(Outcome::Success);
+        vec![
+            Fig::Count(s.sign_ins()),
+            Fig::Count(success),
+            Fig::Count(s.count(Outcome::Interrupted)),
+            Fig::Count(s.count(Outcome::Failure)),
+            Fig::Percent(Percent::of(success, s.sign_ins())),
+            Fig::Count(s.users.len() as u64),
+            Fig::Time(s.last.map(|t| zone.at(t))),
+        ]
+    };
+    KeyedRows::new(dims, FIGURES, groups, zone, figs, |a, b| {
+        b.count("signInCount").cmp(&a.count("signInCount")).then_with(|| a.cmp_keys(b))
     })
 }
 
-impl BreakdownRows {
-    pub fn new(dims: &[Dim], groups: Vec<Group>, zone: Zone) -> BreakdownRows {
-        let mut rows: Vec<BreakdownRow> = groups
-            .into_iter()
-            .map(|g| {
-                let mut keys = Vec::new();
-                let mut vals = g.key.into_iter();
-                for (slot, d) in dims.iter().enumerate() {
-                    let fields = d.fields();
-                    for f in &fields[..d.key_len()] {
-                        keys.push((*f, vals.next().unwrap_or(Val::Null)));
-                    }
-                    if d.name_column().is_some() {
-                        let name = g.state.names.get(slot).and_then(|n| n.value.clone());
-                        keys.push((fields[d.key_len()], Val::text(name.as_deref())));
-                    }
-                }
-                let s = &g.state;
-                let success = s.count(Outcome::Success);
-                BreakdownRow {
-                    keys,
-                    sign_in_count: s.sign_ins(),
-                    success_count: success,
-                    interrupted_count: s.count(Outcome::Interrupted),
-                    failure_count: s.count(Outcome::Failure),
-                    success_percentage: Percent::of(success, s.sign_ins()),
-                    user_count: s.users.len() as u64,
-                    last_sign_in_date_time: s.last.map(|t| zone.at(t)),
-                    zone,
-                }
-            })
-            .collect();
-        // signInCount desc, then the keys ascending (nulls last); display names are not keys.
-        let key_fields: Vec<bool> = dims
-            .iter()
-            .flat_map(|d| {
-                let n = d.key_len();
-                (0..d.fields().len()).map(move |i| i < n)
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            b.sign_in_count.cmp(&a.sign_in_count).then_with(|| {
-                a.keys
-                    .iter()
-                    .zip(&b.keys)
-                    .zip(&key_fields)
-                    .filter(|(_, k)| **k)
-                    .map(|((x, y), _)| x.1.cmp(&y.1))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            })
-        });
-        BreakdownRows { headers: headers_for(dims), rows }
-    }
-}
-
-impl Rows for BreakdownRows {
+impl Rows for KeyedRows {
     fn headers(&self) -> &'static [&'static str] {
         self.headers
     }
@@ -161,15 +227,7 @@ impl Rows for BreakdownRows {
     fn cells(&self, i: usize) -> Vec<Cell> {
         let r = &self.rows[i];
         let mut cells: Vec<Cell> = r.keys.iter().map(|(f, v)| key_cell(f, v, r.zone)).collect();
-        cells.extend([
-            Cell::Int(Some(r.sign_in_count as i64)),
-            Cell::Int(Some(r.success_count as i64)),
-            Cell::Int(Some(r.interrupted_count as i64)),
-            Cell::Int(Some(r.failure_count as i64)),
-            Cell::Percent(r.success_percentage),
-            Cell::Int(Some(r.user_count as i64)),
-            Cell::Time(r.last_sign_in_date_time),
-        ]);
+        cells.extend(r.figs.iter().map(Fig::cell));
         cells
     }
     fn json(&self, i: usize) -> serde_json::Result<serde_json::Value> {

@@ -1,12 +1,20 @@
-//! The sign-in workbooks of SPEC 6.2 to 6.4, each a preset of the [breakdown](super::breakdown)
-//! engine: which dimensions, which filter, and how its groups become the workbook's rows.
+//! The sign-in workbooks of SPEC 6.2 to 6.5, each a preset of the [breakdown](super::breakdown)
+//! engine: which dimensions, which filter, and how its groups become the workbook's rows. This
+//! file holds legacy authentication, failure analysis and Conditional Access; `mfa.rs`,
+//! `prompts.rs`, `risk.rs` and `tenants.rs` (cross-tenant, and which tenant is ours) the rest.
+
+pub mod mfa;
+pub mod prompts;
+pub mod risk;
+pub mod tenants;
 
 use serde::Serialize;
 
 use super::Tabular;
 use super::breakdown::{self, Bucket, Dim, Filter, Group, Spec, Val};
-use super::catalog::{Answer, Caption, Opt, Report};
+use super::catalog::{Answer, Caption, Opt, Query, Report};
 use crate::domain::{Cell, EventType, Outcome, Timestamp};
+use crate::error::{Error, Result};
 use crate::store::SIGNINS;
 
 pub const LEGACY_TYPE: &str = "legacyAuthenticationSignInSummary";
@@ -122,6 +130,18 @@ impl Tabular for LegacyAuthUser {
     }
 }
 
+/// The `--by` dimensions of a preset that takes them, else `default`; `lists` says whether it
+/// takes a list dimension (`method`).
+fn dims_or(q: &Query<'_>, default: &[Dim], lists: bool) -> Result<Vec<Dim>> {
+    match &q.options.dims {
+        None => Ok(default.to_vec()),
+        Some(d) if !lists && d.iter().any(|d| d.is_list()) => {
+            Err(Error::Usage("--by method applies to `report auth-prompts`".into()))
+        }
+        Some(d) => Ok(d.clone()),
+    }
+}
+
 fn text(v: &Val) -> Option<String> {
     v.as_str().map(str::to_string)
 }
@@ -198,7 +218,7 @@ pub const FAILURE_REPORT: Report = Report {
     options: &[Opt::Top, Opt::EventTypes, Opt::AppFilter],
     run: |q| {
         let filter = Filter { app: q.options.filter.app.clone(), ..Filter::default() };
-        let spec = Spec { dims: vec![Dim::ErrorCode], filter, apps: true, reason: true };
+        let spec = Spec { dims: vec![Dim::ErrorCode], filter, apps: true, reason: true, ..Spec::default() };
         let groups = breakdown::run(q.store, q.manifest, &q.request, FAILURE_REPORT.event_types, &spec)?;
         let (rows, totals) = failure_rows(groups, q.request.zone());
         let caption = format!(
