@@ -40,6 +40,7 @@ pub fn run(config: &Config) -> Result<u8> {
                 caption,
                 object: None,
                 annotations: &Default::default(),
+                sections: &[],
             };
             with_stdout(|out| render(&rendered, &config.render_options(Format::Table), out))
         };

@@ -77,6 +77,8 @@ enum UserRolesArg {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     report: ReportName,
+    /// user: the user (a UPN, display name, user id, or part of one); ip: the IP address.
+    subject: Option<String>,
     #[command(flatten)]
     store: StoreArg,
     #[command(flatten)]
@@ -189,6 +191,7 @@ impl Args {
             (Opt::Outcome, self.outcome.is_some()),
             (Opt::ErrorCode, self.error_code.is_some()),
             (Opt::Tenant, self.tenant.is_some()),
+            (Opt::Subject, self.subject.is_some()),
         ];
         flags.into_iter().filter(|(_, given)| *given).map(|(o, _)| o).collect()
     }
@@ -277,6 +280,7 @@ impl Args {
             legacy_by_user,
             all_enabled: self.all_enabled,
             tenant: self.tenant.clone(),
+            subject: self.subject.clone(),
         })
     }
 }
@@ -340,6 +344,11 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if format != Format::Table && !config.quiet {
         note!("signin-insights: {}", answer.caption_text);
     }
+    if let Some((opened, selected)) = answer.scanned
+        && std::env::var_os("SIGNIN_INSIGHTS_SCAN_STATS").is_some()
+    {
+        note!("signin-insights: opened {opened} of {selected} row groups");
+    }
     if !config.quiet {
         for n in &answer.notes {
             note!("signin-insights: warning: {n}");
@@ -352,6 +361,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         caption: &answer.caption_text,
         object: answer.object.as_ref(),
         annotations: &answer.annotations,
+        sections: &answer.sections,
     };
     with_stdout(|out| render(&rendered, &config.render_options(format), out))?;
     Ok(0)

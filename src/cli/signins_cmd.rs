@@ -103,6 +103,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
                 caption: &caption,
                 object: None,
                 annotations: &Default::default(),
+                sections: &[],
             };
             render(&rendered, &config.render_options(format), out)
         }

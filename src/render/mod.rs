@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::{Cell, Zone};
+use crate::report::investigate::Section;
 use crate::report::{Collection, Rows};
 use pseudo::Pseudonymizer;
 
@@ -52,12 +53,18 @@ pub struct Rendered<'a> {
     pub object: Option<&'a Value>,
     /// Members of the JSON envelope between `@odata.context` and `value`.
     pub annotations: &'a serde_json::Map<String, Value>,
+    /// A page of small tables (`report user`): JSON is `object`; a table, CSV and a workbook
+    /// show the object's plain members as a summary, then each section.
+    pub sections: &'a [Section],
 }
 
 /// Writes `r` as `opts` say.
 pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = opts.pseudonymizer;
     let users = pseudo::ids_are_users(r.context);
+    if let (false, Format::Table | Format::Csv | Format::Xlsx) = (r.sections.is_empty(), opts.format) {
+        return write_sections(r, opts, out);
+    }
     match (opts.format, r.object) {
         (Format::Json, Some(object)) => {
             #[derive(Serialize)]
@@ -118,6 +125,83 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
             let rows = pseudo::cells(p, r.rows);
             writeln!(out, "{}", r.caption)?;
             table::write(r.rows.headers(), &rows, out)
+        }
+    }
+}
+
+/// The plain members of a page's object (text, numbers, and the members of an object member
+/// such as `signIns.total`), as (member, value) rows.
+fn summary(object: Option<&Value>, p: Option<&Pseudonymizer>) -> Vec<Vec<Cell>> {
+    let Some(Value::Object(o)) = object.cloned().map(|o| pseudo::json(p, o, false)) else { return Vec::new() };
+    let cell = |v: &Value| match v {
+        Value::Null => Cell::Text(None),
+        Value::Number(n) if n.is_i64() => Cell::Int(n.as_i64()),
+        Value::String(s) => Cell::Text(Some(s.clone())),
+        Value::Array(items) => Cell::Text(Some(
+            items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+        other => Cell::Text(Some(other.to_string())),
+    };
+    let mut rows = Vec::new();
+    for (k, v) in &o {
+        match v {
+            Value::Object(inner) => {
+                rows.extend(inner.iter().map(|(ik, iv)| vec![Cell::Text(Some(format!("{k}.{ik}"))), cell(iv)]))
+            }
+            Value::Array(items) if items.iter().any(Value::is_object) => {}
+            v => rows.push(vec![Cell::Text(Some(k.clone())), cell(v)]),
+        }
+    }
+    rows
+}
+
+/// A page of sections as a table (a heading per section), CSV (a block per section: its name
+/// on a line, its header, its rows, an empty line) or a workbook (a sheet per section).
+fn write_sections(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let p = opts.pseudonymizer;
+    let head = summary(r.object, p);
+    // (name, title, headers, rows) of the summary and each section.
+    type Block<'b> = (&'b str, &'b str, &'b [&'b str], Vec<Vec<Cell>>);
+    let blocks: Vec<Block<'_>> = std::iter::once(("summary", "Summary", &["member", "value"][..], head))
+        .chain(r.sections.iter().map(|s| (s.name, s.title, s.headers, pseudo::cells(p, s))))
+        .collect();
+    match opts.format {
+        Format::Xlsx => {
+            let sheets: Vec<xlsx::Sheet<'_>> = blocks
+                .iter()
+                .map(|(name, title, headers, rows)| xlsx::Sheet {
+                    name,
+                    caption: if *name == "summary" { r.caption } else { title },
+                    headers,
+                    rows: rows.clone(),
+                })
+                .collect();
+            out.write_all(&xlsx::workbook(&sheets, opts.zone).map_err(io::Error::other)?)
+        }
+        Format::Csv => {
+            for (name, _, headers, rows) in &blocks {
+                writeln!(out, "{name}\r")?;
+                write_csv(headers, rows.iter().cloned(), &mut *out)?;
+                write!(out, "\r\n")?;
+            }
+            Ok(())
+        }
+        _ => {
+            writeln!(out, "{}", r.caption)?;
+            for (_, title, headers, rows) in &blocks {
+                writeln!(out)?;
+                if rows.is_empty() {
+                    writeln!(out, "{title}: none")?;
+                    continue;
+                }
+                writeln!(out, "{title} ({})", rows.len())?;
+                table::write(headers, rows, &mut *out)?;
+            }
+            Ok(())
         }
     }
 }
@@ -202,6 +286,7 @@ mod tests {
             caption: "caption",
             object: None,
             annotations: &Default::default(),
+            sections: &[],
         };
         let mut out = Vec::new();
         render(&r, &Options { format, pseudonymizer: p, zone }, &mut out).unwrap();

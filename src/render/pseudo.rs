@@ -42,7 +42,12 @@ impl Kind {
     /// The kind of a JSON member or column header, ignoring case.
     pub fn of_field(name: &str) -> Option<Kind> {
         match name.to_ascii_lowercase().as_str() {
-            "userprincipalname" | "signinidentifier" | "initiated_by_user" | "user" => Some(Kind::Upn),
+            "userprincipalname"
+            | "signinidentifier"
+            | "initiated_by_user"
+            | "user"
+            | "initiatedbyuser"
+            | "userprincipalnamesseen" => Some(Kind::Upn),
             "userid" | "user_id" => Some(Kind::UserId),
             "userdisplayname" | "user_display_name" => Some(Kind::Name),
             "ipaddress" | "calleripaddress" | "ipaddressfromresourceprovider" | "ip_address" => Some(Kind::Ip),
@@ -138,6 +143,13 @@ impl Pseudonymizer {
                     });
                     match (kind, &mut *child) {
                         (Some(kind), Value::String(s)) => *s = self.token(kind, s),
+                        (Some(kind), Value::Array(items)) => {
+                            for item in items {
+                                if let Value::String(s) = item {
+                                    *s = self.token(kind, s);
+                                }
+                            }
+                        }
                         (_, Value::Object(inner)) if k == "user" => {
                             let mut obj = Value::Object(std::mem::take(inner));
                             self.json(&mut obj, true);

@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use super::{Request, Rows, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration};
-use super::{auth_usage, breakdown, credentials, latest_event_in, service_principals, workbooks};
+use super::{auth_usage, breakdown, credentials, investigate, latest_event_in, service_principals, workbooks};
 use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::store::manifest::Manifest;
@@ -64,6 +64,8 @@ pub const REPORTS: &[&Report] = &[
     &workbooks::prompts::REPORT,
     &workbooks::tenants::REPORT,
     &workbooks::risk::REPORT,
+    &investigate::user::REPORT,
+    &investigate::ip::REPORT,
 ];
 
 /// The report named `name` (its name or its Graph name, ignoring case).
@@ -110,11 +112,13 @@ pub enum Opt {
     ErrorCode,
     /// Our tenant's id, where a report tells inside from outside.
     Tenant,
+    /// The user or address a single-subject report is about (`report user USER`).
+    Subject,
     Sort,
 }
 
 impl Opt {
-    pub const ALL: [Opt; 27] = [
+    pub const ALL: [Opt; 28] = [
         Opt::ExpiringWithin,
         Opt::Expired,
         Opt::Unused,
@@ -141,6 +145,7 @@ impl Opt {
         Opt::Outcome,
         Opt::ErrorCode,
         Opt::Tenant,
+        Opt::Subject,
         Opt::Sort,
     ];
 
@@ -161,6 +166,7 @@ impl Opt {
             Opt::Outcome => "--outcome",
             Opt::ErrorCode => "--error-code",
             Opt::Tenant => "--tenant",
+            Opt::Subject => "an argument after the report name",
             Opt::Feature => "--feature",
             Opt::Method => "--method",
             Opt::Status => "--status",
@@ -246,6 +252,8 @@ pub struct Options {
     pub all_enabled: bool,
     /// `--tenant`: our tenant's id, instead of the one the sign-ins name most.
     pub tenant: Option<String>,
+    /// `report user USER`, `report ip ADDRESS`.
+    pub subject: Option<String>,
 }
 
 /// A report asked of a store.
@@ -293,6 +301,11 @@ pub struct Answer {
     /// Members of the JSON envelope besides `@odata.context` and `value`
     /// (`@signinInsights.totals`).
     pub annotations: serde_json::Map<String, Value>,
+    /// A page of small tables (`report user`): each a member of `object`, a titled table, a
+    /// sheet.
+    pub sections: Vec<investigate::Section>,
+    /// Row groups opened of those selected, for a report that skips what cannot match.
+    pub scanned: Option<(usize, usize)>,
 }
 
 impl Answer {
@@ -305,7 +318,19 @@ impl Answer {
             caption: Caption::Window,
             caption_text: String::new(),
             annotations: serde_json::Map::new(),
+            sections: Vec::new(),
+            scanned: None,
         }
+    }
+
+    /// A page of sections: JSON is one object, `head`'s members then one per section.
+    pub fn sections(
+        type_name: &str,
+        head: serde_json::Map<String, Value>,
+        sections: Vec<investigate::Section>,
+    ) -> Result<Answer> {
+        let object = investigate::object(head, &sections);
+        Ok(Answer { object: Some(object), sections, ..Answer::rows(type_name, Vec::<investigate::Nothing>::new()) })
     }
 
     /// An answer Graph gives as one object (`object`, whose list member is `rows`).

@@ -18,6 +18,7 @@ pub mod breakdown;
 pub mod catalog;
 pub mod claim_policy;
 pub mod credentials;
+pub mod investigate;
 pub mod service_principals;
 pub mod signins;
 pub mod workbooks;

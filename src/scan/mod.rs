@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::store::manifest::{FileEntry, Manifest};
+use crate::store::reader::{Keep, RowGroup};
 use crate::store::schema::CREATED;
 use crate::store::{Store, reader};
 pub use merge::{Groups, Latest, Merge};
@@ -68,18 +69,48 @@ pub fn run<A: Aggregate>(
     columns: &[&str],
     make: impl Fn() -> A + Sync,
 ) -> Result<A::Output> {
+    Ok(run_where(store, manifest, sel, None, columns, make)?.0)
+}
+
+/// Which rows a scan reads: `keep` sees the `columns` of each batch, and only the row groups
+/// `open` allows are read at all.
+pub struct Where<'a> {
+    pub columns: &'a [&'a str],
+    pub keep: Keep,
+    pub open: Box<dyn Fn(&RowGroup) -> bool + Send + Sync>,
+}
+
+/// [`run`], reading only the rows `filter` keeps (the other columns are decoded for those rows
+/// only); also says how many row groups were opened, of how many selected.
+pub fn run_where<A: Aggregate>(
+    store: &Store,
+    manifest: &Manifest,
+    sel: &Selection,
+    filter: Option<&Where<'_>>,
+    columns: &[&str],
+    make: impl Fn() -> A + Sync,
+) -> Result<(A::Output, usize, usize)> {
     let mut columns = columns.to_vec();
     if !columns.contains(&CREATED) {
         columns.push(CREATED);
     }
-    let groups = reader::row_groups(store, sel.table, &sel.files(manifest))?;
+    let all = reader::row_groups(store, sel.table, &sel.files(manifest))?;
+    let selected = all.len();
+    let groups: Vec<RowGroup> = match filter {
+        Some(f) => all.into_iter().filter(|rg| (f.open)(rg)).collect(),
+        None => all,
+    };
     // Each rayon job folds its share of the row groups into one state (so a state is made and
     // merged once per job, not once per row group), then the jobs' states are merged.
     let state = groups
         .par_iter()
         .try_fold(&make, |mut agg, rg| {
             let event_type = EventType::parse(&rg.entry.event_type).unwrap_or(EventType::Unknown);
-            for batch in rg.read(&columns)? {
+            let batches = match filter {
+                Some(f) => rg.read_where(f.columns, f.keep.clone(), &columns)?,
+                None => rg.read(&columns)?,
+            };
+            for batch in batches {
                 let batch = inside(&batch, &sel.window).map_err(|e| Error::arrow(&rg.path, e))?;
                 if batch.num_rows() > 0 {
                     agg.update(&batch, event_type);
@@ -91,7 +122,7 @@ pub fn run<A: Aggregate>(
             a.merge(b);
             Ok(a)
         })?;
-    Ok(state.finish())
+    Ok((state.finish(), groups.len(), selected))
 }
 
 /// The rows of `batch` whose `created` lies inside `window`: the batch itself when all do (most

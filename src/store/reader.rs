@@ -5,9 +5,12 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{BooleanArray, RecordBatch};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowFilter,
+};
+use parquet::file::statistics::Statistics;
 use rayon::prelude::*;
 
 use super::Store;
@@ -123,9 +126,31 @@ impl RowGroup {
     }
 
     fn read_unguarded(&self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        self.read_with(columns, None)
+    }
+
+    /// Reads the named columns of the rows for which `keep` is true. `keep` sees only the
+    /// `filter` columns; the others are decoded for the rows it keeps (late materialisation):
+    /// reading one user's sign-ins costs what their few rows cost, plus the filter columns.
+    pub fn read_where(&self, filter: &[&str], keep: Keep, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_with(columns, Some((filter, keep)))))
+            .unwrap_or_else(|_| {
+                Err(Error::Other(format!(
+                    "{}: the Parquet reader failed on this file; the store is damaged",
+                    self.path.display()
+                )))
+            })
+    }
+
+    fn read_with(&self, columns: &[&str], filter: Option<(&[&str], Keep)>) -> Result<Vec<RecordBatch>> {
         let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone());
+        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone());
         let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        if let Some((names, keep)) = filter {
+            let on = ProjectionMask::columns(builder.parquet_schema(), names.iter().copied());
+            let predicate = ArrowPredicateFn::new(on, move |batch: RecordBatch| Ok(keep(&batch)));
+            builder = builder.with_row_filter(RowFilter::new(vec![Box::new(predicate)]));
+        }
         let reader = builder
             .with_projection(mask)
             .with_row_groups(vec![self.index])
@@ -134,4 +159,21 @@ impl RowGroup {
             .map_err(|e| Error::parquet(&self.path, e))?;
         reader.map(|b| b.map_err(|e| Error::arrow(&self.path, e))).collect()
     }
+
+    /// Whether this row group can hold a row whose text column `column` is exactly `value`: false
+    /// only when the column's statistics (minimum and maximum) leave it out.
+    pub fn may_hold(&self, column: &str, value: &str) -> bool {
+        let rg = self.meta.metadata().row_group(self.index);
+        let Some(chunk) = rg.columns().iter().find(|c| c.column_path().string() == column) else { return true };
+        match chunk.statistics() {
+            Some(Statistics::ByteArray(s)) => match (s.min_opt(), s.max_opt()) {
+                (Some(min), Some(max)) => min.data() <= value.as_bytes() && value.as_bytes() <= max.data(),
+                _ => true,
+            },
+            _ => true,
+        }
+    }
 }
+
+/// Which rows of a batch of filter columns to read.
+pub type Keep = Arc<dyn Fn(&RecordBatch) -> BooleanArray + Send + Sync>;
