@@ -30,6 +30,11 @@ fn args_for(name: &str) -> Vec<String> {
                 .map(String::from)
                 .to_vec()
         }
+        // user-<USER>, ip-<ADDRESS>
+        _ if stem.starts_with("user-") || stem.starts_with("ip-") => {
+            let (report, subject) = stem.split_once('-').expect("a dash");
+            ["report", report, subject].map(String::from).to_vec()
+        }
         // auth-registration-<feature|method>[-<userTypes>-<userRoles>] or auth-registration-user-<q>
         _ if stem.starts_with("auth-registration-") => {
             let rest: Vec<&str> = stem["auth-registration-".len()..].split('-').collect();
@@ -117,6 +122,11 @@ fn golden_small() {
 #[test]
 fn golden_workbooks() {
     assert!(check_case(&testdata("golden/workbooks")) >= 8);
+}
+
+#[test]
+fn golden_investigate() {
+    assert!(check_case(&testdata("golden/investigate")) >= 4);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod golden;
 mod graph_shapes;
 mod hardening;
 mod html;
+mod investigate;
 mod naive;
 mod naive_auth;
 mod naive_workbooks;

@@ -152,7 +152,8 @@ fn summary(object: Option<&Value>, p: Option<&Pseudonymizer>) -> Vec<Vec<Cell>> 
             Value::Object(inner) => {
                 rows.extend(inner.iter().map(|(ik, iv)| vec![Cell::Text(Some(format!("{k}.{ik}"))), cell(iv)]))
             }
-            Value::Array(items) if items.iter().any(Value::is_object) => {}
+            // Sections (arrays of rows, even empty ones) are shown as their own tables.
+            Value::Array(items) if items.is_empty() || items.iter().any(Value::is_object) => {}
             v => rows.push(vec![Cell::Text(Some(k.clone())), cell(v)]),
         }
     }

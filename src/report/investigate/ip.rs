@@ -65,7 +65,9 @@ pub const REPORT: Report = Report {
         let users = users
             .into_iter()
             .map(|(u, g)| {
-                json!({"userPrincipalName": u, "userDisplayName": found[g.latest].user_name, "signInCount": g.count,
+                // The latest spelling (users are told apart ignoring case).
+                let upn = found[g.latest].upn.clone().unwrap_or(u);
+                json!({"userPrincipalName": upn, "userDisplayName": found[g.latest].user_name, "signInCount": g.count,
                        "failureCount": g.failures, "firstSignInDateTime": at(zone, g.first),
                        "lastSignInDateTime": at(zone, g.last)})
             })
