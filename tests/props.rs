@@ -218,6 +218,50 @@ fn check(
             let got = signins::compute(&store, &manifest, &EventType::ALL, &window, &filter).unwrap();
             let want = rows.iter().filter(|r| window.contains(r.created_us) && r.code != Some(0)).count();
             assert_eq!(got.len(), want, "failed sign-ins, {threads} threads");
+            // The workbook filters of the drill-down, on user sign-ins, each against the records.
+            let field = |r: &naive_workbooks::WRow, path: &[&str]| -> Option<String> {
+                let mut v = &r.r;
+                for p in path {
+                    v = v.get(p)?;
+                }
+                v.as_str().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+            };
+            if let Some(country) = wrows.iter().find_map(|r| field(r, &["location", "countryOrRegion"])) {
+                for outcome in
+                    [signin_insights::domain::Outcome::Success, signin_insights::domain::Outcome::Interrupted]
+                {
+                    let filter = signins::Filter {
+                        country: Some(country.to_lowercase()),
+                        outcome: Some(outcome),
+                        client_app: Some("browser".into()),
+                        ..signins::Filter::default()
+                    };
+                    let got = signins::compute(&store, &manifest, &EventType::USERS, &window, &filter).unwrap();
+                    let want = wrows
+                        .iter()
+                        .filter(|r| window.contains(r.t))
+                        .filter(|r| field(r, &["location", "countryOrRegion"]).as_deref() == Some(&country))
+                        .filter(|r| field(r, &["clientAppUsed"]).as_deref() == Some("Browser"))
+                        .filter(|r| r.outcome() == outcome.name())
+                        .count();
+                    assert_eq!(
+                        got.len(),
+                        want,
+                        "signins --country {country} --outcome {outcome:?} --client-app browser"
+                    );
+                }
+            }
+            if let Some(ip) = wrows.iter().filter(|r| window.contains(r.t)).find_map(|r| field(r, &["ipAddress"])) {
+                let filter =
+                    signins::Filter { ip: Some(ip.clone()), ca_status: Some("SUCCESS".into()), ..Default::default() };
+                let got = signins::compute(&store, &manifest, &EventType::USERS, &window, &filter).unwrap();
+                let want = wrows
+                    .iter()
+                    .filter(|r| window.contains(r.t) && field(r, &["ipAddress"]).as_deref() == Some(&ip))
+                    .filter(|r| field(r, &["conditionalAccessStatus"]).as_deref() == Some("success"))
+                    .count();
+                assert_eq!(got.len(), want, "signins --ip {ip} --ca-status success");
+            }
 
             let (got, _) = auth_usage::usage(&store, &manifest, &req).unwrap();
             assert_eq!(serde_json::to_value(got).unwrap(), naive_auth::auth_usage(&auth_rows, &w), "auth-usage");

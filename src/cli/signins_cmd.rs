@@ -31,6 +31,21 @@ pub struct Args {
     /// User principal name (case-insensitive).
     #[arg(long)]
     user: Option<String>,
+    /// Only sign-ins from this IP address.
+    #[arg(long)]
+    ip: Option<String>,
+    /// Only sign-ins from this country or region (two-letter code, e.g. DE).
+    #[arg(long)]
+    country: Option<String>,
+    /// Only sign-ins from this client app (e.g. Browser, IMAP4; `Unknown` for an empty one).
+    #[arg(long)]
+    client_app: Option<String>,
+    /// Only sign-ins with this outcome: success, interrupted (the user was asked to act) or failure.
+    #[arg(long)]
+    outcome: Option<String>,
+    /// Only sign-ins with this Conditional Access status (success, failure, notApplied).
+    #[arg(long)]
+    ca_status: Option<String>,
     /// Event types, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     event_type: Option<Vec<String>>,
@@ -65,6 +80,17 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         error_code: args.error_code,
         failed: args.failed,
         user: args.user.clone(),
+        ip: args.ip.clone(),
+        country: args.country.clone(),
+        client_app: args.client_app.clone(),
+        outcome: match args.outcome.as_deref() {
+            None => None,
+            Some(o) => Some(
+                crate::domain::Outcome::parse(o)
+                    .ok_or_else(|| Error::Usage(format!("--outcome: success, interrupted or failure, not {o:?}")))?,
+            ),
+        },
+        ca_status: args.ca_status.clone(),
         limit: args.limit,
     };
     let format = config.format(args.format)?;

@@ -12,13 +12,15 @@ use arrow_array::{Array, RecordBatch};
 use serde::Serialize;
 
 use super::Tabular;
+use crate::domain::Outcome;
 use crate::domain::{Cell, EventType, Timestamp, Zone};
 use crate::error::{Error, Result};
 use crate::merge_fields;
 use crate::scan::{self, Aggregate, Columns, Selection, Window, text_at};
 use crate::store::SIGNINS;
 use crate::store::schema::{
-    APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, FAILURE_REASON, ID, IP_ADDRESS, RAW, USER_PRINCIPAL_NAME,
+    APP_DISPLAY_NAME, APP_ID, AUTHENTICATION_REQUIREMENT, BROWSER, CITY, CLIENT_APP_USED, CONDITIONAL_ACCESS_STATUS,
+    COUNTRY, CREATED, ERROR_CODE, FAILURE_REASON, ID, IP_ADDRESS, OPERATING_SYSTEM, RAW, USER_PRINCIPAL_NAME,
 };
 use crate::store::{Store, manifest::Manifest};
 
@@ -33,6 +35,16 @@ pub struct Filter {
     pub failed: bool,
     /// UPN, case-insensitive.
     pub user: Option<String>,
+    /// IP address, exactly.
+    pub ip: Option<String>,
+    /// `countryOrRegion`, case-insensitive.
+    pub country: Option<String>,
+    /// `clientAppUsed`, case-insensitive (`Unknown` for an empty one).
+    pub client_app: Option<String>,
+    /// Success, interrupted or failure (SPEC 6.0).
+    pub outcome: Option<Outcome>,
+    /// `conditionalAccessStatus`, case-insensitive.
+    pub ca_status: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -48,6 +60,14 @@ pub struct SignInRow {
     pub error_code: Option<i32>,
     pub failure_reason: Option<String>,
     pub ip_address: Option<String>,
+    pub outcome: &'static str,
+    pub client_app_used: Option<String>,
+    pub country_or_region: Option<String>,
+    pub city: Option<String>,
+    pub operating_system: Option<String>,
+    pub browser: Option<String>,
+    pub conditional_access_status: Option<String>,
+    pub authentication_requirement: Option<String>,
 }
 
 impl Tabular for SignInRow {
@@ -62,6 +82,14 @@ impl Tabular for SignInRow {
             "errorCode",
             "failureReason",
             "ipAddress",
+            "outcome",
+            "clientAppUsed",
+            "countryOrRegion",
+            "city",
+            "operatingSystem",
+            "browser",
+            "conditionalAccessStatus",
+            "authenticationRequirement",
         ]
     }
     fn cells(&self) -> Vec<Cell> {
@@ -75,6 +103,14 @@ impl Tabular for SignInRow {
             Cell::Int(self.error_code.map(i64::from)),
             Cell::text(self.failure_reason.as_deref()),
             Cell::text(self.ip_address.as_deref()),
+            Cell::text(Some(self.outcome)),
+            Cell::text(self.client_app_used.as_deref()),
+            Cell::text(self.country_or_region.as_deref()),
+            Cell::text(self.city.as_deref()),
+            Cell::text(self.operating_system.as_deref()),
+            Cell::text(self.browser.as_deref()),
+            Cell::text(self.conditional_access_status.as_deref()),
+            Cell::text(self.authentication_requirement.as_deref()),
         ]
     }
     fn app_id(&self) -> Option<&str> {
@@ -97,11 +133,26 @@ impl Aggregate for Agg<'_> {
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let (apps, names, reasons) = (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON));
         let (upns, ips) = (c.text(USER_PRINCIPAL_NAME), c.text(IP_ADDRESS));
+        let (clients, countries, cities) = (c.dict(CLIENT_APP_USED), c.dict(COUNTRY), c.dict(CITY));
+        let (oses, browsers) = (c.dict(OPERATING_SYSTEM), c.dict(BROWSER));
+        let (ca, requirements) = (c.dict(CONDITIONAL_ACCESS_STATUS), c.dict(AUTHENTICATION_REQUIREMENT));
         let f = self.filter;
+        let is = |want: &Option<String>, v: Option<&str>| {
+            want.as_ref().is_none_or(|w| v.is_some_and(|v| v.trim().eq_ignore_ascii_case(w.trim())))
+        };
+        let text =
+            |d: &crate::scan::DictText<'_>, i| d.get(i).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         for i in 0..batch.num_rows() {
             let t = created.value(i);
             let code = codes.is_valid(i).then(|| codes.value(i));
+            let outcome = Outcome::of(code);
+            let client = crate::report::breakdown::client_app_name(clients.get(i));
             let keep = f.day.is_none_or(|d| self.zone.day_of(t) == d)
+                && f.ip.as_ref().is_none_or(|ip| text_at(ips, i).is_some_and(|x| x.trim() == ip.trim()))
+                && is(&f.country, countries.get(i))
+                && is(&f.client_app, Some(client))
+                && is(&f.ca_status, ca.get(i))
+                && f.outcome.is_none_or(|o| o == outcome)
                 && f.error_code.is_none_or(|e| code == Some(e))
                 && (!f.failed || code != Some(0))
                 && f.user.as_ref().is_none_or(|u| text_at(upns, i).is_some_and(|x| x.eq_ignore_ascii_case(u)))
@@ -120,6 +171,14 @@ impl Aggregate for Agg<'_> {
                     error_code: code,
                     failure_reason: reasons.get(i).map(str::to_string),
                     ip_address: text_at(ips, i).map(str::to_string),
+                    outcome: outcome.name(),
+                    client_app_used: text(&clients, i),
+                    country_or_region: text(&countries, i),
+                    city: text(&cities, i),
+                    operating_system: text(&oses, i),
+                    browser: text(&browsers, i),
+                    conditional_access_status: text(&ca, i),
+                    authentication_requirement: text(&requirements, i),
                 });
             }
         }
@@ -145,7 +204,23 @@ pub fn compute(
     filter: &Filter,
 ) -> Result<Vec<SignInRow>> {
     let sel = Selection { table: SIGNINS, event_types: event_types.to_vec(), window: window.clone() };
-    let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE, FAILURE_REASON, USER_PRINCIPAL_NAME, IP_ADDRESS];
+    let cols = [
+        ID,
+        CREATED,
+        APP_ID,
+        APP_DISPLAY_NAME,
+        ERROR_CODE,
+        FAILURE_REASON,
+        USER_PRINCIPAL_NAME,
+        IP_ADDRESS,
+        CLIENT_APP_USED,
+        COUNTRY,
+        CITY,
+        OPERATING_SYSTEM,
+        BROWSER,
+        CONDITIONAL_ACCESS_STATUS,
+        AUTHENTICATION_REQUIREMENT,
+    ];
     let zone = window.zone;
     scan::run(store, manifest, &sel, &cols, || Agg { filter, zone, rows: Vec::new() })
 }
