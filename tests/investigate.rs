@@ -72,6 +72,26 @@ fn the_user_meant_is_found_or_the_candidates_are_listed() {
     assert!(r.stderr.contains("192.0.2.1") && r.stderr.contains("2024-06-01T08:00:00Z"), "{}", r.stderr);
 }
 
+#[test]
+fn the_html_page_has_a_section_per_user_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingested(dir.path(), &testdata("golden/investigate/signins.json"));
+    let out = dir.path().join("page.html").to_string_lossy().to_string();
+    let r =
+        run(&["html", "--quiet", "--store", &store, "--out", &out, "--user", "fabrikam", "--user", "ana@contoso.com"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page = std::fs::read_to_string(&out).unwrap();
+    let one = &page[page.find("id=\"user-1\"").expect("a section for the first user")..];
+    let one = &one[..one.find("</section>").unwrap()];
+    assert!(one.contains("ben.ode_fabrikam.com#EXT#@contoso.onmicrosoft.com") && one.contains("1 sign-ins"), "{one}");
+    assert!(page.contains("id=\"user-2\"") && page.contains("ana@contoso.com (Ana Lima)"));
+    // Several users meant: no page, exit 2, as `report user`.
+    let other = dir.path().join("other.html");
+    let r = run(&["html", "--quiet", "--store", &store, "--out", &other.to_string_lossy(), "--user", "Ben Ode"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!other.exists());
+}
+
 /// Rows `{key: value, signInCount}` of `rows` by `key`, count desc then key, as SPEC 6.6 sorts.
 fn counted(rows: &[&WRow], field: &str, key: impl Fn(&WRow) -> Option<String>) -> Vec<Value> {
     let mut n: BTreeMap<String, u64> = BTreeMap::new();

@@ -30,6 +30,10 @@ pub struct Args {
     /// Rows of one table.
     #[arg(long, default_value_t = 500)]
     table_rows: usize,
+    /// Add a section about this user (a UPN, display name, user id or part of one; repeatable):
+    /// their `report user` page.
+    #[arg(long)]
+    user: Vec<String>,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
@@ -60,6 +64,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             limits: &limits,
             store_arg: &store_arg,
             pseudonymizer: config.pseudonymizer.as_ref(),
+            users: &args.user,
         })
     })?;
     let mut bytes = Vec::new();

@@ -398,7 +398,7 @@ const JS: &str = r#"(function () {
     bar.addEventListener('click', function () { show(bar); });
     bar.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); show(bar); } });
   });
-  var only = /^#only=([a-z-]+)$/.exec(window.location.hash);
+  var only = /^#only=([a-z0-9-]+)$/.exec(window.location.hash);
   if (only) {
     document.querySelectorAll('main > section').forEach(function (s) { s.hidden = s.id !== only[1]; });
     var nav = document.querySelector('nav'); if (nav) { nav.hidden = true; }

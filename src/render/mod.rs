@@ -8,6 +8,7 @@ pub mod overview;
 pub mod pseudo;
 pub mod table;
 pub mod terminal;
+pub mod workbook_page;
 pub mod xlsx;
 
 use std::io::{self, Write};

@@ -14,11 +14,11 @@ use super::html::{
     AMBER, BLUE, Block, DayBar, Drill, DrillCell, GREEN, GREY, Page, RED, Section, bar_list, day_chart, shell_quote,
 };
 use super::pseudo::{self, Pseudonymizer};
+use super::workbook_page;
 use crate::domain::time::format_day;
-use crate::domain::{Cell, EventType, Outcome};
+use crate::domain::{Cell, EventType};
 use crate::error::Result;
-use crate::report::breakdown::{self, Dim, Spec, Val};
-use crate::report::catalog::{self, Answer, Caption, Options, Query};
+use crate::report::catalog::{self, Answer, Options, Query};
 use crate::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
     credentials, latest_event, service_principals, signins,
@@ -59,7 +59,7 @@ fn request(window: &Window) -> Request {
 
 /// Every day the window touches, oldest first (an open-ended window starts at `first_data`),
 /// at most `limit` of them (the latest).
-fn days_of(w: &Window, first_data: Option<i64>, limit: usize) -> Vec<i64> {
+pub(super) fn days_of(w: &Window, first_data: Option<i64>, limit: usize) -> Vec<i64> {
     let Some(days) = w.days(first_data) else { return Vec::new() };
     let (first, last) = (*days.start(), *days.end());
     (first.max(last - limit as i64 + 1)..=last).collect()
@@ -74,6 +74,8 @@ pub struct Inputs<'a> {
     pub limits: &'a Limits,
     pub store_arg: &'a str,
     pub pseudonymizer: Option<&'a Pseudonymizer>,
+    /// `html --user`: a section per user (their `report user` page).
+    pub users: &'a [String],
 }
 
 /// The window as command-line arguments (with a leading space).
@@ -89,13 +91,13 @@ fn window_args(win: &Window) -> String {
 }
 
 /// `report NAME` and the window, as a command on the page names it.
-fn report_args(name: &str, win: &Window) -> String {
+pub(super) fn report_args(name: &str, win: &Window) -> String {
     format!("report {name}{}", window_args(win))
 }
 
 /// Builds the page.
 pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
-    let Inputs { store, manifest, windows: w, limits, store_arg, pseudonymizer: p } = *inputs;
+    let Inputs { store, manifest, windows: w, limits, store_arg, pseudonymizer: p, .. } = *inputs;
     let mut drill = Drill::default();
     let mut sections = Vec::new();
     let has = |t: &str| !manifest.files(t).is_empty();
@@ -135,7 +137,8 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
             ));
             sections.push(Section { id: "last-sign-in", title: "Last sign-in and unused applications", blocks });
         }
-        sections.extend(workbook_sections(inputs, &req, &cmd)?);
+        sections.extend(workbook_page::workbook_sections(inputs, &req, &cmd)?);
+        sections.extend(workbook_page::user_sections(inputs, &req, &cmd)?);
         let app_only = [EventType::ServicePrincipal, EventType::ManagedIdentity];
         if manifest
             .files(SIGNINS)
@@ -305,7 +308,7 @@ fn apps_section(
 }
 
 /// A catalog report's answer for the page (default options but `options`).
-fn answer(inputs: &Inputs<'_>, req: &Request, name: &str, options: &Options) -> Result<Answer> {
+pub(super) fn answer(inputs: &Inputs<'_>, req: &Request, name: &str, options: &Options) -> Result<Answer> {
     let report = catalog::find(name).expect("a report of the catalog");
     let q = Query {
         store: inputs.store,
@@ -316,126 +319,6 @@ fn answer(inputs: &Inputs<'_>, req: &Request, name: &str, options: &Options) -> 
         pseudonymized: inputs.pseudonymizer.is_some(),
     };
     catalog::answer(report, &q)
-}
-
-/// The sign-in workbooks (SPEC 6.2 to 6.4): legacy authentication by client app and application,
-/// the outcomes of interactive sign-ins per day with the top interrupts and failures, and one
-/// row per Conditional Access policy with its result buckets. Each only when it has rows.
-fn workbook_sections(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> String) -> Result<Vec<Section>> {
-    let Inputs { store, manifest, limits, pseudonymizer: p, .. } = *inputs;
-    let none = Options::default();
-    let mut sections = Vec::new();
-
-    let legacy = answer(inputs, req, "legacy-auth", &none)?;
-    if !legacy.rows.is_empty() {
-        let mut per_client: BTreeMap<String, u64> = BTreeMap::new();
-        for i in 0..legacy.rows.len() {
-            // By member name (the Graph shape), not by the table's column order.
-            let row = legacy.rows.json(i).map_err(|e| crate::error::Error::Other(e.to_string()))?;
-            if let (Some(client), Some(n)) = (row["clientAppUsed"].as_str(), row["signInCount"].as_u64()) {
-                *per_client.entry(client.to_string()).or_default() += n;
-            }
-        }
-        let mut bars: Vec<(String, u64)> = per_client.into_iter().collect();
-        bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut blocks = vec![
-            Block::Note(format!(
-                "Interactive and non-interactive user sign-ins from clients that cannot do modern authentication \
-                 (anything but Browser and Mobile Apps and Desktop clients; an empty client app counts as Unknown, \
-                 and legacy). Cross-tenant sign-ins are left out; interrupts count as failures ({}).",
-                req.window.describe()
-            )),
-            Block::Chart(bar_list("Sign-ins per legacy client app", &bars)),
-        ];
-        blocks.extend(Block::rows(
-            legacy.rows.as_ref(),
-            p,
-            limits.table_rows,
-            |_| None,
-            &cmd(&report_args("legacy-auth", &req.window)),
-        ));
-        sections.push(Section { id: "legacy-auth", title: "Legacy authentication", blocks });
-    }
-
-    let failures = answer(inputs, req, "failure-analysis", &none)?;
-    let totals = failures.annotations.get("@signinInsights.totals").cloned().unwrap_or_default();
-    let all = totals.get("all").and_then(serde_json::Value::as_u64).unwrap_or(0);
-    if all > 0 {
-        let n = |k: &str| totals.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let mut blocks = vec![Block::Note(format!(
-            "Interactive user sign-ins by outcome ({}): {} succeeded, {} were interrupted (the user was asked to act: \
-             MFA, consent, a password change; not a failure of the user) and {} failed, of {all}.",
-            req.window.describe(),
-            n("success"),
-            n("interrupted"),
-            n("failure"),
-        ))];
-        let spec = Spec { dims: vec![Dim::Day, Dim::Outcome], ..Spec::default() };
-        let groups = breakdown::run(store, manifest, req, &[EventType::InteractiveUser], &spec)?;
-        let mut per_day: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
-        for g in &groups {
-            if let (Val::Int(day), Some(o)) = (&g.key[0], g.key[1].as_str().and_then(Outcome::parse)) {
-                per_day.entry(*day).or_default()[o as usize] += g.state.sign_ins();
-            }
-        }
-        let days = days_of(&req.window, per_day.keys().next().copied(), limits.chart_days);
-        let bars: Vec<DayBar> = days
-            .iter()
-            .map(|d| DayBar {
-                label: format_day(*d),
-                values: per_day.get(d).copied().unwrap_or_default().to_vec(),
-                drill: None,
-            })
-            .collect();
-        let series = [("success", GREEN), ("interrupted", AMBER), ("failure", RED)];
-        blocks.push(Block::Chart(day_chart(1000, "Interactive sign-ins per day by outcome", &series, &bars)));
-        blocks.push(Block::Heading("Error codes, most frequent first (interrupts in amber)".into()));
-        let class = |c: &[Cell]| match c.get(1) {
-            Some(Cell::Text(Some(o))) if o == "interrupted" => Some("soon"),
-            _ => None,
-        };
-        blocks.extend(Block::rows(
-            failures.rows.as_ref(),
-            p,
-            limits.table_rows,
-            class,
-            &cmd(&report_args("failure-analysis", &req.window)),
-        ));
-        sections.push(Section { id: "failure-analysis", title: "Why sign-ins fail", blocks });
-    }
-
-    let policies = answer(inputs, req, "ca-policies", &none)?;
-    if !policies.rows.is_empty() {
-        let mut blocks = vec![Block::Note(format!(
-            "Every Conditional Access policy applied to interactive user sign-ins, with the sign-ins and users of each \
-             result: success, failure, user action required (report-only interrupts) and not applied; report-only \
-             policies in amber. {}",
-            match &policies.caption {
-                Caption::WindowAnd(more) => capitalised(more.trim_start_matches("; ")),
-                _ => String::new(),
-            }
-        ))];
-        let class = |c: &[Cell]| matches!(c.get(2), Some(Cell::Text(Some(t))) if t == "true").then_some("soon");
-        blocks.extend(Block::rows(
-            policies.rows.as_ref(),
-            p,
-            limits.table_rows,
-            class,
-            &cmd(&report_args("ca-policies", &req.window)),
-        ));
-        sections.push(Section { id: "ca-policies", title: "Conditional Access policies", blocks });
-    }
-    Ok(sections)
-}
-
-/// `s` with its first letter in upper case, ending with a full stop.
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    let mut out: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
-    if !out.is_empty() && !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
 
 fn drill_row(r: &signins::SignInRow, p: Option<&Pseudonymizer>) -> Vec<String> {
