@@ -380,11 +380,15 @@ fn nearest(q: &Query<'_>, sel: &Selection, input: &str) -> Result<String> {
     if q.pseudonymized {
         return Ok(format!("; the store holds sign-ins of {} users{span}", upns.len()));
     }
+    // Near: at most a third of the input's characters to change (a typo, not another name).
     let want = input.to_lowercase();
-    let mut near: Vec<(usize, &String)> = upns.iter().map(|u| (distance(&want, u), u)).collect();
+    let most = (want.chars().count() / 3).max(1);
+    let mut near: Vec<(usize, &String)> =
+        upns.iter().map(|u| (distance(&want, u), u)).filter(|(d, _)| *d <= most).collect();
     near.sort();
     let names: Vec<&str> = near.iter().take(5).map(|(_, u)| u.as_str()).collect();
-    Ok(format!("; the store holds sign-ins of {} users{span}; the nearest UPNs: {}", upns.len(), names.join(", ")))
+    let nearest = if names.is_empty() { String::new() } else { format!("; the nearest UPNs: {}", names.join(", ")) };
+    Ok(format!("; the store holds sign-ins of {} users{span}{nearest}", upns.len()))
 }
 
 /// Edit distance between `a` and the closest part of `b` of its length or the whole of `b`
