@@ -125,6 +125,11 @@ fn golden_workbooks() {
 }
 
 #[test]
+fn golden_audit_ops() {
+    assert!(check_case(&testdata("golden/audit-ops")) >= 3);
+}
+
+#[test]
 fn golden_investigate() {
     assert!(check_case(&testdata("golden/investigate")) >= 4);
 }

@@ -36,6 +36,78 @@ pub struct Audit<'a> {
     pub target_user: TargetUser,
     /// `additionalDetails` as compact JSON text (`[{"key":..,"value":..}]`), when not empty.
     pub additional_details: Option<String>,
+    /// Every target resource as compact JSON text of [`Target`]s, when there are any.
+    pub targets: Option<String>,
+}
+
+/// A target resource as stored: what the consent and sensitive-operation reports read. Every
+/// shape's member names (`displayName`, `DisplayName`) become Graph's; values are kept as the
+/// export wrote them (a modified property's values are usually JSON text themselves).
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub modified_properties: Vec<Property>,
+}
+
+/// A modified property of a target.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Property {
+    pub display_name: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// Member `key` of an object, in Graph's camelCase or PowerShell's PascalCase (any case).
+fn member<'v>(v: &'v Value, key: &str) -> &'v Value {
+    static NULL: Value = Value::Null;
+    match v {
+        Value::Object(m) => {
+            m.get(key).or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)).unwrap_or(&NULL)
+        }
+        _ => &NULL,
+    }
+}
+
+/// Text of a value: a string trimmed (none when empty); a number or a boolean as written.
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string),
+        Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// The targets of a record, in every shape.
+fn targets_of(targets: &Value) -> Vec<Target> {
+    targets
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t.is_object())
+        .map(|t| Target {
+            kind: text_of(member(t, "type")),
+            id: text_of(member(t, "id")),
+            display_name: text_of(member(t, "displayName")),
+            user_principal_name: text_of(member(t, "userPrincipalName")),
+            modified_properties: member(t, "modifiedProperties")
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| Property {
+                    display_name: text_of(member(p, "displayName")),
+                    old_value: text_of(member(p, "oldValue")),
+                    new_value: text_of(member(p, "newValue")),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// A user an audit event targets.
@@ -123,16 +195,14 @@ pub fn parse<'a>(record: &'a str, time: Option<&str>) -> Result<Audit<'a>, Refus
     let targets = json_or_text(raw.target_resources, "targetResources")?;
     let details = json_or_text(raw.additional_details, "additionalDetails")?;
     let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let user = targets
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|t| t["type"].as_str().or(t["Type"].as_str()).is_some_and(|k| k.eq_ignore_ascii_case("user")));
+    let all = targets_of(&targets);
+    let user = all.iter().find(|t| t.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("user")));
     let target_user = user.map_or_else(TargetUser::default, |u| TargetUser {
-        id: text(&u["id"]),
-        user_principal_name: text(&u["userPrincipalName"]),
-        display_name: text(&u["displayName"]),
+        id: u.id.clone(),
+        user_principal_name: u.user_principal_name.clone(),
+        display_name: u.display_name.clone(),
     });
+    let (by_user, by_app) = (member(&initiated, "user"), member(&initiated, "app"));
     Ok(Audit {
         id,
         activity_us,
@@ -142,16 +212,17 @@ pub fn parse<'a>(record: &'a str, time: Option<&str>) -> Result<Audit<'a>, Refus
         result_reason: raw.result_reason,
         logged_by_service: raw.logged_by_service,
         operation_type: raw.operation_type,
-        initiated_by_user: text(&initiated["user"]["userPrincipalName"]),
-        initiated_by_app: text(&initiated["app"]["displayName"]),
+        initiated_by_user: text(member(by_user, "userPrincipalName")),
+        initiated_by_app: text(member(by_app, "displayName")),
         correlation_id: raw.correlation_id,
-        initiated_by_user_id: text(&initiated["user"]["id"]),
-        initiated_by_user_name: text(&initiated["user"]["displayName"]),
+        initiated_by_user_id: text(member(by_user, "id")),
+        initiated_by_user_name: text(member(by_user, "displayName")),
         target_user,
         additional_details: match details {
             Value::Array(a) if !a.is_empty() => Some(Value::Array(a).to_string()),
             _ => None,
         },
+        targets: (!all.is_empty()).then(|| serde_json::to_string(&all).unwrap_or_default()),
     })
 }
 

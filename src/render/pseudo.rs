@@ -47,9 +47,10 @@ impl Kind {
             | "initiated_by_user"
             | "user"
             | "initiatedbyuser"
-            | "userprincipalnamesseen" => Some(Kind::Upn),
+            | "userprincipalnamesseen"
+            | "targetuserprincipalname" => Some(Kind::Upn),
             "userid" | "user_id" => Some(Kind::UserId),
-            "userdisplayname" | "user_display_name" => Some(Kind::Name),
+            "userdisplayname" | "user_display_name" | "targetuserdisplayname" => Some(Kind::Name),
             "ipaddress" | "calleripaddress" | "ipaddressfromresourceprovider" | "ip_address" => Some(Kind::Ip),
             _ => None,
         }

@@ -197,6 +197,27 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
         sections.push(Section { id: "cross-tenant", title: "Cross-tenant sign-ins", blocks });
     }
 
+    // The audit reports, over the audit window.
+    let audits = Request::new(inputs.windows.audits.clone());
+    for (name, id, title, what) in [
+        ("consents", "consents", "Consent grants", "Consent to application events"),
+        ("sensitive-operations", "sensitive-operations", "Sensitive operations", "Audit events"),
+    ] {
+        let a = answer(inputs, &audits, name, &none)?;
+        if a.rows.is_empty() {
+            continue;
+        }
+        let mut blocks = vec![Block::Note(format!("{what} ({}). {}", audits.window.describe(), said(&a.caption)))];
+        blocks.extend(Block::rows(
+            a.rows.as_ref(),
+            p,
+            limits.table_rows,
+            |_| None,
+            &cmd(&report_args(name, &audits.window)),
+        ));
+        sections.push(Section { id, title, blocks });
+    }
+
     let risky = answer(inputs, req, "risky-sign-ins", &none)?;
     if !risky.rows.is_empty() {
         let mut blocks = vec![Block::Note(format!(

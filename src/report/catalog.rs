@@ -13,7 +13,9 @@
 
 use serde_json::Value;
 
-use super::{Request, Rows, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration};
+use super::{
+    Request, Rows, adfs, app_daily, app_errors, app_last_signin, apps, audit_ops, auth_events, auth_registration,
+};
 use super::{auth_usage, breakdown, credentials, investigate, latest_event_in, service_principals, workbooks};
 use crate::domain::EventType;
 use crate::error::{Error, Result};
@@ -64,6 +66,8 @@ pub const REPORTS: &[&Report] = &[
     &workbooks::prompts::REPORT,
     &workbooks::tenants::REPORT,
     &workbooks::risk::REPORT,
+    &audit_ops::CONSENTS_REPORT,
+    &audit_ops::SENSITIVE_REPORT,
     &investigate::user::REPORT,
     &investigate::ip::REPORT,
 ];
@@ -434,7 +438,8 @@ mod tests {
             e,
             "--top applies to `report apps`, `report app-errors`, `report adfs`, `report breakdown`, \
              `report legacy-auth`, `report failure-analysis`, `report ca-policies`, `report mfa-gaps`, \
-             `report auth-prompts`, `report cross-tenant` and `report risky-sign-ins`"
+             `report auth-prompts`, `report cross-tenant`, `report risky-sign-ins`, `report consents` and \
+             `report sensitive-operations`"
         );
         let legacy = find("legacy-auth").unwrap();
         assert_eq!(

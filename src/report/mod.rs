@@ -10,6 +10,7 @@ pub mod app_daily;
 pub mod app_errors;
 pub mod app_last_signin;
 pub mod apps;
+pub mod audit_ops;
 pub mod auth_events;
 pub mod auth_methods;
 pub mod auth_registration;

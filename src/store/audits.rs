@@ -38,6 +38,8 @@ pub const TARGET_USER_PRINCIPAL_NAME: &str = "target_user_principal_name";
 pub const TARGET_USER_NAME: &str = "target_user_name";
 /// `additionalDetails` as compact JSON text.
 pub const ADDITIONAL_DETAILS: &str = "additional_details";
+/// Every target resource with its modified properties, as compact JSON (`normalize::audit::Target`).
+pub const TARGETS: &str = "targets";
 pub const SOURCE_FILE: &str = "source_file";
 pub const SOURCE_LINE: &str = "source_line";
 pub const RAW: &str = "raw";
@@ -72,6 +74,7 @@ pub fn audits_schema() -> SchemaRef {
                 Field::new(TARGET_USER_PRINCIPAL_NAME, DataType::Utf8, true),
                 Field::new(TARGET_USER_NAME, DataType::Utf8, true),
                 Field::new(ADDITIONAL_DETAILS, DataType::Utf8, true),
+                Field::new(TARGETS, DataType::Utf8, true),
                 Field::new(SOURCE_FILE, dict(), false),
                 Field::new(SOURCE_LINE, DataType::Int64, false),
                 Field::new(RAW, DataType::Utf8, true),
@@ -101,6 +104,7 @@ struct Builder {
     target_user_principal_name: StringBuilder,
     target_user_name: StringBuilder,
     additional_details: StringBuilder,
+    targets: StringBuilder,
     source_file: Dict,
     source_line: Int64Builder,
     raw: StringBuilder,
@@ -126,6 +130,7 @@ impl Builder {
         self.target_user_principal_name.append_option(a.target_user.user_principal_name.as_deref());
         self.target_user_name.append_option(a.target_user.display_name.as_deref());
         self.additional_details.append_option(a.additional_details.as_deref());
+        self.targets.append_option(a.targets.as_deref());
         self.source_file.append_value(source_file);
         self.source_line.append_value(source_line as i64);
         self.raw.append_option(raw);
@@ -152,6 +157,7 @@ impl Builder {
             Arc::new(b.target_user_principal_name.finish()),
             Arc::new(b.target_user_name.finish()),
             Arc::new(b.additional_details.finish()),
+            Arc::new(b.targets.finish()),
             Arc::new(b.source_file.finish()),
             Arc::new(b.source_line.finish()),
             Arc::new(b.raw.finish()),

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// 3: `signins` gained the dimensions of the workbooks (client protocol, token type, risk, user
 /// type, tenants, cross-tenant access, location, device, user agent, credential type, the
 /// Conditional Access policies and every authentication step).
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {
