@@ -204,3 +204,29 @@ fn user_and_ip_pages_equal_a_naive_count() {
     }
     assert_eq!(checked, 3);
 }
+
+/// The public OTRF SimuLand audit export (Log Analytics rows, the same record twice): the
+/// secret added to SimuLandApp (its `KeyDescription` new value holds one key, KeyType Password,
+/// the old value none) and the delegated grant of `User.Read Mail.ReadWrite` to Microsoft Graph.
+#[test]
+fn sensitive_operations_of_a_real_audit_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingested(dir.path(), &testdata("public/otrf-security-datasets/AADAuditEvents.json"));
+    let r = run(&["report", "sensitive-operations", "--store", &store, "--period", "D3650", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = only(&v["value"], &["kind", "activityDisplayName", "initiatedByUser", "targetDisplayName", "detail"]);
+    assert_eq!(
+        rows,
+        [
+            json!({"kind": "credentials", "activityDisplayName": "Update application \u{2013} Certificates and secrets management",
+                   "initiatedByUser": "pgustavo@simulandlabs.com", "targetDisplayName": "SimuLandApp", "detail": "Password"}),
+            json!({"kind": "permissions", "activityDisplayName": "Add delegated permission grant",
+                   "initiatedByUser": "pgustavo@simulandlabs.com", "targetDisplayName": "Microsoft Graph",
+                   "detail": "User.Read Mail.ReadWrite"}),
+        ]
+    );
+    let r = run(&["report", "consents", "--store", &store, "--period", "D3650", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\"value\": []"), "no Consent to application event in this export: {}", r.stdout);
+}
