@@ -156,6 +156,14 @@ def expected(binary, store, period, has):
     out["failure-analysis"] = [(r["errorCode"], r["outcome"], r["failureReason"], r["signInCount"], r["userCount"],
                                 r["appCount"], micros(r["lastSignInDateTime"]))
                                for r in native(binary, store, ["failure-analysis", *p])]
+    out["mfa-gaps"] = [(r["appId"], r["appDisplayName"], r["signInCount"], r["singleFactorSignInCount"],
+                        r["multiFactorSignInCount"], hundredths(r["singleFactorPercentage"]), r["userCount"],
+                        r["singleFactorUserCount"], micros(r["lastSignInDateTime"]))
+                       for r in native(binary, store, ["mfa-gaps", *p])]
+    out["risky-sign-ins"] = [(r["userPrincipalName"], r["userDisplayName"], r["ipAddress"], r["signInCount"],
+                              r["highRiskCount"], r["mediumRiskCount"], r["lowRiskCount"], r["successCount"],
+                              r["failureCount"], r["userCount"], r["latestRiskState"], micros(r["lastSignInDateTime"]))
+                             for r in native(binary, store, ["risky-sign-ins", *p])]
     buckets = ("success", "failure", "userActionRequired", "notApplied", "total")
     out["ca-policies"] = [(r["policyId"], r["policyDisplayName"], r["reportOnly"], *(r["signIns"][b] for b in buckets),
                            *(r["users"][b] for b in buckets)) for r in native(binary, store, ["ca-policies", *p])]
@@ -212,6 +220,10 @@ def normalise(name, rows):
         return [(r[0], r[1], r[2], *(int(v) for v in r[3:7]), micros(r[7])) for r in rows]
     if name == "failure-analysis":
         return [(num(r[0]), r[1], r[2], *(int(v) for v in r[3:6]), micros(r[6])) for r in rows]
+    if name == "mfa-gaps":
+        return [(r[0], r[1], *(int(v) for v in r[2:8]), micros(r[8])) for r in rows]
+    if name == "risky-sign-ins":
+        return [(r[0], r[1], r[2], *(int(v) for v in r[3:10]), r[10], micros(r[11])) for r in rows]
     if name == "ca-policies":
         return [(r[0], r[1], bool(r[2]), *(int(v) for v in r[3:13])) for r in rows]
     return [tuple(int(v) for v in r) for r in rows]

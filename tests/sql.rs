@@ -362,6 +362,51 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             })
             .collect(),
     );
+    let fields = |r: &serde_json::Value, names: &[&str]| names.iter().map(|k| v(&r[*k])).collect::<Vec<String>>();
+    out.insert(
+        "risky-sign-ins",
+        answer("risky-sign-ins")
+            .iter()
+            .map(|r| {
+                let mut cells = fields(
+                    r,
+                    &[
+                        "userPrincipalName",
+                        "userDisplayName",
+                        "ipAddress",
+                        "signInCount",
+                        "highRiskCount",
+                        "mediumRiskCount",
+                        "lowRiskCount",
+                        "successCount",
+                        "failureCount",
+                        "userCount",
+                        "latestRiskState",
+                        "lastSignInDateTime",
+                    ],
+                );
+                cells.extend([sort_null(&r["userPrincipalName"]), sort_null(&r["ipAddress"])]);
+                cells
+            })
+            .collect(),
+    );
+    out.insert(
+        "mfa-gaps",
+        answer("mfa-gaps")
+            .iter()
+            .map(|r| {
+                let count = |k: &str| r[k].as_u64().unwrap_or(0);
+                let mut cells = fields(
+                    r,
+                    &["appId", "appDisplayName", "signInCount", "singleFactorSignInCount", "multiFactorSignInCount"],
+                );
+                cells.push(hundredths(count("singleFactorSignInCount"), count("signInCount")));
+                cells.extend(fields(r, &["userCount", "singleFactorUserCount", "lastSignInDateTime"]));
+                cells.push(sort_null(&r["appId"]));
+                cells
+            })
+            .collect(),
+    );
     let events = auth_events::load(store, &manifest, &p.audits).unwrap();
     out.insert(
         "password-resets",
@@ -467,7 +512,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
     // Each hand-made case in a store of its own (each has its own as-of), 30-day windows.
     // (case, its inputs, the drill-down app, the files that must compare rows there)
     type Case<'a> = (&'a str, &'a [&'a str], Option<&'a str>, &'a [&'a str]);
-    let cases: [Case<'_>; 5] = [
+    let cases: [Case<'_>; 6] = [
         (
             "small",
             &["signins.json"],
@@ -494,6 +539,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
             &["auth-registration-feature", "auth-registration-method", "auth-usage", "mfa-summary", "password-resets"],
         ),
         ("workbooks", &["signins.json"], None, &["ca-policies", "failure-analysis", "legacy-auth"]),
+        ("investigate", &["signins.json"], None, &["mfa-gaps", "risky-sign-ins"]),
     ];
     for (case, files, app, must) in cases {
         let dir = tempfile::tempdir().unwrap();

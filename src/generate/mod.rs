@@ -229,8 +229,10 @@ impl Default for Extra {
 /// The legacy authentication clients (`clientAppUsed`), an empty one among them.
 const LEGACY_CLIENTS: &[&str] =
     &["Exchange ActiveSync", "IMAP4", "POP3", "Authenticated SMTP", "Other clients", "Exchange Web Services", ""];
-const RISK_LEVELS: &[&str] = &["low", "medium", "high"];
-const RISK_STATES: &[&str] = &["atRisk", "confirmedCompromised", "remediated", "dismissed"];
+/// `hidden`: the tenant's licence does not show the level, only the state says the sign-in was
+/// risky; a state of `none` with a level: detected, nothing recorded for the user yet.
+const RISK_LEVELS: &[&str] = &["low", "medium", "high", "hidden"];
+const RISK_STATES: &[&str] = &["atRisk", "confirmedCompromised", "remediated", "dismissed", "none"];
 /// The guests' home tenant (fabrikam).
 const GUEST_TENANT: &str = "3f6e2c1a-9b8d-4e7f-a6c5-b4d3e2f1a0b9";
 
