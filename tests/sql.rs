@@ -407,6 +407,30 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             })
             .collect(),
     );
+    out.insert(
+        "cross-tenant",
+        answer("cross-tenant")
+            .iter()
+            .map(|r| {
+                let mut cells = fields(
+                    r,
+                    &[
+                        "direction",
+                        "externalTenantId",
+                        "crossTenantAccessType",
+                        "signInCount",
+                        "successCount",
+                        "failureCount",
+                        "userCount",
+                        "appCount",
+                        "lastSignInDateTime",
+                    ],
+                );
+                cells.push(sort_null(&r["crossTenantAccessType"]));
+                cells
+            })
+            .collect(),
+    );
     let events = auth_events::load(store, &manifest, &p.audits).unwrap();
     out.insert(
         "password-resets",
@@ -538,7 +562,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
             None,
             &["auth-registration-feature", "auth-registration-method", "auth-usage", "mfa-summary", "password-resets"],
         ),
-        ("workbooks", &["signins.json"], None, &["ca-policies", "failure-analysis", "legacy-auth"]),
+        ("workbooks", &["signins.json"], None, &["ca-policies", "cross-tenant", "failure-analysis", "legacy-auth"]),
         ("investigate", &["signins.json"], None, &["mfa-gaps", "risky-sign-ins"]),
     ];
     for (case, files, app, must) in cases {
