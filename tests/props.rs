@@ -20,6 +20,7 @@ use signin_insights::scan::{Period, Window};
 use signin_insights::store::Store;
 
 use crate::naive;
+use crate::naive_audit_ops;
 use crate::naive_auth;
 use crate::naive_workbooks;
 use crate::util::{ingest_with, pool};
@@ -146,6 +147,8 @@ fn check(
     assert!(!regs.is_empty() && !audit_events.is_empty());
 
     let wrows = naive_workbooks::load(&input);
+    let app_audits = naive_audit_ops::load(&input);
+    let audit_req = Request::new(audit_window.clone());
     for threads in [1, 2, 5] {
         pool(threads).install(|| {
             let all = Request { top: None, ..req.clone() };
@@ -287,6 +290,11 @@ fn check(
                 let got = serde_json::to_value(auth_events::user_events(&events, &filter, zone).0).unwrap();
                 assert_eq!(got, naive_auth::user_events(&audit_events, &aw, failures), "registration-events");
             }
+            let (got, _) = answer(&store, &manifest, &audit_req, "consents", &Options::default());
+            same_rows(&got, &naive_audit_ops::consents(&app_audits, &aw), &format!("consents, {threads} threads"));
+            let (got, _) = answer(&store, &manifest, &audit_req, "sensitive-operations", &Options::default());
+            let want = naive_audit_ops::sensitive(&app_audits, &aw);
+            same_rows(&got, &want, &format!("sensitive-operations, {threads} threads"));
             let got = serde_json::to_value(auth_events::registration_activity(&events).0).unwrap();
             assert_eq!(strip_ids(got), naive_auth::registration_activity(&audit_events, &aw), "registration-activity");
             let got = serde_json::to_value(auth_events::password_resets(&events, &audit_window)).unwrap();

@@ -8,6 +8,7 @@ mod hardening;
 mod html;
 mod investigate;
 mod naive;
+mod naive_audit_ops;
 mod naive_auth;
 mod naive_workbooks;
 mod portable_sql;

@@ -107,6 +107,15 @@ pub fn write_auth_methods(opts: &GenOptions, dir: &Path) -> Result<Vec<(PathBuf,
     }
     write(&path, &text)?;
     out.push((path, records.len() as u64));
+    // Application management: what the consent and sensitive-operation reports read.
+    let apps = super::app_audits::events(&world, opts.seed, (world.users / 2).max(12), opts.days, opts.end_us);
+    let path = audit_dir.join("appManagementAudits.json");
+    let text = format!(
+        "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits\",\"value\":[{}]}}\n",
+        apps.join(",\n")
+    );
+    write(&path, &text)?;
+    out.push((path, apps.len() as u64));
     Ok(out)
 }
 

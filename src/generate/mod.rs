@@ -11,6 +11,7 @@
 //! on the seed and its index, so the same seed gives the same sign-ins in every format.
 
 pub mod adfs;
+mod app_audits;
 pub mod auth_methods;
 pub mod catalog;
 pub mod inventory;
