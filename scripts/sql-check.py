@@ -160,6 +160,9 @@ def expected(binary, store, period, has):
                         r["multiFactorSignInCount"], hundredths(r["singleFactorPercentage"]), r["userCount"],
                         r["singleFactorUserCount"], micros(r["lastSignInDateTime"]))
                        for r in native(binary, store, ["mfa-gaps", *p])]
+    out["auth-prompts"] = [(r["authenticationMethod"], r["promptCount"], r["successCount"], r["failureCount"],
+                            r["signInCount"], hundredths(r["promptsPerSignIn"]), r["userCount"],
+                            micros(r["lastSignInDateTime"])) for r in native(binary, store, ["auth-prompts", *p])]
     out["cross-tenant"] = [(r["direction"], r["externalTenantId"], r["crossTenantAccessType"], r["signInCount"],
                             r["successCount"], r["failureCount"], r["userCount"], r["appCount"],
                             micros(r["lastSignInDateTime"])) for r in native(binary, store, ["cross-tenant", *p])]
@@ -223,6 +226,8 @@ def normalise(name, rows):
         return [(r[0], r[1], r[2], *(int(v) for v in r[3:7]), micros(r[7])) for r in rows]
     if name == "failure-analysis":
         return [(num(r[0]), r[1], r[2], *(int(v) for v in r[3:6]), micros(r[6])) for r in rows]
+    if name == "auth-prompts":
+        return [(r[0], *(int(v) for v in r[1:7]), micros(r[7])) for r in rows]
     if name == "cross-tenant":
         return [(r[0], r[1], r[2], *(int(v) for v in r[3:8]), micros(r[8])) for r in rows]
     if name == "mfa-gaps":

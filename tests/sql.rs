@@ -431,6 +431,22 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             })
             .collect(),
     );
+    out.insert(
+        "auth-prompts",
+        answer("auth-prompts")
+            .iter()
+            .map(|r| {
+                let count = |k: &str| r[k].as_u64().unwrap_or(0);
+                let mut cells =
+                    fields(r, &["authenticationMethod", "promptCount", "successCount", "failureCount", "signInCount"]);
+                cells.push(
+                    signin_insights::domain::Percent::ratio(count("promptCount"), count("signInCount")).0.to_string(),
+                );
+                cells.extend(fields(r, &["userCount", "lastSignInDateTime"]));
+                cells
+            })
+            .collect(),
+    );
     let events = auth_events::load(store, &manifest, &p.audits).unwrap();
     out.insert(
         "password-resets",
@@ -563,7 +579,7 @@ fn the_portable_sql_keeps_the_golden_cases_edge_cases() {
             &["auth-registration-feature", "auth-registration-method", "auth-usage", "mfa-summary", "password-resets"],
         ),
         ("workbooks", &["signins.json"], None, &["ca-policies", "cross-tenant", "failure-analysis", "legacy-auth"]),
-        ("investigate", &["signins.json"], None, &["mfa-gaps", "risky-sign-ins"]),
+        ("investigate", &["signins.json"], None, &["auth-prompts", "mfa-gaps", "risky-sign-ins"]),
     ];
     for (case, files, app, must) in cases {
         let dir = tempfile::tempdir().unwrap();
