@@ -353,6 +353,13 @@ impl Answer {
         self
     }
 
+    /// The answer with `totals` as the JSON envelope's `@signinInsights.totals`.
+    pub fn with_totals<T: serde::Serialize>(mut self, totals: &T) -> Answer {
+        let v = serde_json::to_value(totals).unwrap_or_default();
+        self.annotations.insert("@signinInsights.totals".into(), v);
+        self
+    }
+
     /// `@odata.context` of the JSON output.
     pub fn context(&self) -> String {
         if self.object.is_some() { super::object_context(&self.type_name) } else { super::context(&self.type_name) }

@@ -72,9 +72,7 @@ pub const REPORT: Report = Report {
              multi-factor, {} did not say",
             totals.sign_ins, totals.single_factor, totals.single_factor_percentage, totals.multi_factor, totals.unknown
         );
-        let mut a = Answer::rows(TYPE_NAME, rows).with_caption(Caption::WindowAnd(caption));
-        a.annotations.insert("@signinInsights.totals".into(), serde_json::to_value(&totals).unwrap_or_default());
-        Ok(a)
+        Ok(Answer::rows(TYPE_NAME, rows).with_caption(Caption::WindowAnd(caption)).with_totals(&totals))
     },
 };
 

@@ -225,9 +225,7 @@ pub const FAILURE_REPORT: Report = Report {
             "; {} sign-ins: {} succeeded, {} interrupted (the user was asked to act: MFA, consent, a password change), {} failed",
             totals.all, totals.success, totals.interrupted, totals.failure
         );
-        let mut a = Answer::rows(FAILURE_TYPE, rows).with_caption(Caption::WindowAnd(caption));
-        a.annotations.insert("@signinInsights.totals".into(), serde_json::to_value(totals).unwrap_or_default());
-        Ok(a)
+        Ok(Answer::rows(FAILURE_TYPE, rows).with_caption(Caption::WindowAnd(caption)).with_totals(&totals))
     },
 };
 

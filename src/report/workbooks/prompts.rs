@@ -45,9 +45,7 @@ pub const REPORT: Report = Report {
              sign-in, {} users",
             totals.prompts, totals.success, totals.sign_ins, totals.prompts_per_sign_in, totals.users
         );
-        let mut a = Answer::rows(TYPE_NAME, rows).with_caption(Caption::WindowAnd(caption));
-        a.annotations.insert("@signinInsights.totals".into(), serde_json::to_value(&totals).unwrap_or_default());
-        Ok(a)
+        Ok(Answer::rows(TYPE_NAME, rows).with_caption(Caption::WindowAnd(caption)).with_totals(&totals))
     },
 };
 

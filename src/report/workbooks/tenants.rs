@@ -44,9 +44,7 @@ pub const REPORT: Report = Report {
              into another tenant's resource (resourceTenantId); {} inbound, {} outbound, {} within the tenant",
             totals.inbound, totals.outbound, totals.within_tenant
         );
-        let mut a = Answer::rows(TYPE_NAME, rows).with_caption(Caption::WindowAnd(caption));
-        a.annotations.insert("@signinInsights.totals".into(), serde_json::to_value(totals).unwrap_or_default());
-        Ok(a)
+        Ok(Answer::rows(TYPE_NAME, rows).with_caption(Caption::WindowAnd(caption)).with_totals(&totals))
     },
 };
 
