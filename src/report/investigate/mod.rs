@@ -33,7 +33,6 @@ use crate::store::schema::*;
 pub struct Hit {
     pub id: String,
     pub t: i64,
-    pub event_type: Option<EventType>,
     pub app_id: Option<String>,
     pub app_name: Option<String>,
     pub resource_id: Option<String>,
@@ -132,8 +131,8 @@ impl Merge for Collect {
 
 impl Aggregate for Collect {
     type Output = Vec<Hit>;
-    fn update(&mut self, batch: &RecordBatch, event_type: EventType) {
-        push_hits(batch, event_type, 0..batch.num_rows(), &mut self.0);
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
+        push_hits(batch, &mut self.0);
     }
     fn finish(mut self) -> Vec<Hit> {
         sort_hits(&mut self.0);
@@ -146,18 +145,17 @@ fn sort_hits(hits: &mut [Hit]) {
     hits.sort_by(|a, b| (a.t, &a.id).cmp(&(b.t, &b.id)));
 }
 
-/// Appends rows `rows` of `batch` (read with [`COLUMNS`]) as hits.
-fn push_hits(batch: &RecordBatch, event_type: EventType, rows: impl Iterator<Item = usize>, out: &mut Vec<Hit>) {
+/// Appends the rows of `batch` (read with [`COLUMNS`]) as hits.
+fn push_hits(batch: &RecordBatch, out: &mut Vec<Hit>) {
     {
         let c = Columns(batch);
         let (created, codes, ids) = (c.times(CREATED), c.ints(ERROR_CODE), c.text(ID));
         let (compliant, managed) = (c.bools(IS_COMPLIANT), c.bools(IS_MANAGED));
         let t = |name: &str, i: usize| text_of(batch, name, i);
-        for i in rows {
+        for i in 0..batch.num_rows() {
             out.push(Hit {
                 id: ids.value(i).to_string(),
                 t: created.value(i),
-                event_type: Some(event_type),
                 app_id: t(APP_ID, i),
                 app_name: t(APP_DISPLAY_NAME, i),
                 resource_id: t(RESOURCE_ID, i),
@@ -307,23 +305,21 @@ fn at(zone: Zone, us: i64) -> Value {
 
 /// The sections both pages share, computed from the subject's hits.
 fn common(hits: &[Hit], zone: Zone) -> Vec<Section> {
-    let days = tally(hits, |h| Some(zone.local_micros(h.t).div_euclid(crate::domain::MICROS_PER_DAY)));
-    let mut days: Vec<Value> = days
+    // Sign-ins per outcome of each day of the zone, in day order.
+    let mut per_day: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
+    for h in hits {
+        per_day.entry(zone.day_of(h.t)).or_default()[h.outcome() as usize] += 1;
+    }
+    let days = per_day
         .into_iter()
-        .map(|(d, g)| {
-            let of_day: Vec<Hit> = hits
-                .iter()
-                .filter(|h| zone.local_micros(h.t).div_euclid(crate::domain::MICROS_PER_DAY) == d)
-                .cloned()
-                .collect();
-            let o = outcomes(&of_day);
+        .map(|(d, n)| {
             json!({
-                "date": crate::domain::time::format_day(d), "signInCount": g.count,
-                "successCount": o["success"], "interruptedCount": o["interrupted"], "failureCount": o["failure"],
+                "date": crate::domain::time::format_day(d), "signInCount": n.iter().sum::<u64>(),
+                "successCount": n[Outcome::Success as usize], "interruptedCount": n[Outcome::Interrupted as usize],
+                "failureCount": n[Outcome::Failure as usize],
             })
         })
         .collect();
-    days.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
     let apps = tally(hits, |h| h.app_id.as_ref().map(|a| a.to_lowercase()))
         .into_iter()
         .map(|(id, g)| {

@@ -219,11 +219,11 @@ fn get(a: &arrow_array::StringArray, i: usize) -> Option<&str> {
 
 impl Aggregate for Find {
     type Output = (BTreeMap<String, User>, Option<Vec<Hit>>);
-    fn update(&mut self, batch: &RecordBatch, event_type: EventType) {
+    fn update(&mut self, batch: &RecordBatch, _: EventType) {
         if let Some(hits) = &mut self.hits {
             // The scan hands over only the rows that match.
             if hits.len() + batch.num_rows() <= HELD {
-                super::push_hits(batch, event_type, 0..batch.num_rows(), hits);
+                super::push_hits(batch, hits);
             } else {
                 self.hits = None;
             }
