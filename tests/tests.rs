@@ -11,6 +11,7 @@ mod naive;
 mod naive_audit_ops;
 mod naive_auth;
 mod naive_workbooks;
+mod people;
 mod portable_sql;
 mod props;
 mod shapes;

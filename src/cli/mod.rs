@@ -115,7 +115,23 @@ pub struct Config {
 impl Config {
     /// How rows become bytes in `format`, with this run's key and zone.
     pub fn render_options(&self, format: Format) -> render::Options<'_> {
-        render::Options { format, pseudonymizer: self.pseudonymizer.as_ref(), zone: self.zone }
+        render::Options {
+            format,
+            pseudonymizer: self.pseudonymizer.as_ref(),
+            zone: self.zone,
+            width: self.table_width(),
+        }
+    }
+
+    /// The width a table for a person is fitted to: `$COLUMNS`, else the terminal's, when
+    /// standard output is a terminal; `None` (the exact table) for a pipe or a file.
+    pub fn table_width(&self) -> Option<usize> {
+        if !self.stdout_is_terminal {
+            return None;
+        }
+        let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0);
+        let terminal = || console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols));
+        Some(columns.or_else(terminal).unwrap_or(80).max(20))
     }
 
     /// A progress bar on stderr when it is a terminal and `--quiet` was not given.
@@ -349,7 +365,29 @@ pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(
         if terminal { Box::new(render::terminal::Escaping::new(buffered)) } else { Box::new(buffered) };
     let res = f(&mut out).and_then(|_| out.flush());
     match res {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        Err(e) if !is_broken_pipe(&e) => Err(Error::io("<stdout>", e)),
         _ => Ok(()),
     }
+}
+
+/// A closed pipe (`| head`), also when a writer (CSV) wrapped the error in its own.
+fn is_broken_pipe(e: &io::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|inner| inner as _);
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>()
+            && io.kind() == io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        if let Some(csv::ErrorKind::Io(io)) = s.downcast_ref::<csv::Error>().map(csv::Error::kind)
+            && io.kind() == io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }

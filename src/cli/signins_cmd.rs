@@ -123,6 +123,19 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         }
         _ => {
             let caption = window.describe();
+            // A person at a terminal gets the newest screenfuls; files and pipes get every row.
+            let shown = match config.table_width() {
+                Some(_) if format == Format::Table && args.limit.is_none() => rows.len().min(ON_A_TERMINAL),
+                _ => rows.len(),
+            };
+            if shown < rows.len() {
+                note!(
+                    "signin-insights: showing the newest {shown} of {} sign-ins; all of them: --format csv > \
+                     signins.csv (or --limit N, or a filter: --user, --app, --failed, --day)",
+                    crate::render::table::group_thousands(rows.len() as i64)
+                );
+            }
+            let rows = rows[..shown].to_vec();
             let rendered = Rendered {
                 rows: &rows,
                 context: &context("signIn"),
@@ -136,6 +149,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     })?;
     Ok(0)
 }
+
+/// The sign-ins a table on a terminal shows unless `--limit` says otherwise: a few screenfuls.
+const ON_A_TERMINAL: usize = 100;
 
 /// The original record on one line; the key columns when the store was ingested without it
 /// (`ingest --no-raw`). Personal values replaced under `p`.

@@ -63,7 +63,10 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         Value::Object(m)
     };
     with_stdout(|out| match format {
-        Format::Table => table::write(&headers, &result.rows, out),
+        Format::Table => match config.table_width() {
+            Some(w) => table::write_fitted(&headers, &result.rows, w, out),
+            None => table::write(&headers, &result.rows, out),
+        },
         Format::Csv => write_csv(&headers, result.rows.iter().cloned(), out),
         Format::Json => {
             let rows: Vec<Value> = result.rows.iter().map(|r| object(r)).collect();

@@ -215,6 +215,22 @@ impl Zone {
         with_fraction(dt.format("%Y-%m-%dT%H:%M:%S").to_string(), local.rem_euclid(1_000_000), &zone)
     }
 
+    /// The local time to the minute, `2024-05-01 14:34`, for a table a person reads (the
+    /// caption names the zone).
+    pub fn format_minutes(self, us: i64) -> String {
+        let local = self.local_micros(us);
+        let dt = DateTime::<Utc>::from_timestamp(local.div_euclid(1_000_000), 0).unwrap_or_default();
+        dt.format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// An instant in words for a caption: `31 Oct 2026 23:59 UTC` (the zone's name, or its
+    /// offset where it has one).
+    pub fn describe(self, us: i64) -> String {
+        let local = self.local_micros(us);
+        let dt = DateTime::<Utc>::from_timestamp(local.div_euclid(1_000_000), 0).unwrap_or_default();
+        format!("{} {}", dt.format("%-d %b %Y %H:%M"), self.name())
+    }
+
     /// The wall-clock microseconds of an instant in this zone: what a spreadsheet, which knows
     /// no zones, is given.
     pub fn local_micros(self, us: i64) -> i64 {

@@ -4,6 +4,7 @@
 //! control characters are made visible in terminal tables.
 
 pub mod html;
+pub mod labels;
 pub mod overview;
 pub mod pseudo;
 pub mod table;
@@ -39,6 +40,9 @@ pub struct Options<'a> {
     pub format: Format,
     pub pseudonymizer: Option<&'a Pseudonymizer>,
     pub zone: Zone,
+    /// A table for a person on a terminal this many columns wide ([`table::write_fitted`]);
+    /// `None` for a pipe or a file, which get the exact table.
+    pub width: Option<usize>,
 }
 
 /// The rows of one report, with what the output needs to say about them.
@@ -124,8 +128,7 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
         }
         (Format::Table, _) => {
             let rows = pseudo::cells(p, r.rows);
-            writeln!(out, "{}", r.caption)?;
-            table::write(r.rows.headers(), &rows, out)
+            write_table(r.caption, r.rows.headers(), &rows, opts.width, out)
         }
     }
 }
@@ -193,18 +196,40 @@ fn write_sections(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> 
             Ok(())
         }
         _ => {
-            writeln!(out, "{}", r.caption)?;
+            write_caption(r.caption, opts.width, out)?;
             for (_, title, headers, rows) in &blocks {
                 writeln!(out)?;
                 if rows.is_empty() {
                     writeln!(out, "{title}: none")?;
                     continue;
                 }
-                writeln!(out, "{title} ({})", rows.len())?;
-                table::write(headers, rows, &mut *out)?;
+                write_table(&format!("{title} ({})", rows.len()), headers, rows, opts.width, out)?;
             }
             Ok(())
         }
+    }
+}
+
+/// A caption, then the table: fitted to `width` (a terminal), or exact.
+pub fn write_table(
+    caption: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+    width: Option<usize>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_caption(caption, width, out)?;
+    match width {
+        Some(w) => table::write_fitted(headers, rows, w, out),
+        None => table::write(headers, rows, out),
+    }
+}
+
+/// A caption on one line, or broken at spaces to fit a terminal's `width`.
+fn write_caption(caption: &str, width: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    match width {
+        Some(w) => table::wrap_words(caption, w).iter().try_for_each(|l| writeln!(out, "{l}")),
+        None => writeln!(out, "{caption}"),
     }
 }
 
@@ -291,7 +316,7 @@ mod tests {
             sections: &[],
         };
         let mut out = Vec::new();
-        render(&r, &Options { format, pseudonymizer: p, zone }, &mut out).unwrap();
+        render(&r, &Options { format, pseudonymizer: p, zone, width: None }, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
