@@ -197,7 +197,22 @@ fn json_output_is_one_envelope_and_csv_is_neutralised() {
     let r = run(&["report", "apps", "--store", &store, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("stdout is one JSON document");
     assert!(v["@odata.context"].as_str().unwrap().ends_with("#Collection(microsoft.graph.applicationSignInSummary)"));
-    assert_eq!(v.as_object().unwrap().len(), 2);
+    assert_eq!(v.as_object().unwrap().len(), 3, "context, window, value");
+    // The window, exact: 30 days ending at the latest sign-in of any type.
+    let w = &v["@signinInsights.window"];
+    let t = |k: &str| signin_insights::domain::time::parse_timestamp(w[k].as_str().unwrap()).unwrap();
+    assert_eq!(t("endDateTime") - t("startDateTime"), 30 * 86_400_000_000, "{w}");
+    assert_eq!(t("endDateTime") - t("asOfDateTime"), 1, "{w}");
+    assert_eq!((w["period"].as_str(), w["counted"].as_str()), (Some("D30"), Some("interactive user sign-ins")));
+    let all = run(&["signins", "--store", &store, "--format", "jsonl"]);
+    let latest = all
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter_map(|r| r["createdDateTime"].as_str().and_then(signin_insights::domain::time::parse_timestamp))
+        .max()
+        .unwrap();
+    assert_eq!(t("asOfDateTime"), latest);
     let total: u64 = v["value"]
         .as_array()
         .unwrap()
@@ -913,7 +928,7 @@ fn an_as_of_after_the_clock_is_warned_about_not_used_against_the_clock() {
     assert_eq!(apps.code, 0);
     assert!(apps.stderr.contains("warning: the latest event is dated 9024-05-01T10:00:00Z"), "{}", apps.stderr);
     // The window still ends at the latest event: the tool never measures against the clock.
-    assert!(apps.stderr.contains("(as of the latest event)") && apps.stdout.ends_with("A,a,1,0,100\r\n"));
+    assert!(apps.stderr.contains("(the latest sign-in in the store)") && apps.stdout.ends_with("A,a,1,0,100\r\n"));
     let signins = run(&["signins", "--store", &store, "--period", "D30", "--format", "csv"]);
     assert!(signins.stderr.contains("warning: the latest event"), "{}", signins.stderr);
     // Not when the window does not end at as-of: given by --as-of, or by --since/--until.

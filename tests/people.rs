@@ -130,3 +130,169 @@ fn a_narrow_terminal_names_what_it_leaves_out_and_a_wide_one_shows_everything() 
     assert!(!wide.contains("not shown at this width"), "{wide}");
     assert!(wide.contains("00000002-0000-0ff1-ce00-000000000000"), "ids whole when there is room: {wide}");
 }
+
+/// The caption of each report on a golden case, written out by hand from the case's README (its
+/// as-of, the event types the report reads, SPEC 7's words).
+#[test]
+fn every_caption_says_what_is_counted_and_over_which_window() {
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        // small: as-of s01, 2024-05-02T15:00:00Z.
+        (
+            "small",
+            &[
+                (
+                    "apps",
+                    "Application activity: interactive user sign-ins, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+                (
+                    "app-daily",
+                    "Application activity by day: interactive user sign-ins, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+                (
+                    "app-errors",
+                    "Top sign-in errors per application: interactive and non-interactive user sign-ins, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+                (
+                    "app-last-signin",
+                    "Last sign-in per application: interactive and non-interactive user sign-ins, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+                (
+                    "service-principals",
+                    "Service principal sign-in activity: sign-ins of every type, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+            ],
+        ),
+        // credentials: as-of s4, 2024-05-03T00:00:00Z.
+        (
+            "credentials",
+            &[(
+                "credentials",
+                "Application credential activity: service principal sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store)",
+            )],
+        ),
+        // adfs: as-of f6, 2024-05-05T12:00:00Z (the AD FS table's own latest).
+        (
+            "adfs",
+            &[(
+                "adfs",
+                "AD FS application activity: AD FS sign-ins, 7 days to 5 May 2024 12:00 UTC (the latest AD FS sign-in in the store)",
+            )],
+        ),
+        // auth-methods: sign-ins to l1, 2024-05-03T15:00Z; audits to 2024-05-03T12:00Z; the
+        // registration snapshot's latest lastUpdatedDateTime 2024-05-03T00:00Z, four users.
+        (
+            "auth-methods",
+            &[
+                (
+                    "auth-usage",
+                    "Successful interactive sign-ins by authentication method: interactive user sign-ins, 7 days to 3 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+                (
+                    "mfa-summary",
+                    "Successful interactive sign-ins by authentication requirement: interactive user sign-ins, 7 days to 3 May 2024 15:00 UTC (the latest sign-in in the store)",
+                ),
+                (
+                    "registration-events",
+                    "Registration and reset events: audit events, 7 days to 3 May 2024 12:00 UTC (the latest audit event in the store)",
+                ),
+                (
+                    "password-resets",
+                    "Password resets and changes by day: audit events, 7 days to 3 May 2024 12:00 UTC (the latest audit event in the store)",
+                ),
+                (
+                    "auth-registration",
+                    "Users registered by feature: 4 users (userTypes all, userRoles all), registration details as of 3 May 2024 00:00 UTC (the latest lastUpdatedDateTime)",
+                ),
+            ],
+        ),
+        // audit-ops: audits to 2024-06-03T11:00Z.
+        (
+            "audit-ops",
+            &[
+                (
+                    "consents",
+                    "Consent grants: audit events, 7 days to 3 Jun 2024 11:00 UTC (the latest audit event in the store); ",
+                ),
+                (
+                    "sensitive-operations",
+                    "Sensitive operations: audit events, 7 days to 3 Jun 2024 11:00 UTC (the latest audit event in the store); ",
+                ),
+            ],
+        ),
+        // workbooks: sign-ins to 2024-05-03T00:00Z.
+        (
+            "workbooks",
+            &[
+                (
+                    "legacy-auth",
+                    "Sign-ins using legacy authentication: interactive and non-interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+                (
+                    "failure-analysis",
+                    "Sign-in failure analysis: interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+                (
+                    "ca-policies",
+                    "Conditional Access policies: interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+                (
+                    "mfa-gaps",
+                    "Sign-ins not protected by MFA: interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+                (
+                    "auth-prompts",
+                    "Authentication prompts: interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+                (
+                    "cross-tenant",
+                    "Cross-tenant sign-ins: interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+                (
+                    "risky-sign-ins",
+                    "Risky sign-ins: interactive and non-interactive user sign-ins, 7 days to 3 May 2024 00:00 UTC (the latest sign-in in the store); ",
+                ),
+            ],
+        ),
+    ];
+    for (case, reports) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s").display().to_string();
+        let mut args = vec!["ingest".to_string(), "--quiet".into(), "--store".into(), store.clone()];
+        for e in std::fs::read_dir(testdata(&format!("golden/{case}"))).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "json") {
+                args.push(p.display().to_string());
+            }
+        }
+        let r = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(r.code, 0, "{case}: {}", r.stderr);
+        for (report, want) in *reports {
+            let r = run(&["report", report, "--store", &store, "--period", "D7", "--format", "csv"]);
+            assert_eq!(r.code, 0, "{case} {report}: {}", r.stderr);
+            let said = r.stderr.lines().find_map(|l| l.strip_prefix("signin-insights: ")).unwrap_or_default();
+            if want.ends_with("; ") {
+                assert!(said.starts_with(want), "{case} {report}:\n  said {said}\n  want {want}…");
+            } else {
+                assert_eq!(said, *want, "{case} {report}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_empty_store_and_an_empty_table_say_so_rather_than_show_a_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s").display().to_string();
+    let adfs = testdata("golden/adfs/adfs-signins.json").display().to_string();
+    assert_eq!(run(&["ingest", "--quiet", "--store", &store, &adfs]).code, 0);
+    let r = run(&["report", "apps", "--store", &store, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Application activity: the store holds no sign-ins\n"), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v.get("@signinInsights.window").is_none(), "no window without data: {v}");
+    let page = dir.path().join("p.html");
+    let h = run(&["html", "--store", &store, "--out", &page.display().to_string()]);
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("no sign-ins in the store") && !html.contains("1970"), "the header shows no 1970 window");
+}

@@ -8,6 +8,7 @@ use super::{Config, with_stdout};
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions};
 use crate::render::{Format, Rendered, render};
+use crate::report::catalog::title_and_window;
 use crate::report::{self, Request, Rows, app_errors, apps, context};
 use crate::store::{SIGNINS, Store};
 
@@ -44,11 +45,11 @@ pub fn run(config: &Config) -> Result<u8> {
             };
             with_stdout(|out| render(&rendered, &config.render_options(Format::Table), out))
         };
-        let caption = format!("{} ({}), sample: {}", apps::REPORT.title, req.window.describe(), sample.display());
+        let caption = format!("{}; sample: {}", title_and_window(&apps::REPORT, &req), sample.display());
         table(&apps::compute(&store, &manifest, &req, apps::Sort::Total)?, apps::TYPE_NAME, &caption)?;
         println!();
         let req = Request { top: Some(3), ..req };
-        let caption = format!("{} ({})", app_errors::REPORT.title, req.window.describe());
+        let caption = title_and_window(&app_errors::REPORT, &req);
         table(&app_errors::compute(&store, &manifest, &req)?, app_errors::TYPE_NAME, &caption)?;
         Ok(0)
     })();

@@ -102,7 +102,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         Ok((rows, records))
     })?;
     if !config.quiet {
-        note!("signin-insights: {} sign-ins ({})", rows.len(), window.describe());
+        note!("signin-insights: {} sign-ins ({})", rows.len(), window.words("sign-in"));
     }
     let p = config.pseudonymizer.as_ref();
     with_stdout(|out| match format {
@@ -122,7 +122,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             Ok(())
         }
         _ => {
-            let caption = window.describe();
+            let caption = window.words("sign-in");
             // A person at a terminal gets the newest screenfuls; files and pipes get every row.
             let shown = match config.table_width() {
                 Some(_) if format == Format::Table && args.limit.is_none() => rows.len().min(ON_A_TERMINAL),

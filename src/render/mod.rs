@@ -72,15 +72,16 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
     }
     match (opts.format, r.object) {
         (Format::Json, Some(object)) => {
-            #[derive(Serialize)]
-            struct WithContext<'a> {
-                #[serde(rename = "@odata.context")]
-                context: &'a str,
-                #[serde(flatten)]
-                object: &'a Value,
+            let mut envelope = serde_json::Map::new();
+            envelope.insert("@odata.context".into(), r.context.into());
+            envelope.extend(r.annotations.clone());
+            match pseudo::json(p, object.clone(), false) {
+                Value::Object(members) => envelope.extend(members),
+                other => {
+                    envelope.insert("value".into(), other);
+                }
             }
-            let object = pseudo::json(p, object.clone(), false);
-            serde_json::to_writer_pretty(&mut *out, &WithContext { context: r.context, object: &object })?;
+            serde_json::to_writer_pretty(&mut *out, &envelope)?;
             out.write_all(b"\n")
         }
         (Format::Jsonl, Some(object)) => {

@@ -109,9 +109,10 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
         if !activity.is_empty() {
             sections.push(apps_section(inputs, &req, &activity, &mut drill, &cmd)?);
             let errors = app_errors::compute(store, manifest, &Request { top: Some(5), ..req.clone() })?;
-            let mut blocks = vec![Block::Note(
-                "The five most frequent error codes of each application's failed interactive sign-ins.".into(),
-            )];
+            let mut blocks = vec![Block::Note(format!(
+                "The five most frequent error codes of each application's failed sign-ins ({}).",
+                catalog::title_and_window(&app_errors::REPORT, &req)
+            ))];
             blocks.extend(Block::rows(
                 &errors,
                 p,
@@ -185,7 +186,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
         let rps = adfs::compute(store, manifest, &request(&w.adfs))?;
         let mut blocks = vec![Block::Note(format!(
             "AD FS relying parties ({}), with their migration readiness.",
-            w.adfs.describe()
+            w.adfs.words("AD FS sign-in")
         ))];
         if !has(RP_TRUSTS) {
             blocks.push(Block::Note(
@@ -207,12 +208,16 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
     }
 
     let mut facts = vec![("Store".to_string(), store_arg.to_string())];
-    facts.push(("Sign-in window".into(), w.signins.describe()));
+    // A window is shown only for what the store holds (an empty table has no as-of).
+    facts.push((
+        "Sign-in window".into(),
+        if has(SIGNINS) { w.signins.words("sign-in") } else { "no sign-ins in the store".into() },
+    ));
     if has(ADFS_SIGNINS) {
-        facts.push(("AD FS window".into(), w.adfs.describe()));
+        facts.push(("AD FS window".into(), w.adfs.words("AD FS sign-in")));
     }
     if has(AUDITS) {
-        facts.push(("Audit window".into(), w.audits.describe()));
+        facts.push(("Audit window".into(), w.audits.words("audit event")));
     }
     let counts: Vec<String> = manifest
         .tables
@@ -244,8 +249,8 @@ fn apps_section(
     let Inputs { store, manifest, limits, pseudonymizer: p, .. } = *inputs;
     let zone = req.zone();
     let mut blocks = vec![Block::Note(format!(
-        "Interactive user sign-ins per application ({}). Select a column to sort.",
-        req.window.describe()
+        "Interactive user sign-ins per application, {}. Select a column to sort.",
+        req.window.words("sign-in")
     ))];
     blocks.extend(Block::rows(
         activity,
@@ -409,7 +414,7 @@ fn auth_section(inputs: &Inputs<'_>, cmd: &dyn Fn(&str) -> String) -> Result<Sec
         let events = auth_events::load(store, manifest, &w.audits)?;
         let (rows, notes) = auth_events::user_events(&events, &auth_events::EventFilter::default(), w.audits.zone);
         if !rows.is_empty() {
-            blocks.push(Block::Heading(format!("Registration and reset events ({})", w.audits.describe())));
+            blocks.push(Block::Heading(format!("Registration and reset events ({})", w.audits.words("audit event"))));
             blocks.extend(notes.into_iter().map(Block::Note));
             let failed =
                 |c: &[Cell]| matches!(c.get(5), Some(Cell::Text(Some(s))) if s == "failure").then_some("expired");

@@ -42,7 +42,7 @@ pub(super) fn workbook_sections(
                 "Interactive and non-interactive user sign-ins from clients that cannot do modern authentication \
                  (anything but Browser and Mobile Apps and Desktop clients; an empty client app counts as Unknown, \
                  and legacy). Cross-tenant sign-ins are left out; interrupts count as failures ({}).",
-                req.window.describe()
+                req.window.words("sign-in")
             )),
             Block::Chart(bar_list("Sign-ins per legacy client app", &bars)),
         ];
@@ -64,7 +64,7 @@ pub(super) fn workbook_sections(
         let mut blocks = vec![Block::Note(format!(
             "Interactive user sign-ins by outcome ({}): {} succeeded, {} were interrupted (the user was asked to act: \
              MFA, consent, a password change; not a failure of the user) and {} failed, of {all}.",
-            req.window.describe(),
+            req.window.words("sign-in"),
             n("success"),
             n("interrupted"),
             n("failure"),
@@ -162,7 +162,11 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
     let gaps = answer(inputs, req, "mfa-gaps", &none)?;
     if !gaps.rows.is_empty() {
         let mut blocks = vec![
-            Block::Note(format!("Interactive user sign-ins ({}). {}", req.window.describe(), said(&gaps.caption))),
+            Block::Note(format!(
+                "Interactive user sign-ins ({}). {}",
+                req.window.words("sign-in"),
+                said(&gaps.caption)
+            )),
             Block::Chart(bar_list(
                 "Single-factor sign-ins per application",
                 &bars_of(gaps.rows.as_ref(), "appDisplayName", "singleFactorSignInCount"),
@@ -175,7 +179,11 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
     let prompts = answer(inputs, req, "auth-prompts", &none)?;
     if !prompts.rows.is_empty() {
         let mut blocks = vec![
-            Block::Note(format!("Interactive user sign-ins ({}). {}", req.window.describe(), said(&prompts.caption))),
+            Block::Note(format!(
+                "Interactive user sign-ins ({}). {}",
+                req.window.words("sign-in"),
+                said(&prompts.caption)
+            )),
             Block::Chart(bar_list(
                 "Prompts per method",
                 &bars_of(prompts.rows.as_ref(), "authenticationMethod", "promptCount"),
@@ -189,7 +197,7 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
     if !tenants.rows.is_empty() {
         let mut blocks = vec![Block::Note(format!(
             "Interactive user sign-ins ({}). {}",
-            req.window.describe(),
+            req.window.words("sign-in"),
             said(&tenants.caption)
         ))];
         let inbound = |c: &[Cell]| matches!(c.first(), Some(Cell::Text(Some(d))) if d == "inbound").then_some("soon");
@@ -207,7 +215,8 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
         if a.rows.is_empty() {
             continue;
         }
-        let mut blocks = vec![Block::Note(format!("{what} ({}). {}", audits.window.describe(), said(&a.caption)))];
+        let mut blocks =
+            vec![Block::Note(format!("{what} ({}). {}", audits.window.words("audit event"), said(&a.caption)))];
         blocks.extend(Block::rows(
             a.rows.as_ref(),
             p,
@@ -222,7 +231,7 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
     if !risky.rows.is_empty() {
         let mut blocks = vec![Block::Note(format!(
             "Interactive and non-interactive user sign-ins ({}). {} High-risk rows in red, medium in amber.",
-            req.window.describe(),
+            req.window.words("sign-in"),
             said(&risky.caption)
         ))];
         // userPrincipalName, userDisplayName, ipAddress, signInCount, high, medium, ...

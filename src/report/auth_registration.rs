@@ -51,9 +51,11 @@ fn answer(q: &Query<'_>) -> Result<Answer> {
         t.zone = zone;
     }
     let as_of = users.iter().filter_map(|u| u.last_updated_date_time).max();
-    let as_of = as_of.map_or("no lastUpdatedDateTime".into(), |t| format!("as of {}", zone.format(t.us)));
+    let as_of = as_of.map_or("none says when it was updated".into(), |t| {
+        format!("registration details as of {} (the latest lastUpdatedDateTime)", zone.describe(t.us))
+    });
     let scope = format!("userTypes {}, userRoles {}", who.types.as_str(), who.roles.as_str());
-    let caption = |what: &str| Caption::Own(format!("{what} ({scope}; {} users, {as_of})", users.len()));
+    let caption = |what: &str| Caption::Own(format!("{what}: {} users ({scope}), {as_of}", users.len()));
     if let Some(search) = &who.search {
         // A name searched for is itself personal: not repeated in pseudonymised output.
         let shown = if q.pseudonymized { "(search hidden)".into() } else { format!("{search:?}") };

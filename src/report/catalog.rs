@@ -385,21 +385,63 @@ pub fn answer(report: &Report, q: &Query<'_>) -> Result<Answer> {
         Caption::Window => caption(report, q),
         Caption::WindowAnd(more) => format!("{}{more}", caption(report, q)),
     };
+    if !matches!(a.caption, Caption::Own(_)) && (q.as_of_given || q.latest(report.table).is_some()) {
+        let mut bounds = q.request.window.bounds();
+        bounds["counted"] = counted(report.table, &q.request.event_types_or(report.event_types)).into();
+        a.annotations.insert("@signinInsights.window".into(), bounds);
+    }
     Ok(a)
 }
 
-/// The title and the window, or what the store lacks to have one.
+/// The title, what is counted and the window in words (SPEC 7), or what the store lacks to
+/// have a window.
 fn caption(report: &Report, q: &Query<'_>) -> String {
     if q.latest(report.table).is_none() && !q.as_of_given {
-        let what = match report.table {
-            ADFS_SIGNINS => "AD FS sign-ins",
-            AUDITS => "audit records",
-            REGISTRATIONS => "registration details",
-            _ => "sign-ins",
-        };
-        return format!("{} (the store holds no {what})", report.title);
+        return format!("{}: the store holds no {}s", report.title, latest_noun(report.table));
     }
-    format!("{} ({})", report.title, q.request.window.describe())
+    title_and_window(report, &q.request)
+}
+
+/// "Application activity: interactive user sign-ins, 30 days to 31 Oct 2026 23:59 UTC (the
+/// latest sign-in in the store)": the caption of `report` over `request`, the same words on
+/// the terminal, in the HTML page and as a sheet's title.
+pub fn title_and_window(report: &Report, request: &Request) -> String {
+    let what = counted(report.table, &request.event_types_or(report.event_types));
+    format!("{}: {what}, {}", report.title, request.window.words(latest_noun(report.table)))
+}
+
+/// What a report over `table` counts, in words: "interactive user sign-ins", "interactive and
+/// non-interactive user sign-ins", "AD FS sign-ins", "audit events".
+pub fn counted(table: &str, types: &[EventType]) -> String {
+    match table {
+        ADFS_SIGNINS => return "AD FS sign-ins".into(),
+        AUDITS => return "audit events".into(),
+        REGISTRATIONS => return "registration details".into(),
+        _ => {}
+    }
+    if types.is_empty() || EventType::ALL.iter().all(|t| *t == EventType::Unknown || types.contains(t)) {
+        return "sign-ins of every type".into();
+    }
+    let word = |t: &EventType| match t {
+        EventType::InteractiveUser => "interactive",
+        EventType::NonInteractiveUser => "non-interactive",
+        EventType::ServicePrincipal => "service principal",
+        EventType::ManagedIdentity => "managed identity",
+        EventType::Unknown => "unknown-type",
+    };
+    let users = types.iter().all(|t| matches!(t, EventType::InteractiveUser | EventType::NonInteractiveUser));
+    let words: Vec<&str> = types.iter().map(word).collect();
+    format!("{}{} sign-ins", and_list(&words), if users { " user" } else { "" })
+}
+
+/// What the as-of of a report over `table` is the latest of.
+fn latest_noun(table: &str) -> &'static str {
+    match table {
+        ADFS_SIGNINS => "AD FS sign-in",
+        AUDITS => "audit event",
+        REGISTRATIONS => "registration snapshot",
+        _ => "sign-in",
+    }
 }
 
 #[cfg(test)]

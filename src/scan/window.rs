@@ -108,17 +108,48 @@ impl Window {
         t >= self.start_us && t < self.end_us
     }
 
-    /// One line for people: the window and the as-of it ends at.
+    /// One line for people: the window and the as-of it ends at, in words.
     pub fn describe(&self) -> String {
+        self.words("event")
+    }
+
+    /// The window in words (SPEC 7): "30 days to 31 Oct 2026 23:59 UTC (the latest sign-in
+    /// in the store)", "1 Oct 2026 00:00 UTC up to 20 Oct 2026 00:00 UTC". `latest` names what
+    /// the as-of is the latest of. Minutes only: [`Window::bounds`] has the exact instants.
+    pub fn words(&self, latest: &str) -> String {
         let z = self.zone;
-        if self.period.is_empty() {
-            let start = if self.start_us == i64::MIN { "the beginning".into() } else { z.format(self.start_us) };
-            format!("window [{start}, {})", z.format(self.end_us))
+        let at = |us: i64| z.describe(us);
+        let source = if self.as_of_given {
+            "as given by --as-of".to_string()
         } else {
-            let start = z.format(self.start_us - 1);
-            let source = if self.as_of_given { "as given by --as-of" } else { "as of the latest event" };
-            format!("window {} = ({start}, {}] ({source})", self.period, z.format(self.as_of_us))
+            format!("the latest {latest} in the store")
+        };
+        if !self.period.is_empty() {
+            let n = self.period.trim_start_matches('D');
+            let days = if n == "1" { "1 day".to_string() } else { format!("{n} days") };
+            return format!("{days} to {} ({source})", at(self.as_of_us));
         }
+        let until_given = self.end_us != self.as_of_us.saturating_add(1);
+        match (self.start_us == i64::MIN, until_given) {
+            (true, false) => format!("everything up to {} ({source})", at(self.as_of_us)),
+            (true, true) => format!("everything before {}", at(self.end_us)),
+            (false, false) => format!("{} to {} ({source})", at(self.start_us), at(self.as_of_us)),
+            (false, true) => format!("{} up to {}", at(self.start_us), at(self.end_us)),
+        }
+    }
+
+    /// The exact window for machines (the JSON envelope's `@signinInsights.window`): the first
+    /// instant inside it (`null` when open), the first instant after it, the as-of, and how it
+    /// was asked for.
+    pub fn bounds(&self) -> serde_json::Value {
+        let z = self.zone;
+        serde_json::json!({
+            "period": if self.period.is_empty() { None } else { Some(self.period.as_str()) },
+            "startDateTime": (self.start_us != i64::MIN).then(|| z.format(self.start_us)),
+            "endDateTime": z.format(self.end_us),
+            "asOfDateTime": z.format(self.as_of_us),
+            "asOfGiven": self.as_of_given,
+        })
     }
 }
 
