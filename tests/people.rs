@@ -158,7 +158,7 @@ fn every_caption_says_what_is_counted_and_over_which_window() {
                 ),
                 (
                     "service-principals",
-                    "Service principal sign-in activity: sign-ins of every type, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
+                    "Service principal sign-in activity: sign-ins of any type, 7 days to 2 May 2024 15:00 UTC (the latest sign-in in the store)",
                 ),
             ],
         ),
@@ -295,4 +295,112 @@ fn an_empty_store_and_an_empty_table_say_so_rather_than_show_a_window() {
     assert_eq!(h.code, 0, "{}", h.stderr);
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("no sign-ins in the store") && !html.contains("1970"), "the header shows no 1970 window");
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn app_takes_an_id_a_name_or_a_part_and_says_what_it_took() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s").display().to_string();
+    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    // Every (appId, name) the store holds, read row by row from the drill-down.
+    let all = run(&["signins", "--store", &store, "--format", "csv"]);
+    let pairs: Vec<(String, String)> =
+        csv_rows(&all.stdout).into_iter().map(|r| (r[4].to_lowercase(), r[3].clone())).collect();
+    let ids_named = |f: &dyn Fn(&str) -> bool| -> std::collections::BTreeSet<String> {
+        pairs.iter().filter(|(_, n)| f(&n.to_lowercase())).map(|(i, _)| i.clone()).collect()
+    };
+    let apps_of = |args: &[&str]| {
+        let mut a = vec!["report", "apps", "--store", &store, "--format", "csv"];
+        a.extend_from_slice(args);
+        let r = run(&a);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        (csv_rows(&r.stdout), r.stderr)
+    };
+    let (every, _) = apps_of(&[]);
+    // A name gives the rows its id gives.
+    let home = every.iter().find(|r| r[0] == "OfficeHome").expect("OfficeHome in the sample");
+    assert_eq!(apps_of(&["--app", "officehome"]).0, apps_of(&["--app", &home[1]]).0);
+    assert_eq!(apps_of(&["--app", "officehome"]).0, vec![home.clone()]);
+    // A part: every app any of whose names contains it, listed on stderr.
+    let want = ids_named(&|n| n.contains("exchange"));
+    assert!(!want.is_empty());
+    let (rows, said) = apps_of(&["--app", "EXCHANGE"]);
+    let got: std::collections::BTreeSet<String> = rows.iter().map(|r| r[1].to_lowercase()).collect();
+    let expected: std::collections::BTreeSet<String> =
+        every.iter().map(|r| r[1].to_lowercase()).filter(|i| want.contains(i)).collect();
+    assert_eq!(got, expected);
+    assert!(said.contains("whose name contains it") && said.contains("Exchange"), "{said}");
+    // Nothing by that name: a usage error with the nearest names.
+    let r = run(&["report", "app-errors", "--store", &store, "--app", "OficeHome"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no application in the store") && r.stderr.contains("OfficeHome"), "{}", r.stderr);
+    // signins --app takes a name as well.
+    let by_name = run(&["signins", "--store", &store, "--app", "OfficeHome", "--format", "csv"]);
+    let naive = pairs.iter().filter(|(i, _)| *i == home[1].to_lowercase()).count();
+    assert_eq!(csv_rows(&by_name.stdout).len(), naive);
+}
+
+#[test]
+fn user_takes_a_upn_or_a_part_and_a_whole_match_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let all = run(&["signins", "--store", &store, "--format", "csv"]);
+    let upns: Vec<String> = csv_rows(&all.stdout).into_iter().map(|r| r[5].to_lowercase()).collect();
+    let one = upns.iter().find(|u| u.contains('.') && u.ends_with("@contoso.com")).unwrap().clone();
+    let whole = run(&["signins", "--store", &store, "--user", &one.to_uppercase(), "--format", "csv"]);
+    let got = csv_rows(&whole.stdout);
+    assert_eq!(got.len(), upns.iter().filter(|u| **u == one).count());
+    assert!(got.iter().all(|r| r[5].to_lowercase() == one));
+    // The first name and a dot: part of many UPNs, of no display name (they have a space).
+    let part = &one[..=one.find('.').unwrap()];
+    let r = run(&["signins", "--store", &store, "--user", part, "--format", "csv"]);
+    let naive = upns.iter().filter(|u| u.contains(part)).count();
+    assert_eq!(csv_rows(&r.stdout).len(), naive, "{part}");
+    let users: std::collections::BTreeSet<&String> = upns.iter().filter(|u| u.contains(part)).collect();
+    if users.len() > 1 {
+        assert!(r.stderr.contains(&format!("sign-ins of {} users", users.len())), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn an_empty_answer_says_why_and_a_reversed_window_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s").display().to_string();
+    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let later = run(&["report", "apps", "--store", &store, "--as-of", "2030-01-01", "--format", "csv"]);
+    assert_eq!(later.code, 0);
+    assert!(later.stderr.contains("the window holds none of the store's sign-ins"), "{}", later.stderr);
+    // The store's span, from its rows, in words.
+    let all = run(&["signins", "--store", &store, "--format", "csv"]);
+    let mut times: Vec<String> = csv_rows(&all.stdout).into_iter().map(|r| r[0].clone()).collect();
+    times.sort();
+    let words = |t: &str| {
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let month = MONTHS[t[5..7].parse::<usize>().unwrap() - 1];
+        format!("{} {month} {} {} UTC", t[8..10].trim_start_matches('0'), &t[..4], &t[11..16])
+    };
+    let span = format!("span {} to {}", words(&times[0]), words(times.last().unwrap()));
+    assert!(later.stderr.contains(&span), "{span} in {}", later.stderr);
+    let filtered = run(&["report", "failure-analysis", "--store", &store, "--country", "ZZ", "--format", "csv"]);
+    assert_eq!(filtered.code, 2, "failure-analysis takes no --country: {}", filtered.stderr);
+    let filtered =
+        run(&["report", "breakdown", "--by", "app", "--store", &store, "--country", "ZZ", "--format", "csv"]);
+    assert_eq!(filtered.code, 0, "{}", filtered.stderr);
+    assert!(
+        filtered.stderr.contains("no interactive user sign-ins in the window match --country \"ZZ\""),
+        "{}",
+        filtered.stderr
+    );
+    let nobody = run(&["signins", "--store", &store, "--user", "no-such-person", "--format", "csv"]);
+    assert!(nobody.stderr.contains("match --user \"no-such-person\""), "{}", nobody.stderr);
+    let reversed = run(&["report", "apps", "--store", &store, "--since", "2026-10-30", "--until", "2026-10-20"]);
+    assert_eq!(reversed.code, 2);
+    assert!(reversed.stderr.contains("the window is empty"), "{}", reversed.stderr);
 }

@@ -245,7 +245,7 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             })
             .collect(),
     );
-    let filter = signins::Filter { app: Some(p.app.clone()), failed: true, ..signins::Filter::default() };
+    let filter = signins::Filter { app: Some(vec![p.app.clone()]), failed: true, ..signins::Filter::default() };
     out.insert(
         "signins",
         signins::compute(store, &manifest, &[EventType::InteractiveUser], &p.signins, &filter)

@@ -22,8 +22,10 @@ use crate::domain::Zone;
 use crate::error::{Error, Result};
 use crate::render::pseudo::Pseudonymizer;
 use crate::render::{self, Format};
+use crate::report::names;
 use crate::scan::{Period, Window};
 use crate::store::Store;
+use crate::store::manifest::Manifest;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -253,6 +255,60 @@ impl WindowArgs {
             note!("signin-insights: warning: {note}");
         }
     }
+}
+
+/// The appIds `--app GIVEN` stands for (SPEC 7): an id as given; else the applications of that
+/// name, or whose name contains it, said on stderr when there are several or the match is a
+/// part; nothing known by that name is a usage error with the nearest names.
+pub fn resolve_app_arg(store: &Store, manifest: &Manifest, given: &str, config: &Config) -> Result<Vec<String>> {
+    if is_guid(given.trim()) {
+        return Ok(vec![given.trim().to_string()]);
+    }
+    let known = names::known_apps(store, manifest)?;
+    let apps = names::resolve_app(&known, given)?;
+    if !config.quiet && (apps.how == names::How::Part || apps.ids.len() > 1) {
+        let how = if apps.how == names::How::Part { "whose name contains it" } else { "of that name" };
+        let n = apps.ids.len();
+        let which = if n == 1 { "application".to_string() } else { format!("{n} applications") };
+        note!("signin-insights: --app {given:?}: counting the {which} {how}: {}", apps.listed());
+    }
+    Ok(apps.ids)
+}
+
+fn is_guid(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
+
+/// Why a report over `table` came out empty, for a person (SPEC 7): the window misses the
+/// data, or the filters match nothing in it; with what the store holds. `None` when the store
+/// holds nothing of the table (the caption says so).
+/// `span` is the first and last event of the table; `counted` what the report counts, in words.
+pub fn why_empty(
+    span: Option<(i64, i64)>,
+    table: &str,
+    counted: &str,
+    window: &Window,
+    filters: &[String],
+) -> Option<String> {
+    let (first, last) = span?;
+    let z = window.zone;
+    let noun = match table {
+        crate::store::ADFS_SIGNINS => "AD FS sign-ins",
+        crate::store::AUDITS => "audit events",
+        crate::store::REGISTRATIONS => "registration details",
+        _ => "sign-ins",
+    };
+    let span = format!("the store's {noun} span {} to {}", z.describe(first), z.describe(last));
+    if window.end_us <= first || (window.start_us != i64::MIN && window.start_us > last) {
+        return Some(format!(
+            "nothing to show: the window holds none of the store's {noun}; {span}; give --as-of, --since or --until \
+             within it"
+        ));
+    }
+    if !filters.is_empty() {
+        return Some(format!("nothing to show: no {counted} in the window match {}; {span}", filters.join(" and ")));
+    }
+    Some(format!("nothing to show: the window holds no {counted} this report lists; {span}"))
 }
 
 /// "; the events read span A to B", or that there are none.

@@ -92,7 +92,8 @@ pub struct Args {
     /// (e.g. interactiveUser,nonInteractiveUser).
     #[arg(long, value_delimiter = ',')]
     event_types: Option<Vec<String>>,
-    /// Only this appId.
+    /// Only this application: an appId, its display name, or part of it (several matches are
+    /// all counted and listed on stderr).
     #[arg(long)]
     app: Option<String>,
     /// apps: order by total sign-ins (top apps, the default) or by failed sign-ins (most failed).
@@ -166,6 +167,25 @@ pub struct Args {
 }
 
 impl Args {
+    /// The filters given, as a person typed them, for saying why nothing matched.
+    fn filters_given(&self) -> Vec<String> {
+        let mut f = Vec::new();
+        let mut add = |flag: &str, v: Option<String>| {
+            if let Some(v) = v {
+                f.push(format!("{flag} {v:?}"));
+            }
+        };
+        add("--app", self.app.clone());
+        add("--user", self.user.clone());
+        add("--client-app", self.client_app.clone());
+        add("--country", self.country.clone());
+        add("--ip", self.ip.clone());
+        add("--outcome", self.outcome.clone());
+        add("--error-code", self.error_code.map(|c| c.to_string()));
+        add("--event-types", self.event_types.as_ref().map(|t| t.join(",")));
+        f
+    }
+
     /// The report options given on this command line, in the catalog's terms.
     fn given(&self) -> Vec<Opt> {
         let flags = [
@@ -198,7 +218,7 @@ impl Args {
 
     /// The report options, mapped from the command line to the library's types; `report` says
     /// how `--by` reads.
-    fn options(&self, report: &Report) -> Result<Options> {
+    fn options(&self, report: &Report, apps: Option<Vec<String>>) -> Result<Options> {
         use auth_registration::{By, Population, UserRoles, UserTypes};
         let by = self.by.as_deref().map(str::trim);
         let mut dims = None;
@@ -265,10 +285,10 @@ impl Args {
                 method: self.method.clone(),
                 success: self.status.map(|s| s == EventStatus::Success),
             },
-            app: self.app.clone(),
+            app: apps.clone(),
             dims,
             filter: breakdown::Filter {
-                app: self.app.clone(),
+                app: apps,
                 user: self.user.clone(),
                 client_app: self.client_app.clone(),
                 country: self.country.clone(),
@@ -328,7 +348,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if let Some(refusal) = catalog::refuse_options(report, &args.given()) {
         return Err(refusal);
     }
-    let options = args.options(report)?;
+    let apps = args.app.as_deref().map(|given| super::resolve_app_arg(&store, &manifest, given, config)).transpose()?;
+    let options = args.options(report, apps)?;
+    let span = span_in(&manifest, report.table);
     let answer = store.retrying(manifest, |manifest| {
         let window = args.window.resolve(span_in(manifest, report.table), Some(30), config.zone)?;
         let query = Query {
@@ -352,6 +374,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if !config.quiet {
         for n in &answer.notes {
             note!("signin-insights: warning: {n}");
+        }
+    }
+    if !config.quiet && answer.rows.is_empty() && answer.sections.is_empty() && answer.object.is_none() {
+        let counted =
+            catalog::counted(report.table, &event_types.clone().unwrap_or_else(|| report.event_types.to_vec()));
+        if let Some(why) = super::why_empty(span, report.table, &counted, &window, &args.filters_given()) {
+            note!("signin-insights: {why}");
         }
     }
     let context = answer.context();

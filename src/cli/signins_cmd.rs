@@ -17,7 +17,7 @@ use crate::store::SIGNINS;
 pub struct Args {
     #[command(flatten)]
     store: StoreArg,
-    /// appId or app display name.
+    /// An appId, an app's display name, or part of it (several matches are all listed).
     #[arg(long)]
     app: Option<String>,
     /// A day, YYYY-MM-DD: a UTC day, or a day of the --tz zone.
@@ -28,7 +28,8 @@ pub struct Args {
     /// Only failed sign-ins (errorCode != 0).
     #[arg(long)]
     failed: bool,
-    /// User principal name (case-insensitive).
+    /// A UPN, user id or display name, or part of a UPN or name, ignoring case (whole matches
+    /// beat parts; several users are listed on stderr).
     #[arg(long)]
     user: Option<String>,
     /// Only sign-ins from this IP address.
@@ -74,8 +75,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         Some(d) => Some(parse_day(d).ok_or_else(|| Error::Usage(format!("--day: expected YYYY-MM-DD, got {d:?}")))?),
         None => None,
     };
+    let apps = args.app.as_deref().map(|given| super::resolve_app_arg(&store, &manifest, given, config)).transpose()?;
     let filter = Filter {
-        app: args.app.clone(),
+        app: apps,
         day,
         error_code: args.error_code,
         failed: args.failed,
@@ -95,6 +97,7 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     };
     let format = config.format(args.format)?;
     let with_raw = matches!(format, Format::Json | Format::Jsonl);
+    let span = span_in(&manifest, SIGNINS);
     let (rows, records) = store.retrying(manifest, |manifest| {
         let rows = signins::compute(&store, manifest, &event_types, &window, &filter)?;
         let records =
@@ -103,6 +106,43 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     })?;
     if !config.quiet {
         note!("signin-insights: {} sign-ins ({})", rows.len(), window.words("sign-in"));
+        if let Some(given) = &args.user
+            && config.pseudonymizer.is_none()
+        {
+            let users: std::collections::BTreeSet<&str> =
+                rows.iter().filter_map(|r| r.user_principal_name.as_deref()).collect();
+            if users.len() > 1 {
+                let shown: Vec<&str> = users.iter().take(10).copied().collect();
+                let more = if users.len() > 10 { format!(" and {} more", users.len() - 10) } else { String::new() };
+                note!(
+                    "signin-insights: --user {given:?}: sign-ins of {} users: {}{more}",
+                    users.len(),
+                    shown.join(", ")
+                );
+            }
+        }
+        if rows.is_empty() {
+            let filters: Vec<String> = [
+                ("--app", args.app.clone()),
+                ("--user", args.user.clone()),
+                ("--day", args.day.clone()),
+                ("--error-code", args.error_code.map(|c| c.to_string())),
+                ("--failed", args.failed.then(String::new)),
+                ("--ip", args.ip.clone()),
+                ("--country", args.country.clone()),
+                ("--client-app", args.client_app.clone()),
+                ("--outcome", args.outcome.clone()),
+                ("--ca-status", args.ca_status.clone()),
+                ("--event-type", args.event_type.as_ref().map(|t| t.join(","))),
+            ]
+            .into_iter()
+            .filter_map(|(flag, v)| v.map(|v| if v.is_empty() { flag.to_string() } else { format!("{flag} {v:?}") }))
+            .collect();
+            let counted = crate::report::catalog::counted(SIGNINS, &event_types);
+            if let Some(why) = super::why_empty(span, SIGNINS, &counted, &window, &filters) {
+                note!("signin-insights: {why}");
+            }
+        }
     }
     let p = config.pseudonymizer.as_ref();
     with_stdout(|out| match format {

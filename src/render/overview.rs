@@ -283,7 +283,7 @@ fn apps_section(
     }
     for (chart, app) in charted.iter().enumerate() {
         let name = app.app_display_name.clone().unwrap_or_else(|| app.id.clone());
-        let filter = signins::Filter { app: Some(app.id.clone()), ..signins::Filter::default() };
+        let filter = signins::Filter { app: Some(vec![app.id.clone()]), ..signins::Filter::default() };
         let rows = signins::compute(store, manifest, &[EventType::InteractiveUser], &req.window, &filter)?;
         let mut by_day: BTreeMap<i64, Vec<&signins::SignInRow>> = BTreeMap::new();
         for r in &rows {

@@ -244,8 +244,9 @@ pub struct Options {
     pub population: auth_registration::Population,
     /// `registration-events`: `--user`, `--feature`, `--method`, `--status`.
     pub events: auth_events::EventFilter,
-    /// `--app`: keep the rows about this application.
-    pub app: Option<String>,
+    /// `--app`: keep the rows about these applications (appIds; [`super::names`] resolves
+    /// what a person types).
+    pub app: Option<Vec<String>>,
     /// `breakdown --by`.
     pub dims: Option<Vec<breakdown::Dim>>,
     /// The sign-ins the workbook reports count (`--app`, `--user`, `--client-app`, ...).
@@ -370,10 +371,10 @@ impl Answer {
 /// them, and its caption written.
 pub fn answer(report: &Report, q: &Query<'_>) -> Result<Answer> {
     let mut a = (report.run)(q)?;
-    if let Some(app) = &q.options.app
+    if let Some(ids) = &q.options.app
         && report.options.contains(&Opt::App)
     {
-        a.rows.retain_app(app);
+        a.rows.retain_apps(ids);
     }
     if let Some(n) = q.request.top
         && report.options.contains(&Opt::Top)
@@ -420,7 +421,7 @@ pub fn counted(table: &str, types: &[EventType]) -> String {
         _ => {}
     }
     if types.is_empty() || EventType::ALL.iter().all(|t| *t == EventType::Unknown || types.contains(t)) {
-        return "sign-ins of every type".into();
+        return "sign-ins of any type".into();
     }
     let word = |t: &EventType| match t {
         EventType::InteractiveUser => "interactive",

@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod claim_policy;
 pub mod credentials;
 pub mod investigate;
+pub mod names;
 pub mod service_principals;
 pub mod signins;
 pub mod workbooks;
@@ -128,9 +129,15 @@ pub trait Rows {
     /// The rows as Graph returns a collection, `{"@odata.context": ..., "value": [...]}`, pretty,
     /// written straight from the rows (no `Value` per row: a report may have many).
     fn write_collection(&self, context: &str, out: &mut dyn std::io::Write) -> serde_json::Result<()>;
-    /// Keeps the rows about application `app` (appId, ignoring case).
-    fn retain_app(&mut self, app: &str);
+    /// Keeps the rows about the applications `ids` (appIds, ignoring case).
+    fn retain_apps(&mut self, ids: &[String]);
     fn truncate(&mut self, n: usize);
+}
+
+/// Whether the appId `id` is one of `ids` (ignoring case and surrounding space).
+pub fn is_one_of(id: &str, ids: &[String]) -> bool {
+    let id = id.trim();
+    ids.iter().any(|i| i.trim().eq_ignore_ascii_case(id))
 }
 
 impl<T: Tabular> Rows for Vec<T> {
@@ -149,8 +156,8 @@ impl<T: Tabular> Rows for Vec<T> {
     fn write_collection(&self, context: &str, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
         serde_json::to_writer_pretty(out, &Collection { context, value: self.as_slice() })
     }
-    fn retain_app(&mut self, app: &str) {
-        self.retain(|r| r.app_id().is_some_and(|a| a.eq_ignore_ascii_case(app)));
+    fn retain_apps(&mut self, ids: &[String]) {
+        self.retain(|r| r.app_id().is_some_and(|a| is_one_of(a, ids)));
     }
     fn truncate(&mut self, n: usize) {
         Vec::truncate(self, n);

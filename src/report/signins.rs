@@ -20,20 +20,22 @@ use crate::scan::{self, Aggregate, Columns, Selection, Window, text_at};
 use crate::store::SIGNINS;
 use crate::store::schema::{
     APP_DISPLAY_NAME, APP_ID, AUTHENTICATION_REQUIREMENT, BROWSER, CITY, CLIENT_APP_USED, CONDITIONAL_ACCESS_STATUS,
-    COUNTRY, CREATED, ERROR_CODE, FAILURE_REASON, ID, IP_ADDRESS, OPERATING_SYSTEM, RAW, USER_PRINCIPAL_NAME,
+    COUNTRY, CREATED, ERROR_CODE, FAILURE_REASON, ID, IP_ADDRESS, OPERATING_SYSTEM, RAW, USER_DISPLAY_NAME, USER_ID,
+    USER_PRINCIPAL_NAME,
 };
 use crate::store::{Store, manifest::Manifest};
 
 /// Which sign-ins to list.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    /// appId, or display name (case-insensitive).
-    pub app: Option<String>,
+    /// appIds (case-insensitive; [`super::names`] resolves names).
+    pub app: Option<Vec<String>>,
     /// A calendar day of the window's zone.
     pub day: Option<i64>,
     pub error_code: Option<i32>,
     pub failed: bool,
-    /// UPN, case-insensitive.
+    /// A UPN, user id or display name, or part of a UPN or display name, ignoring case (SPEC 7):
+    /// when some sign-ins match whole, only those are kept.
     pub user: Option<String>,
     /// IP address, exactly.
     pub ip: Option<String>,
@@ -68,6 +70,9 @@ pub struct SignInRow {
     pub browser: Option<String>,
     pub conditional_access_status: Option<String>,
     pub authentication_requirement: Option<String>,
+    /// `--user` matched its UPN, user id or display name whole (not only a part).
+    #[serde(skip)]
+    pub user_matched_whole: bool,
 }
 
 impl Tabular for SignInRow {
@@ -133,6 +138,20 @@ impl Aggregate for Agg<'_> {
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let (apps, names, reasons) = (c.dict(APP_ID), c.dict(APP_DISPLAY_NAME), c.dict(FAILURE_REASON));
         let (upns, ips) = (c.text(USER_PRINCIPAL_NAME), c.text(IP_ADDRESS));
+        let (user_ids, user_names) = (c.text(USER_ID), c.text(USER_DISPLAY_NAME));
+        let want_user = self.filter.user.as_deref().map(|u| u.trim().to_lowercase());
+        // (whole, part) matches of `--user` on row i.
+        let user_match = |i: usize| -> (bool, bool) {
+            let Some(want) = &want_user else { return (true, true) };
+            let mut whole = false;
+            let mut part = false;
+            for v in [text_at(upns, i), text_at(user_ids, i), text_at(user_names, i)].into_iter().flatten() {
+                let v = v.trim().to_lowercase();
+                whole |= v == *want;
+                part |= v.contains(want.as_str());
+            }
+            (whole, part)
+        };
         let (clients, countries, cities) = (c.dict(CLIENT_APP_USED), c.dict(COUNTRY), c.dict(CITY));
         let (oses, browsers) = (c.dict(OPERATING_SYSTEM), c.dict(BROWSER));
         let (ca, requirements) = (c.dict(CONDITIONAL_ACCESS_STATUS), c.dict(AUTHENTICATION_REQUIREMENT));
@@ -155,11 +174,8 @@ impl Aggregate for Agg<'_> {
                 && f.outcome.is_none_or(|o| o == outcome)
                 && f.error_code.is_none_or(|e| code == Some(e))
                 && (!f.failed || code != Some(0))
-                && f.user.as_ref().is_none_or(|u| text_at(upns, i).is_some_and(|x| x.eq_ignore_ascii_case(u)))
-                && f.app.as_ref().is_none_or(|a| {
-                    apps.get(i).is_some_and(|x| x.eq_ignore_ascii_case(a))
-                        || names.get(i).is_some_and(|x| x.eq_ignore_ascii_case(a))
-                });
+                && user_match(i).1
+                && f.app.as_ref().is_none_or(|ids| apps.get(i).is_some_and(|x| crate::report::is_one_of(x, ids)));
             if keep {
                 self.rows.push(SignInRow {
                     created_date_time: self.zone.at(t),
@@ -179,6 +195,7 @@ impl Aggregate for Agg<'_> {
                     browser: text(&browsers, i),
                     conditional_access_status: text(&ca, i),
                     authentication_requirement: text(&requirements, i),
+                    user_matched_whole: user_match(i).0,
                 });
             }
         }
@@ -187,6 +204,10 @@ impl Aggregate for Agg<'_> {
     /// Newest first (created desc, id desc).
     fn finish(self) -> Vec<SignInRow> {
         let mut rows = self.rows;
+        // A user named whole beats every user whose name only contains what was typed.
+        if self.filter.user.is_some() && rows.iter().any(|r| r.user_matched_whole) {
+            rows.retain(|r| r.user_matched_whole);
+        }
         rows.sort_by(|a, b| b.created_date_time.cmp(&a.created_date_time).then_with(|| b.id.cmp(&a.id)));
         if let Some(n) = self.filter.limit {
             rows.truncate(n);
@@ -212,6 +233,8 @@ pub fn compute(
         ERROR_CODE,
         FAILURE_REASON,
         USER_PRINCIPAL_NAME,
+        USER_ID,
+        USER_DISPLAY_NAME,
         IP_ADDRESS,
         CLIENT_APP_USED,
         COUNTRY,

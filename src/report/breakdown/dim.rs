@@ -305,8 +305,8 @@ impl PartialOrd for Val {
 /// The filters of SPEC 6.1; they combine.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    /// appId, ignoring case.
-    pub app: Option<String>,
+    /// appIds, ignoring case.
+    pub app: Option<Vec<String>>,
     /// UPN (ignoring case) or user id.
     pub user: Option<String>,
     /// `clientAppUsed`, ignoring case (`Unknown` is an empty one).
@@ -394,7 +394,7 @@ impl Filter {
             }
         };
         if let Some(app) = &self.app {
-            by_dict(APP_ID, &|v| v.is_some_and(|v| v.eq_ignore_ascii_case(app.trim())));
+            by_dict(APP_ID, &|v| v.is_some_and(|v| crate::report::is_one_of(v, app)));
         }
         if let Some(want) = &self.client_app {
             by_dict(CLIENT_APP_USED, &|v| client_app_name(v).eq_ignore_ascii_case(want.trim()));

@@ -236,9 +236,9 @@ impl Rows for KeyedRows {
     fn write_collection(&self, context: &str, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
         serde_json::to_writer_pretty(out, &crate::report::Collection { context, value: self.rows.as_slice() })
     }
-    fn retain_app(&mut self, app: &str) {
+    fn retain_apps(&mut self, ids: &[String]) {
         self.rows.retain(|r| {
-            r.keys.iter().any(|(f, v)| *f == "appId" && v.as_str().is_some_and(|a| a.eq_ignore_ascii_case(app)))
+            r.keys.iter().any(|(f, v)| *f == "appId" && v.as_str().is_some_and(|a| super::super::is_one_of(a, ids)))
         });
     }
     fn truncate(&mut self, n: usize) {

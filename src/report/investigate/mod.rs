@@ -238,8 +238,8 @@ impl Rows for Section {
     fn write_collection(&self, context: &str, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
         serde_json::to_writer_pretty(out, &super::Collection { context, value: self.rows.as_slice() })
     }
-    fn retain_app(&mut self, app: &str) {
-        self.rows.retain(|r| r["appId"].as_str().is_some_and(|a| a.eq_ignore_ascii_case(app)));
+    fn retain_apps(&mut self, ids: &[String]) {
+        self.rows.retain(|r| r["appId"].as_str().is_some_and(|a| super::is_one_of(a, ids)));
     }
     fn truncate(&mut self, n: usize) {
         self.rows.truncate(n);

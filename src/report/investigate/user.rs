@@ -384,27 +384,11 @@ fn nearest(q: &Query<'_>, sel: &Selection, input: &str) -> Result<String> {
     let want = input.to_lowercase();
     let most = (want.chars().count() / 3).max(1);
     let mut near: Vec<(usize, &String)> =
-        upns.iter().map(|u| (distance(&want, u), u)).filter(|(d, _)| *d <= most).collect();
+        upns.iter().map(|u| (crate::report::names::distance(&want, u), u)).filter(|(d, _)| *d <= most).collect();
     near.sort();
     let names: Vec<&str> = near.iter().take(5).map(|(_, u)| u.as_str()).collect();
     let nearest = if names.is_empty() { String::new() } else { format!("; the nearest UPNs: {}", names.join(", ")) };
     Ok(format!("; the store holds sign-ins of {} users{span}{nearest}", upns.len()))
-}
-
-/// Edit distance between `a` and the closest part of `b` of its length or the whole of `b`
-/// (what a person typing part of a UPN is nearest to).
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    // Levenshtein with a free start and end in `b` (a substring match).
-    let mut prev: Vec<usize> = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev.into_iter().min().unwrap_or(0)
 }
 
 /// The page: its head members and sections.
@@ -555,6 +539,7 @@ fn audit_events(q: &Query<'_>, user: &User, zone: Zone) -> Result<Section> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::names::distance;
 
     #[test]
     fn distance_is_to_the_nearest_part() {
