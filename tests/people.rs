@@ -404,3 +404,42 @@ fn an_empty_answer_says_why_and_a_reversed_window_is_a_usage_error() {
     assert_eq!(reversed.code, 2);
     assert!(reversed.stderr.contains("the window is empty"), "{}", reversed.stderr);
 }
+
+#[test]
+fn service_principals_carry_the_name_of_their_latest_sign_in() {
+    // The golden small case renames Alpha ("Alpha Prime" is its latest sign-in's name, a tie
+    // broken by the greater id), plus a generated store.
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small").display().to_string();
+    let r =
+        run(&["ingest", "--quiet", "--store", &small, &testdata("golden/small/signins.json").display().to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let sp = run(&["report", "service-principals", "--store", &small, "--period", "D7", "--format", "csv"]);
+    assert!(sp.stdout.contains("\nAlpha Prime,11111111-1111-1111-1111-111111111111,"), "{}", sp.stdout);
+    let store = store(dir.path());
+    let sp = run(&["report", "service-principals", "--store", &store, "--period", "D7", "--format", "csv"]);
+    assert_eq!(sp.code, 0, "{}", sp.stderr);
+    // The naive name: the appDisplayName of the app's latest sign-in of any type in the window.
+    let all = run(&["signins", "--store", &store, "--period", "D7", "--format", "csv"]);
+    let mut latest: std::collections::HashMap<String, (String, String, String)> = Default::default();
+    for r in csv_rows(&all.stdout) {
+        let key = r[4].to_lowercase();
+        let e = latest.entry(key).or_insert_with(|| (String::new(), String::new(), String::new()));
+        if (r[0].as_str(), r[1].as_str()) > (e.0.as_str(), e.1.as_str()) && !r[3].is_empty() {
+            *e = (r[0].clone(), r[1].clone(), r[3].clone());
+        }
+    }
+    let rows = csv_rows(&sp.stdout);
+    let mut checked = 0;
+    for r in &rows {
+        if let Some((_, _, name)) = latest.get(&r[1].to_lowercase()) {
+            assert_eq!(&r[0], name, "{r:?}");
+            checked += 1;
+        } else {
+            assert!(!r[0].is_empty(), "a resource is named by its resourceDisplayName: {r:?}");
+        }
+    }
+    assert!(checked > 5, "{checked} of {}", rows.len());
+    let json = run(&["report", "service-principals", "--store", &store, "--format", "json"]);
+    assert!(!json.stdout.contains("displayName"), "Graph's type has no name member");
+}

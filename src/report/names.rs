@@ -3,7 +3,7 @@
 //! exact name wins over a part; a part may match several applications, and all of them are
 //! counted (the caller lists them). Nothing at all is a usage error naming the nearest names.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use arrow_array::{Array, RecordBatch};
 
@@ -11,7 +11,7 @@ use crate::domain::EventType;
 use crate::error::{Error, Result};
 use crate::scan::{self, Aggregate, Columns, Merge, Selection, Window};
 use crate::store::manifest::Manifest;
-use crate::store::schema::{APP_DISPLAY_NAME, APP_ID};
+use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ID, RESOURCE_DISPLAY_NAME, RESOURCE_ID};
 use crate::store::{CREDENTIALS, SIGNINS, Store};
 
 /// How `--app` matched.
@@ -104,6 +104,72 @@ pub fn known_apps(store: &Store, manifest: &Manifest) -> Result<BTreeMap<String,
         }
     }
     Ok(known)
+}
+
+/// The name of each application or resource the sign-ins of `sel` name, by lower-cased id: the
+/// name of its latest sign-in as the app (`appDisplayName`), else as the resource
+/// (`resourceDisplayName`). For labels beside ids a person reads (SPEC 7).
+pub fn display_names(store: &Store, manifest: &Manifest, sel: &Selection) -> Result<HashMap<String, String>> {
+    /// Lower-cased id -> ((is the app, time, sign-in id), name): an app's own name beats a
+    /// resource's, then the latest sign-in's (the greater sign-in id on a tie, as elsewhere).
+    type Rank = (bool, i64, String);
+    struct Names(HashMap<String, (Rank, String)>);
+    impl Names {
+        fn offer(&mut self, id: &str, rank: Rank, name: &str) {
+            match self.0.entry(id.trim().to_lowercase()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((rank, name.to_string()));
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) if rank > o.get().0 => {
+                    o.insert((rank, name.to_string()));
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {}
+            }
+        }
+    }
+    impl Merge for Names {
+        fn merge(&mut self, other: Names) {
+            for (id, (rank, name)) in other.0 {
+                self.offer(&id, rank, &name);
+            }
+        }
+    }
+    impl Aggregate for Names {
+        type Output = HashMap<String, String>;
+        fn update(&mut self, b: &RecordBatch, _: EventType) {
+            let c = Columns(b);
+            let (created, row_ids) = (c.times(CREATED), c.text(ID));
+            for (is_app, id_col, name_col) in
+                [(true, APP_ID, APP_DISPLAY_NAME), (false, RESOURCE_ID, RESOURCE_DISPLAY_NAME)]
+            {
+                let (ids, names) = (c.dict(id_col), c.dict(name_col));
+                // The latest row of each distinct (id, name) pair of the batch.
+                let mut latest: HashMap<(usize, usize), (i64, &str)> = HashMap::new();
+                for i in 0..b.num_rows() {
+                    if let (Some(k), Some(n)) = (ids.key(i), names.key(i)) {
+                        let at = (created.value(i), row_ids.value(i));
+                        let t = latest.entry((k, n)).or_insert(at);
+                        *t = (*t).max(at);
+                    }
+                }
+                for ((k, n), (t, row)) in latest {
+                    if let (Some(id), Some(name)) = (
+                        ids.values.is_valid(k).then(|| ids.values.value(k)),
+                        names.values.is_valid(n).then(|| names.values.value(n)),
+                    ) && !id.trim().is_empty()
+                        && !name.trim().is_empty()
+                    {
+                        self.offer(id, (is_app, t, row.to_string()), name.trim());
+                    }
+                }
+            }
+        }
+        fn finish(self) -> Self::Output {
+            self.0.into_iter().map(|(id, (_, name))| (id, name)).collect()
+        }
+    }
+    let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, RESOURCE_ID, RESOURCE_DISPLAY_NAME];
+    scan::run(store, manifest, sel, &cols, || Names(HashMap::new()))
 }
 
 /// The applications `given` stands for among `known` ([`known_apps`]): an appId, else every
