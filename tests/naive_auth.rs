@@ -21,6 +21,8 @@ fn sign_in_method(name: &str) -> String {
         "Text message" => "sms",
         "OATH verification code" => "oneTimePasscode",
         "Phone call" => "mobilePhone",
+        // The email one-time passcode, as the sign-in logs name it (Graph usageAuthMethod `email`).
+        "Email verification code" => "email",
         other => other,
     }
     .to_string()

@@ -443,3 +443,39 @@ fn service_principals_carry_the_name_of_their_latest_sign_in() {
     let json = run(&["report", "service-principals", "--store", &store, "--format", "json"]);
     assert!(!json.stdout.contains("displayName"), "Graph's type has no name member");
 }
+
+#[test]
+fn generated_method_names_are_all_in_the_curated_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let r = run(&["report", "auth-usage", "--store", &store, "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("no curated"), "the tool's own generator trips its warning: {}", r.stderr);
+    let prompts = run(&["report", "auth-prompts", "--store", &store, "--format", "csv"]);
+    assert!(prompts.stdout.contains("Email verification code"), "{}", prompts.stdout);
+}
+
+#[test]
+fn generated_ad_fs_data_shows_every_readiness_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    // `store` ingests the generated export, relying-party trusts included, and fails on any
+    // quarantined record.
+    let store = store(dir.path());
+    let r = run(&["report", "adfs", "--store", &store, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = v["value"].as_array().unwrap();
+    let status = |name: &str| {
+        let row = rows.iter().find(|r| r["relyingPartyName"] == name).unwrap_or_else(|| panic!("{name}: {v}"));
+        (
+            row["migrationStatus"].as_str().unwrap().to_string(),
+            row["@signinInsights.finding"].as_str().map(str::to_string),
+        )
+    };
+    assert_eq!(status("Expenses (legacy)"), ("ready".into(), None));
+    assert_eq!(status("HR Portal"), ("needsReview".into(), None));
+    assert_eq!(status("Wiki — Ünïcode"), ("additionalStepsRequired".into(), None));
+    assert_eq!(status("=Payroll").1.as_deref(), Some("noTrustConfiguration"));
+    assert_eq!(status("Archive").1.as_deref(), Some("noSignIns"));
+    assert!(!r.stdout.contains("Microsoft Office 365 Identity Platform"), "Microsoft's own trust is left out");
+}

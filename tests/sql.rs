@@ -245,7 +245,11 @@ fn native(store: &Store, p: &Params) -> BTreeMap<&'static str, Vec<Vec<String>>>
             })
             .collect(),
     );
-    let filter = signins::Filter { app: Some(vec![p.app.clone()]), failed: true, ..signins::Filter::default() };
+    // `--app` as the command line takes it (an id or a name), resolved as the CLI resolves it.
+    let known = signin_insights::report::names::known_apps(store, &manifest).unwrap();
+    let ids =
+        signin_insights::report::names::resolve_app(&known, &p.app).map_or_else(|_| vec![p.app.clone()], |a| a.ids);
+    let filter = signins::Filter { app: Some(ids), failed: true, ..signins::Filter::default() };
     out.insert(
         "signins",
         signins::compute(store, &manifest, &[EventType::InteractiveUser], &p.signins, &filter)

@@ -100,8 +100,10 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let s = generate(&opts, &args.out)?;
     if args.adfs > 0 {
         let path = write_adfs(opts.seed, args.adfs, opts.days, opts.end_us, &args.out)?;
+        let trusts = crate::generate::adfs::write_rp_trusts(&args.out)?;
         if !config.quiet {
             note!("generate: {} AD FS sign-ins in {}", args.adfs, path.display());
+            note!("generate: the relying-party trusts in {}", trusts.display());
         }
     }
     if args.auth_methods {

@@ -22,6 +22,134 @@ const RELYING_PARTIES: &[(&str, &[&str])] = &[
     ("urn:contoso:payroll", &["=Payroll"]),
 ];
 
+/// The relying-party trusts as `Get-AdfsRelyingPartyTrust | ConvertTo-Json` writes them
+/// (PowerShell 7, UTF-8), one of every readiness outcome: the expenses trust at every default
+/// (`ready`); HR with monitoring on, a five-minute token lifetime and a `=~` transform
+/// (`needsReview`); the wiki with an extra WS-Fed endpoint, a delegation rule and MFA for a group
+/// (`additionalStepsRequired`); Microsoft's own (left out of the report); an archive nobody
+/// signs in to (finding `noSignIns`). The payroll party has sign-ins but no trust here (finding
+/// `noTrustConfiguration`).
+const RP_TRUSTS: &str = r#"[
+  {
+    "Name": "Expenses (legacy)",
+    "Identifier": [
+      "https://expenses.contoso.example/"
+    ],
+    "Enabled": true,
+    "ClaimsProviderName": [],
+    "AdditionalWSFedEndpoint": [],
+    "DelegationAuthorizationRules": null,
+    "ImpersonationAuthorizationRules": null,
+    "AdditionalAuthenticationRules": null,
+    "IssuanceAuthorizationRules": "@RuleTemplate = \"AllowAllAuthzRule\"\r\n => issue(Type = \"http://schemas.microsoft.com/authorization/claims/permit\", Value = \"true\");\r\n",
+    "IssuanceTransformRules": "@RuleTemplate = \"LdapClaims\"\r\n@RuleName = \"Mail and UPN\"\r\nc:[Type == \"http://schemas.microsoft.com/ws/2008/06/identity/claims/windowsaccountname\", Issuer == \"AD AUTHORITY\"]\r\n => issue(store = \"Active Directory\", types = (\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress\", \"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\"), query = \";mail,userPrincipalName;{0}\", param = c.Value);\r\n",
+    "MonitoringEnabled": false,
+    "TokenLifetime": 0,
+    "EncryptClaims": true,
+    "SamlEndpoints": [],
+    "WSFedEndpoint": "https://expenses.contoso.example/wsfed"
+  },
+  {
+    "Name": "HR Portal",
+    "Identifier": [
+      "https://hr.contoso.example"
+    ],
+    "Enabled": true,
+    "ClaimsProviderName": [
+      "Active Directory"
+    ],
+    "AdditionalWSFedEndpoint": [],
+    "DelegationAuthorizationRules": null,
+    "ImpersonationAuthorizationRules": null,
+    "AdditionalAuthenticationRules": null,
+    "IssuanceAuthorizationRules": "=> issue(Type = \"http://schemas.microsoft.com/authorization/claims/permit\", Value = \"true\");",
+    "IssuanceTransformRules": "c:[Type == \"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\", Value =~ \"@contoso\\.example$\"]\r\n => issue(claim = c);",
+    "MonitoringEnabled": true,
+    "TokenLifetime": 5,
+    "EncryptClaims": true,
+    "WSFedEndpoint": {
+      "AbsoluteUri": "https://hr.contoso.example/adfs/post",
+      "OriginalString": "https://hr.contoso.example/adfs/post"
+    }
+  },
+  {
+    "Name": "Wiki — Ünïcode",
+    "Identifier": [
+      "https://wiki.contoso.example/adfs/ls",
+      "urn:contoso:wiki"
+    ],
+    "Enabled": true,
+    "ClaimsProviderName": [],
+    "AdditionalWSFedEndpoint": [
+      "https://wiki.contoso.example/ws2"
+    ],
+    "DelegationAuthorizationRules": "c:[Type == \"http://schemas.microsoft.com/ws/2008/06/identity/claims/primarysid\", Value == \"S-1-5-21-7\"] => issue(Type = \"http://schemas.microsoft.com/authorization/claims/permit\", Value = \"true\");",
+    "ImpersonationAuthorizationRules": null,
+    "AdditionalAuthenticationRules": "c:[Type == \"http://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid\", Value == \"S-1-5-21-9\"]\r\n => issue(Type = \"http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod\", Value = \"http://schemas.microsoft.com/claims/multipleauthn\");",
+    "IssuanceAuthorizationRules": "@RuleTemplate = \"AllowAllAuthzRule\"\r\n => issue(Type = \"http://schemas.microsoft.com/authorization/claims/permit\", Value = \"true\");\r\n",
+    "IssuanceTransformRules": null,
+    "MonitoringEnabled": false,
+    "TokenLifetime": 0,
+    "EncryptClaims": true,
+    "SamlEndpoints": [
+      {
+        "Binding": "POST",
+        "Index": 0,
+        "IsDefault": false,
+        "Location": {
+          "AbsoluteUri": "https://wiki.contoso.example/saml"
+        },
+        "Protocol": "SAMLAssertionConsumer",
+        "ResponseLocation": null
+      }
+    ]
+  },
+  {
+    "Name": "Microsoft Office 365 Identity Platform",
+    "Identifier": [
+      "urn:federation:MicrosoftOnline"
+    ],
+    "Enabled": true,
+    "ClaimsProviderName": [],
+    "AdditionalWSFedEndpoint": [],
+    "DelegationAuthorizationRules": null,
+    "ImpersonationAuthorizationRules": null,
+    "AdditionalAuthenticationRules": null,
+    "IssuanceAuthorizationRules": null,
+    "IssuanceTransformRules": null,
+    "MonitoringEnabled": false,
+    "TokenLifetime": 0,
+    "WSFedEndpoint": "https://login.microsoftonline.com/login.srf"
+  },
+  {
+    "Name": "Archive",
+    "Identifier": [
+      "https://archive.contoso.example/"
+    ],
+    "Enabled": true,
+    "ClaimsProviderName": [],
+    "AdditionalWSFedEndpoint": [],
+    "DelegationAuthorizationRules": null,
+    "ImpersonationAuthorizationRules": null,
+    "AdditionalAuthenticationRules": null,
+    "IssuanceAuthorizationRules": "@RuleTemplate = \"AllowAllAuthzRule\"\r\n => issue(Type = \"http://schemas.microsoft.com/authorization/claims/permit\", Value = \"true\");\r\n",
+    "IssuanceTransformRules": "@RuleTemplate = \"LdapClaims\"\r\n@RuleName = \"UPN\"\r\nc:[Type == \"http://schemas.microsoft.com/ws/2008/06/identity/claims/windowsaccountname\", Issuer == \"AD AUTHORITY\"]\r\n => issue(store = \"Active Directory\", types = (\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\"), query = \";userPrincipalName;{0}\", param = c.Value);\r\n",
+    "MonitoringEnabled": false,
+    "TokenLifetime": 0,
+    "EncryptClaims": true,
+    "WSFedEndpoint": "https://archive.contoso.example/wsfed"
+  }
+]
+"#;
+
+/// Writes the relying-party trust export ([`RP_TRUSTS`]) as `dir/rp-trusts.json`.
+pub fn write_rp_trusts(dir: &Path) -> Result<PathBuf> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join("rp-trusts.json");
+    fs::write(&path, RP_TRUSTS).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
 /// AD FS result codes (0 = success).
 const RESULTS: &[(&str, &str)] = &[("0", ""), ("0", ""), ("0", ""), ("364", "MSIS7012"), ("30", "MSIS7066")];
 
