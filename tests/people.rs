@@ -479,3 +479,16 @@ fn generated_ad_fs_data_shows_every_readiness_outcome() {
     assert_eq!(status("Archive").1.as_deref(), Some("noSignIns"));
     assert!(!r.stdout.contains("Microsoft Office 365 Identity Platform"), "Microsoft's own trust is left out");
 }
+
+#[test]
+fn html_tables_show_words_with_the_graph_name_on_hover() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s").display().to_string();
+    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let page = dir.path().join("p.html");
+    assert_eq!(run(&["html", "--quiet", "--store", &store, "--out", &page.display().to_string()]).code, 0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(r#"title="successPercentage">success %</th>"#), "human header, Graph name on hover");
+    assert!(html.contains(r#"title="appDisplayName">app</th>"#));
+}

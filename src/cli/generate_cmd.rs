@@ -42,12 +42,16 @@ impl From<ShapeArg> for Shape {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// Sign-ins to write (of every type).
     #[arg(long)]
     records: u64,
+    /// Days they spread over, ending at --end.
     #[arg(long, default_value_t = 30)]
     days: u32,
+    /// The seed: the same seed writes the same files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The export shape to write.
     #[arg(long, value_enum, default_value = "graph")]
     format: ShapeArg,
     /// Records per file.
@@ -78,6 +82,7 @@ pub struct Args {
     /// month of registration, reset and password change audit events (OUT/audits/).
     #[arg(long)]
     auth_methods: bool,
+    /// The folder to write into (made if missing).
     #[arg(long)]
     out: PathBuf,
 }

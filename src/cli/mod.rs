@@ -58,6 +58,7 @@ enum Command {
     /// Read exported sign-in logs into the store.
     Ingest(ingest_cmd::Args),
     /// Compute a Usage & insights report from the store.
+    #[command(after_help = REPORT_EXAMPLES)]
     Report(report_cmd::Args),
     /// List the sign-ins behind a figure (drill-down).
     Signins(signins_cmd::Args),
@@ -79,12 +80,37 @@ enum Command {
     },
 }
 
+/// Examples under `report --help`, one or two per kind of report.
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  signin-insights report apps --period D7 --sort failed --top 10
+  signin-insights report app-errors --app \"Exchange\"           (an appId, a name or part of one)
+  signin-insights report service-principals --format csv > sp.csv
+  signin-insights report credentials --expiring-within 30d
+  signin-insights report adfs --rules
+  signin-insights report auth-registration --by method --user-roles admin
+  signin-insights report registration-events --status failure --method mobilePhone
+  signin-insights report breakdown --by app,country,outcome --client-app IMAP4
+  signin-insights report legacy-auth --by user
+  signin-insights report ca-policies --all-enabled
+  signin-insights report mfa-gaps --by user --since 2026-10-01 --until 2026-11-01
+  signin-insights report cross-tenant --tenant <our tenant id>
+  signin-insights report user ana                                 (a UPN, name, id or part)
+  signin-insights report ip 203.0.113.7 --format xlsx > ip.xlsx
+
+Each option says which reports it applies to; giving it to another report is a usage error that
+names the reports that take it.";
+
 /// `--format`, on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
+    /// Aligned columns for a person (the default on a terminal, fitted to its width).
     Table,
+    /// The Graph envelope, {"@odata.context", "value"} (the default into a pipe or a file).
     Json,
+    /// One JSON object per line.
     Jsonl,
+    /// RFC 4180, every column, cells that look like formulas neutralised.
     Csv,
     /// An Excel workbook, one sheet (binary: to a file, not a terminal).
     Xlsx,
@@ -446,4 +472,26 @@ fn is_broken_pipe(e: &io::Error) -> bool {
         source = s.source();
     }
     false
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_option_of_every_command_says_what_it_does() {
+        let cli = super::Cli::command();
+        let mut missing = Vec::new();
+        for cmd in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            for arg in cmd.get_arguments() {
+                if arg.get_id() == "help" || arg.get_id() == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} --{}", cmd.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+    }
 }

@@ -76,6 +76,7 @@ enum UserRolesArg {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The report (its Graph name is accepted too).
     report: ReportName,
     /// user: the user (a UPN, display name, user id, or part of one); ip: the IP address.
     subject: Option<String>,
@@ -83,33 +84,34 @@ pub struct Args {
     store: StoreArg,
     #[command(flatten)]
     window: WindowArgs,
-    #[arg(long, value_enum)]
+    /// How to print the report (default: a table on a terminal, JSON otherwise).
+    #[arg(long, value_enum, help_heading = "Output")]
     format: Option<FormatArg>,
     /// Rows to keep (apps, adfs), or error codes per app (app-errors, default 5).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     top: Option<usize>,
     /// Event types to read instead of the report's default, comma-separated
     /// (e.g. interactiveUser,nonInteractiveUser).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', help_heading = "Filters")]
     event_types: Option<Vec<String>>,
     /// Only this application: an appId, its display name, or part of it (several matches are
     /// all counted and listed on stderr).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     app: Option<String>,
     /// apps: order by total sign-ins (top apps, the default) or by failed sign-ins (most failed).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Report options")]
     sort: Option<SortArg>,
     /// credentials: only those expiring within this long after as-of (e.g. 30d, 12h, 2w).
-    #[arg(long, value_parser = parse_duration_arg)]
+    #[arg(long, value_parser = parse_duration_arg, help_heading = "Report options")]
     expiring_within: Option<i64>,
     /// credentials: only those expired at as-of.
-    #[arg(long)]
+    #[arg(long, help_heading = "Report options")]
     expired: bool,
     /// credentials: only inventory credentials with no sign-in in the window.
-    #[arg(long)]
+    #[arg(long, help_heading = "Report options")]
     unused: bool,
     /// adfs: list every claim rule of the relying-party trusts with its classification.
-    #[arg(long)]
+    #[arg(long, help_heading = "Report options")]
     rules: bool,
     /// breakdown: the dimensions to group by, comma-separated (app, resource, user, client-app,
     /// protocol, token-type, country, city, ip, os, browser, trust-type, compliant, managed,
@@ -117,49 +119,49 @@ pub struct Args {
     /// resource-tenant, error-code, outcome, event-type, day, hour). legacy-auth: `app` (the
     /// default) or `user`. auth-registration: `feature` (usersRegisteredByFeature, the default)
     /// or `method` (usersRegisteredByMethod).
-    #[arg(long)]
+    #[arg(long, help_heading = "Report options")]
     by: Option<String>,
     /// ca-policies: one row per overall conditionalAccessStatus instead of one per policy.
-    #[arg(long)]
+    #[arg(long, help_heading = "Report options")]
     all_enabled: bool,
     /// breakdown: only sign-ins from this client app (`Unknown` for an empty one).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     client_app: Option<String>,
     /// breakdown: only sign-ins from this country or region (two-letter code).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     country: Option<String>,
     /// breakdown: only sign-ins from this IP address.
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     ip: Option<String>,
     /// breakdown: only sign-ins with this outcome (success, interrupted, failure).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     outcome: Option<String>,
     /// breakdown: only sign-ins with this error code.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Filters")]
     error_code: Option<i32>,
     /// cross-tenant, mfa-gaps: our tenant's id (default: the tenant every sign-in names as its
     /// home or resource tenant).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     tenant: Option<String>,
     /// auth-registration: which users (Graph includedUserTypes; default all).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Report options")]
     user_types: Option<UserTypesArg>,
     /// auth-registration: which users (Graph includedUserRoles; `user` = not an admin; default
     /// all).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Report options")]
     user_roles: Option<UserRolesArg>,
     /// auth-registration, registration-events: only users whose name or UPN contains this;
     /// breakdown: only this user (UPN or user id).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     user: Option<String>,
     /// registration-events: only this feature.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Report options")]
     feature: Option<EventFeature>,
     /// registration-events: only this method (a usageAuthMethod id, e.g. mobilePhone).
-    #[arg(long)]
+    #[arg(long, help_heading = "Report options")]
     method: Option<String>,
     /// registration-events: only successes or only failures.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Report options")]
     status: Option<EventStatus>,
     /// Read the store even if it fails the quick verification.
     #[arg(long)]

@@ -23,6 +23,7 @@ pub struct Args {
     /// A day, YYYY-MM-DD: a UTC day, or a day of the --tz zone.
     #[arg(long)]
     day: Option<String>,
+    /// Only sign-ins with this error code (0 for successes).
     #[arg(long, conflicts_with = "failed")]
     error_code: Option<i32>,
     /// Only failed sign-ins (errorCode != 0).
@@ -52,11 +53,14 @@ pub struct Args {
     event_type: Option<Vec<String>>,
     #[command(flatten)]
     window: WindowArgs,
+    /// How to print them: JSON and JSON lines give the original records; table and CSV the key
+    /// columns (default: a table on a terminal, JSON otherwise).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
     /// At most this many sign-ins (newest first).
     #[arg(long)]
     limit: Option<usize>,
+    /// Read the store even if it fails the quick verification.
     #[arg(long)]
     no_verify: bool,
 }

@@ -11,6 +11,7 @@ pub struct Args {
     query: String,
     #[command(flatten)]
     store: StoreArg,
+    /// How to print the result (default: a table on a terminal, JSON otherwise).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
     /// Read the store even if it fails the quick verification.

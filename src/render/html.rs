@@ -153,7 +153,9 @@ fn cell_html(c: &Cell) -> String {
 fn table_html(headers: &[String], rows: &[Vec<Cell>], classes: &[Option<&'static str>], out: &mut String) {
     out.push_str("<div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
     for h in headers {
-        let _ = write!(out, "<th scope=\"col\" tabindex=\"0\">{}</th>", esc(h));
+        // Words for a reader; the Graph member name (the CSV and JSON column) on hover.
+        let _ =
+            write!(out, "<th scope=\"col\" tabindex=\"0\" title=\"{}\">{}</th>", esc(h), esc(&super::labels::human(h)));
     }
     out.push_str("</tr></thead><tbody>");
     for (i, row) in rows.iter().enumerate() {
