@@ -19,22 +19,7 @@ const MAX_WIDTH: usize = 48;
 /// Replaces control and bidirectional formatting characters (ESC, CR, U+202E, ...) by their
 /// escaped form and cuts to `max` columns.
 pub fn sanitize(s: &str, max: usize) -> String {
-    let escaped = super::terminal::escape(s).into_owned();
-    if escaped.width() <= max {
-        return escaped;
-    }
-    let mut out = String::new();
-    let mut width = 0;
-    for ch in escaped.chars() {
-        let w = ch.to_string().width();
-        if width + w > max.saturating_sub(1) {
-            break;
-        }
-        width += w;
-        out.push(ch);
-    }
-    out.push('…');
-    out
+    cut(&super::terminal::escape(s), max)
 }
 
 pub fn write(headers: &[&str], rows: &[Vec<Cell>], out: &mut dyn Write) -> io::Result<()> {
@@ -307,7 +292,7 @@ fn cut(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut width = 0;
     for ch in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        let w = ch.to_string().width();
         if width + w > max.saturating_sub(1) {
             break;
         }
