@@ -315,8 +315,21 @@ pub fn checked_manifest(store: &Store, no_verify: bool) -> Result<Manifest> {
             store.root().display()
         )));
     }
-    let manifest = store.manifest()?;
-    let problems = store.quick_check(&manifest);
+    let mut manifest = store.manifest()?;
+    let mut problems = store.quick_check(&manifest);
+    // An ingest that committed between reading the manifest and checking its files removes
+    // files the older manifest lists: check the newer one (a few times, then say what is wrong).
+    for _ in 0..3 {
+        if problems.is_empty() || no_verify {
+            break;
+        }
+        let newer = store.manifest()?;
+        if newer.generation == manifest.generation {
+            break;
+        }
+        manifest = newer;
+        problems = store.quick_check(&manifest);
+    }
     if !problems.is_empty() && !no_verify {
         for p in &problems {
             note!("signin-insights: {p}");
