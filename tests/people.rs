@@ -400,6 +400,32 @@ fn an_empty_answer_says_why_and_a_reversed_window_is_a_usage_error() {
     );
     let nobody = run(&["signins", "--store", &store, "--user", "no-such-person", "--format", "csv"]);
     assert!(nobody.stderr.contains("match --user \"no-such-person\""), "{}", nobody.stderr);
+    // Under --pseudonymize the name searched for is not repeated.
+    let key = dir.path().join("k");
+    assert_eq!(run(&["keygen", "--quiet", "--out", &key.display().to_string()]).code, 0);
+    let k = key.display().to_string();
+    let hidden =
+        run(&["--pseudonymize", &k, "signins", "--store", &store, "--user", "no-such-person", "--format", "csv"]);
+    assert!(
+        hidden.stderr.contains("--user (hidden)") && !hidden.stderr.contains("no-such-person"),
+        "{}",
+        hidden.stderr
+    );
+    let hidden = run(&[
+        "--pseudonymize",
+        &k,
+        "report",
+        "breakdown",
+        "--by",
+        "app",
+        "--store",
+        &store,
+        "--user",
+        "nobody@x",
+        "--format",
+        "csv",
+    ]);
+    assert!(hidden.stderr.contains("--user (hidden)") && !hidden.stderr.contains("nobody@x"), "{}", hidden.stderr);
     let reversed = run(&["report", "apps", "--store", &store, "--since", "2026-10-30", "--until", "2026-10-20"]);
     assert_eq!(reversed.code, 2);
     assert!(reversed.stderr.contains("the window is empty"), "{}", reversed.stderr);

@@ -169,12 +169,14 @@ pub struct Args {
 }
 
 impl Args {
-    /// The filters given, as a person typed them, for saying why nothing matched.
-    fn filters_given(&self) -> Vec<String> {
+    /// The filters given, as a person typed them, for saying why nothing matched; personal
+    /// values (a user, an address) are not repeated when `hide_personal` (`--pseudonymize`).
+    fn filters_given(&self, hide_personal: bool) -> Vec<String> {
         let mut f = Vec::new();
         let mut add = |flag: &str, v: Option<String>| {
             if let Some(v) = v {
-                f.push(format!("{flag} {v:?}"));
+                let personal = matches!(flag, "--user" | "--ip");
+                f.push(if personal && hide_personal { format!("{flag} (hidden)") } else { format!("{flag} {v:?}") });
             }
         };
         add("--app", self.app.clone());
@@ -394,7 +396,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     if !config.quiet && answer.rows.is_empty() && answer.sections.is_empty() && answer.object.is_none() {
         let counted =
             catalog::counted(report.table, &event_types.clone().unwrap_or_else(|| report.event_types.to_vec()));
-        if let Some(why) = super::why_empty(span, report.table, &counted, &window, &args.filters_given()) {
+        if let Some(why) =
+            super::why_empty(span, report.table, &counted, &window, &args.filters_given(config.pseudonymizer.is_some()))
+        {
             note!("signin-insights: {why}");
         }
     }

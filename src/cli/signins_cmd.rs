@@ -140,7 +140,15 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
                 ("--event-type", args.event_type.as_ref().map(|t| t.join(","))),
             ]
             .into_iter()
-            .filter_map(|(flag, v)| v.map(|v| if v.is_empty() { flag.to_string() } else { format!("{flag} {v:?}") }))
+            .filter_map(|(flag, v)| {
+                // A user or an address is not repeated under --pseudonymize.
+                let hidden = config.pseudonymizer.is_some() && matches!(flag, "--user" | "--ip");
+                v.map(|v| match (v.is_empty(), hidden) {
+                    (true, _) => flag.to_string(),
+                    (false, true) => format!("{flag} (hidden)"),
+                    (false, false) => format!("{flag} {v:?}"),
+                })
+            })
             .collect();
             let counted = crate::report::catalog::counted(SIGNINS, &event_types);
             if let Some(why) = super::why_empty(span, SIGNINS, &counted, &window, &filters) {
