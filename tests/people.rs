@@ -21,6 +21,14 @@ fn store(dir: &Path) -> String {
     store.display().to_string()
 }
 
+/// A store of the bundled sample alone (some of its records are quarantined on purpose).
+fn sample_store(dir: &Path) -> String {
+    let store = dir.join("s").display().to_string();
+    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    store
+}
+
 /// `signin-insights ARGS` on a terminal `cols` wide: what the terminal shows. `None` (said
 /// loudly) where `script` is not installed.
 fn on_terminal(args: &[&str], cols: usize) -> Option<String> {
@@ -112,16 +120,7 @@ fn every_report_fits_an_80_column_terminal_and_a_pipe_gets_the_exact_table() {
 #[test]
 fn a_narrow_terminal_names_what_it_leaves_out_and_a_wide_one_shows_everything() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = dir.path().join("s");
-    let r = run(&[
-        "ingest",
-        "--quiet",
-        "--store",
-        &sample.display().to_string(),
-        &testdata("sample").display().to_string(),
-    ]);
-    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
-    let store = sample.display().to_string();
+    let store = sample_store(dir.path());
     let Some(narrow) = on_terminal(&["report", "app-errors", "--store", &store], 50) else { return };
     assert!(narrow.lines().all(|l| l.width() <= 50), "{narrow}");
     assert!(narrow.contains("not shown at this width"), "{narrow}");
@@ -305,9 +304,7 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 #[test]
 fn app_takes_an_id_a_name_or_a_part_and_says_what_it_took() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s").display().to_string();
-    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
-    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let store = sample_store(dir.path());
     // Every (appId, name) the store holds, read row by row from the drill-down.
     let all = run(&["signins", "--store", &store, "--format", "csv"]);
     let pairs: Vec<(String, String)> =
@@ -371,9 +368,7 @@ fn user_takes_a_upn_or_a_part_and_a_whole_match_wins() {
 #[test]
 fn an_empty_answer_says_why_and_a_reversed_window_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s").display().to_string();
-    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
-    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let store = sample_store(dir.path());
     let later = run(&["report", "apps", "--store", &store, "--as-of", "2030-01-01", "--format", "csv"]);
     assert_eq!(later.code, 0);
     assert!(later.stderr.contains("the window holds none of the store's sign-ins"), "{}", later.stderr);
@@ -509,9 +504,7 @@ fn generated_ad_fs_data_shows_every_readiness_outcome() {
 #[test]
 fn html_tables_show_words_with_the_graph_name_on_hover() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s").display().to_string();
-    let r = run(&["ingest", "--quiet", "--store", &store, &testdata("sample").display().to_string()]);
-    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let store = sample_store(dir.path());
     let page = dir.path().join("p.html");
     assert_eq!(run(&["html", "--quiet", "--store", &store, "--out", &page.display().to_string()]).code, 0);
     let html = std::fs::read_to_string(&page).unwrap();

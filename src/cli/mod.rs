@@ -287,7 +287,7 @@ impl WindowArgs {
 /// name, or whose name contains it, said on stderr when there are several or the match is a
 /// part; nothing known by that name is a usage error with the nearest names.
 pub fn resolve_app_arg(store: &Store, manifest: &Manifest, given: &str, config: &Config) -> Result<Vec<String>> {
-    if is_guid(given.trim()) {
+    if render::table::is_guid(given.trim()) {
         return Ok(vec![given.trim().to_string()]);
     }
     let known = names::known_apps(store, manifest)?;
@@ -299,10 +299,6 @@ pub fn resolve_app_arg(store: &Store, manifest: &Manifest, given: &str, config: 
         note!("signin-insights: --app {given:?}: counting the {which} {how}: {}", apps.listed());
     }
     Ok(apps.ids)
-}
-
-fn is_guid(s: &str) -> bool {
-    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
 }
 
 /// Why a report over `table` came out empty, for a person (SPEC 7): the window misses the
@@ -318,12 +314,7 @@ pub fn why_empty(
 ) -> Option<String> {
     let (first, last) = span?;
     let z = window.zone;
-    let noun = match table {
-        crate::store::ADFS_SIGNINS => "AD FS sign-ins",
-        crate::store::AUDITS => "audit events",
-        crate::store::REGISTRATIONS => "registration details",
-        _ => "sign-ins",
-    };
+    let noun = format!("{}s", crate::report::catalog::latest_noun(table));
     let span = format!("the store's {noun} span {} to {}", z.describe(first), z.describe(last));
     if window.end_us <= first || (window.start_us != i64::MIN && window.start_us > last) {
         return Some(format!(

@@ -276,7 +276,8 @@ pub fn group_thousands(n: i64) -> String {
     out
 }
 
-fn is_guid(s: &str) -> bool {
+/// `8-4-4-4-12` hex digits: an id a person would rather see named.
+pub fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
         && b.iter()

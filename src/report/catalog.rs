@@ -435,8 +435,8 @@ pub fn counted(table: &str, types: &[EventType]) -> String {
     format!("{}{} sign-ins", and_list(&words), if users { " user" } else { "" })
 }
 
-/// What the as-of of a report over `table` is the latest of.
-fn latest_noun(table: &str) -> &'static str {
+/// What the as-of of a report over `table` is the latest of ("sign-in", "audit event").
+pub fn latest_noun(table: &str) -> &'static str {
     match table {
         ADFS_SIGNINS => "AD FS sign-in",
         AUDITS => "audit event",
