@@ -12,6 +12,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::naive::{Win, rfc3339};
+use crate::naive_workbooks;
 use crate::shapes::write;
 use crate::util::{run, testdata, xlsx_part};
 
@@ -148,6 +150,40 @@ fn table_rows(dom: &str, id: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A number cell's value as shown (thousands separators dropped).
+fn num(cell: &str) -> u64 {
+    cell.rsplit('>').next().unwrap().replace(',', "").parse().unwrap_or_else(|_| panic!("not a number: {cell}"))
+}
+
+/// The (count, of) of headline figure `id` in a DOM dump.
+fn figure(dom: &str, id: &str) -> (u64, Option<u64>) {
+    let at = dom.find(&format!("data-figure=\"{id}\"")).unwrap_or_else(|| panic!("no headline figure {id}"));
+    let tag = &dom[at..at + dom[at..].find('>').unwrap()];
+    let attr =
+        |name: &str| tag.split(&format!("{name}=\"")).nth(1).map(|v| v[..v.find('"').unwrap()].parse::<u64>().unwrap());
+    (attr("data-n").expect("data-n"), attr("data-of"))
+}
+
+/// The markup of section `id` in a DOM dump.
+fn section<'a>(dom: &'a str, id: &str) -> &'a str {
+    let s = &dom[dom.find(&format!("<section id=\"{id}\"")).unwrap_or_else(|| panic!("no section {id}"))..];
+    &s[..s.find("</section>").unwrap()]
+}
+
+fn csv_report(store: &str, args: &[&str]) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut a = vec!["report"];
+    a.extend(args);
+    a.extend(["--store", store, "--format", "csv"]);
+    let r = run(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut reader = csv::Reader::from_reader(r.stdout.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
+}
+
 fn json_report(store: &str, args: &[&str]) -> Value {
     let mut a = vec!["report"];
     a.extend(args);
@@ -208,24 +244,15 @@ fn the_page_opens_offline_with_every_section_and_the_reports_numbers() {
             )
         })
         .collect();
-    let got: Vec<(String, u64, u64)> = table_rows(&opened.dom, "apps")
-        .iter()
-        .map(|r| {
-            (
-                r[1].clone(),
-                r[2].rsplit('>').next().unwrap().parse().unwrap(),
-                r[3].rsplit('>').next().unwrap().parse().unwrap(),
-            )
-        })
-        .collect();
+    let got: Vec<(String, u64, u64)> =
+        table_rows(&opened.dom, "apps").iter().map(|r| (r[1].clone(), num(&r[2]), num(&r[3]))).collect();
     assert_eq!(got, want, "apps table");
     // Credentials: the rows, and the expired ones highlighted.
     let creds = json_report(&store, &["credentials"]);
     let rows = table_rows(&opened.dom, "credentials");
     assert_eq!(rows.len(), creds["value"].as_array().unwrap().len());
-    let section = &opened.dom[opened.dom.find("<section id=\"credentials\"").unwrap()..];
-    let section = &section[..section.find("</section>").unwrap()];
-    assert!(section.matches("<tr class=\"expired\"").count() > 0, "no expired credential highlighted");
+    let expired = section(&opened.dom, "credentials").matches("<tr class=\"expired\"").count();
+    assert!(expired > 0, "no expired credential highlighted");
     // Authentication methods: the usage table equals `report auth-usage`.
     let usage = json_report(&store, &["auth-usage"]);
     let want: Vec<(String, String)> = usage["value"]
@@ -234,22 +261,142 @@ fn the_page_opens_offline_with_every_section_and_the_reports_numbers() {
         .iter()
         .map(|u| (u["authenticationMethod"].as_str().unwrap().to_string(), u["successActivityCount"].to_string()))
         .collect();
-    let got: Vec<(String, String)> = table_rows(&opened.dom, "auth-methods")
-        .iter()
-        .map(|r| (r[0].clone(), r[1].rsplit('>').next().unwrap().to_string()))
-        .collect();
+    let got: Vec<(String, String)> =
+        table_rows(&opened.dom, "auth-methods").iter().map(|r| (r[0].clone(), num(&r[1]).to_string())).collect();
     assert_eq!(got, want, "auth-usage table");
 
-    // A bar's sign-ins: the drill-down lists them under the chart.
-    let drilled = open(&browser, &page, "#only=apps&drill=0", dir.path());
-    assert!(drilled.dom.contains("<h4>"), "no drill-down panel");
+    // Headline figures: the sign-in figures equal the naive count over the sample (30 days to
+    // the latest sign-in), the others the reports that detail them.
+    let as_of = rfc3339(apps["@signinInsights.window"]["asOfDateTime"].as_str().unwrap());
+    let w = Win { start: as_of - 30 * 86_400_000_000 + 1, end: as_of + 1, zone: None };
+    for (id, n, of) in naive_workbooks::headline(&naive_workbooks::load(&testdata("sample")), &w) {
+        assert_eq!(figure(&opened.dom, id), (n, of), "headline figure {id}");
+    }
+    let days: Vec<i64> =
+        csv_report(&store, &["credentials"]).iter().filter_map(|c| c["daysLeft"].parse().ok()).collect();
+    assert_eq!(
+        figure(&opened.dom, "credentials-expiring"),
+        (days.iter().filter(|d| (0..=30).contains(*d)).count() as u64, None)
+    );
+    let rps = json_report(&store, &["adfs"]);
+    let rps = rps["value"].as_array().unwrap();
+    let ready = rps.iter().filter(|r| r["migrationStatus"] == "ready").count() as u64;
+    assert_eq!(figure(&opened.dom, "adfs-ready"), (ready, Some(rps.len() as u64)));
+
+    // Every section is on the page once; one without data says why.
+    for id in [
+        "apps",
+        "errors",
+        "last-sign-in",
+        "failure-analysis",
+        "legacy-auth",
+        "ca-policies",
+        "mfa-gaps",
+        "auth-prompts",
+        "cross-tenant",
+        "consents",
+        "sensitive-operations",
+        "risky-sign-ins",
+        "service-principals",
+        "credentials",
+        "adfs",
+        "auth-methods",
+    ] {
+        assert_eq!(opened.dom.matches(&format!("<section id=\"{id}\"")).count(), 1, "section {id}");
+    }
+    let consents = json_report(&store, &["consents"]);
+    assert!(
+        consents["value"].as_array().unwrap().is_empty(),
+        "the sample has consents now: pick another empty section"
+    );
+    let empty = section(&opened.dom, "consents");
+    assert!(empty.contains("class=\"empty\"") && empty.contains("No consent to an application"), "{empty}");
+    assert!(opened.dom.contains("<a href=\"#consents\" class=\"empty\""), "the menu does not grey the empty section");
+
+    // AD FS rows open to their checks: as many failed and warned as the JSON's details say.
+    let summaries: Vec<String> = section(&opened.dom, "adfs")
+        .split("<summary>")
+        .skip(1)
+        .map(|s| s[..s.find("</summary>").unwrap()].to_string())
+        .collect();
+    let want: Vec<String> = rps
+        .iter()
+        .map(|r| {
+            let results: Vec<u64> = r["migrationValidationDetails"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|kv| {
+                    serde_json::from_str::<Value>(kv["value"].as_str().unwrap()).unwrap()["result"].as_u64().unwrap()
+                })
+                .collect();
+            let (failed, warned) =
+                (results.iter().filter(|r| **r == 1).count(), results.iter().filter(|r| **r == 2).count());
+            match (results.len(), failed, warned) {
+                (0, _, _) => "not checked".to_string(),
+                (n, 0, 0) => format!("all {n} passed"),
+                (n, 0, w) => format!("{w} warned of {n}"),
+                (n, f, 0) => format!("{f} failed of {n}"),
+                (n, f, w) => format!("{f} failed, {w} warned of {n}"),
+            }
+        })
+        .collect();
+    assert_eq!(summaries, want, "AD FS checks");
+    assert!(want.iter().any(|s| s.contains("failed")) && want.iter().any(|s| s.contains("warned")));
+
+    // The filter box keeps the rows holding every word typed.
+    let filtered = open(&browser, &page, "#only=apps&filter=office", dir.path());
+    let shown = section(&filtered.dom, "apps").split("<tbody>").nth(1).unwrap().split("</tbody>").next().unwrap();
+    let visible = shown.split("<tr").skip(1).filter(|r| !r[..r.find('>').unwrap()].contains("hidden")).count();
+    let want = apps["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| format!("{}{}", a["appDisplayName"], a["id"]).to_lowercase().contains("office"))
+        .count();
+    assert!(want > 0 && want < apps["value"].as_array().unwrap().len(), "a filter that keeps some rows: {want}");
+    assert_eq!(visible, want, "rows left by the filter");
+
+    // A failed part of a bar lists that day's failed sign-ins of the app: the ones `signins`
+    // lists for the command the panel shows.
+    let marker = "id=\"drill-data\">";
+    let data = &text[text.find(marker).unwrap() + marker.len()..];
+    let data: Value = serde_json::from_str(&data[..data.find("</script>").unwrap()]).unwrap();
+    let cells = data["cells"].as_array().unwrap();
+    let k = cells.iter().position(|c| c["command"].as_str().unwrap().contains("--failed")).expect("a failed part");
+    let command: Vec<&str> = cells[k]["command"].as_str().unwrap().split(' ').collect();
+    let arg = |flag: &str| command[command.iter().position(|a| *a == flag).unwrap() + 1];
+    let r = run(&[
+        "signins",
+        "--store",
+        &store,
+        "--app",
+        arg("--app"),
+        "--day",
+        arg("--day"),
+        "--event-type",
+        "interactiveUser",
+        "--failed",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let failed = r.stdout.lines().count() - 1;
+    assert!(text.contains(&format!("data-part=\"{k}\"")), "the part of cell {k} is not on the page");
+    let drilled = open(&browser, &page, &format!("#only=apps&drill={k}"), dir.path());
     assert!(drilled.console.is_empty() && drilled.requests.is_empty());
+    let panel = &drilled.dom[drilled.dom.find(&format!("data-shown=\"{k}\"")).expect("the panel shows the cell")..];
+    let panel = &panel[..panel.find("</table>").unwrap()];
+    assert_eq!(panel.matches("<tr class=\"failed\">").count(), failed.min(50), "failed sign-ins listed");
+    assert_eq!(panel.matches("<tr").count() - 1, failed.min(50), "only failed sign-ins listed");
 
     let out = output_dir();
     for id in sections {
         screenshot(&browser, &page, &format!("#only={id}"), &out.join(format!("section-{id}.png")), dir.path());
     }
-    screenshot(&browser, &page, "#only=apps&drill=0", &out.join("section-apps-drill.png"), dir.path());
+    screenshot(&browser, &page, &format!("#only=apps&drill={k}"), &out.join("section-apps-drill.png"), dir.path());
+    screenshot(&browser, &page, "#only=adfs&open=1", &out.join("section-adfs-checks.png"), dir.path());
+    screenshot(&browser, &page, "", &out.join("page-top.png"), dir.path());
     eprintln!("screenshots in {}", out.display());
 }
 

@@ -613,3 +613,38 @@ pub fn risky(rows: &[WRow], w: &Win, dims: &[&str]) -> Vec<Value> {
     out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| cmp_keys(&a.1, &b.1)));
     out.into_iter().map(|r| r.2).collect()
 }
+
+/// The sign-in figures of the hand-over's headline (SPEC 7), as (figure, count, of): the
+/// interactive sign-ins, failed and interrupted of them, their distinct users and applications,
+/// the multi-factor share of the successful ones, and the legacy share of same-tenant user
+/// sign-ins.
+pub fn headline(rows: &[WRow], w: &Win) -> Vec<(&'static str, u64, Option<u64>)> {
+    let interactive = inside(rows, w, &["interactiveUser"]);
+    let n = interactive.len() as u64;
+    let count = |o: &str| interactive.iter().filter(|r| r.outcome() == o).count() as u64;
+    let apps: BTreeSet<String> =
+        interactive.iter().filter_map(|r| s(&r.r, &["appId"]).map(str::to_lowercase)).collect();
+    let ok: Vec<&&WRow> = interactive.iter().filter(|r| r.code() == Some(0)).collect();
+    let multi = ok
+        .iter()
+        .filter(|r| {
+            s(&r.r, &["authenticationRequirement"]).is_some_and(|v| v.eq_ignore_ascii_case("multiFactorAuthentication"))
+        })
+        .count() as u64;
+    let same_tenant = inside(rows, w, &["interactiveUser", "nonInteractiveUser"])
+        .into_iter()
+        .filter(|r| match (s(&r.r, &["homeTenantId"]), s(&r.r, &["resourceTenantId"])) {
+            (Some(h), Some(t)) => h.eq_ignore_ascii_case(t),
+            _ => true,
+        })
+        .count() as u64;
+    vec![
+        ("sign-ins", n, None),
+        ("failed", count("failure"), Some(n)),
+        ("interrupted", count("interrupted"), Some(n)),
+        ("users", users(&interactive) as u64, None),
+        ("apps", apps.len() as u64, None),
+        ("mfa", multi, Some(ok.len() as u64)),
+        ("legacy", legacy_rows(rows, w).len() as u64, Some(same_tenant)),
+    ]
+}

@@ -71,13 +71,19 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     write_page(&page, &mut bytes).map_err(|e| Error::io(&args.out, e))?;
     out.write(&bytes)?;
     if !config.quiet {
-        let names: Vec<&str> = page.sections.iter().map(|s| s.id).collect();
+        let names: Vec<&str> = page.sections.iter().filter(|s| !s.is_empty()).map(|s| s.id).collect();
+        let empty: Vec<&str> = page.sections.iter().filter(|s| s.is_empty()).map(|s| s.id).collect();
         note!(
-            "html: {} ({:.1} MB): {}; {} drill-down cells",
+            "html: {} ({:.1} MB): {}; {} drill-down cells{}",
             args.out.display(),
             bytes.len() as f64 / 1e6,
             names.join(", "),
-            page.drill.cells.len()
+            page.drill.cells.len(),
+            if empty.is_empty() {
+                String::new()
+            } else {
+                format!("; nothing to show (the page says why): {}", empty.join(", "))
+            }
         );
     }
     Ok(0)

@@ -16,14 +16,17 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::pseudo::{self, Pseudonymizer};
-use crate::domain::Cell;
+use crate::domain::{Cell, group_thousands};
 use crate::report::Rows;
+use crate::report::headline::{Figure, thousands};
 
-/// A page: the header's facts, then sections.
+/// A page: the header's facts, the headline figures, then sections.
 pub struct Page {
     pub title: String,
     /// (label, value) pairs shown under the title: store, window, as-of, counts, version.
     pub facts: Vec<(String, String)>,
+    /// The figures shown first, as cards.
+    pub headline: Vec<Figure>,
     pub sections: Vec<Section>,
     pub drill: Drill,
 }
@@ -36,13 +39,38 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+impl Section {
+    /// A section with nothing to show, saying why (the menu greys it).
+    pub fn empty(id: &'static str, title: &'static str, why: String) -> Section {
+        Section { id, title, blocks: vec![Block::Empty(why)] }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self.blocks.as_slice(), [Block::Empty(_)])
+    }
+}
+
+/// What a row opens to: a summary and its lines, each with a class (`fail`, `warn`, `pass`).
+pub struct Detail {
+    pub summary: String,
+    pub lines: Vec<(&'static str, String)>,
+}
+
 pub enum Block {
     /// A paragraph of plain text.
     Note(String),
+    /// Why the section has nothing to show.
+    Empty(String),
     /// A subheading.
     Heading(String),
-    /// A sortable table: headers, rows, and a CSS class per row (`expired`, `soon`, ...).
-    Table { headers: Vec<String>, rows: Vec<Vec<Cell>>, classes: Vec<Option<&'static str>> },
+    /// A sortable, filterable table: headers, rows, a CSS class per row (`expired`, `soon`,
+    /// ...), and what each row opens to (an extra last column; empty when no row opens).
+    Table {
+        headers: Vec<String>,
+        rows: Vec<Vec<Cell>>,
+        classes: Vec<Option<&'static str>>,
+        details: Vec<Option<Detail>>,
+    },
     /// Markup made by this module's chart functions (already escaped).
     Chart(String),
 }
@@ -61,7 +89,7 @@ impl Block {
         cells.truncate(cap);
         let classes = cells.iter().map(|c| class(c)).collect();
         let headers = rows.headers().iter().map(|h| h.to_string()).collect();
-        let mut out = vec![Block::Table { headers, rows: cells, classes }];
+        let mut out = vec![Block::Table { headers, rows: cells, classes, details: Vec::new() }];
         if rows.len() > cap {
             out.push(Block::Note(format!("Showing {cap} of {} rows. All of them: {command}", rows.len())));
         }
@@ -139,10 +167,14 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-fn cell_html(c: &Cell) -> String {
+/// A table cell: numbers right-aligned with thousands separators (not codes) and their value
+/// in `data-v` for sorting, times with theirs, ids small and unbroken.
+fn cell_html(c: &Cell, header: &str, id: bool) -> String {
     match c {
+        Cell::Text(t) if id => format!("<td class=\"id\">{}</td>", esc(t.as_deref().unwrap_or(""))),
         Cell::Text(t) => format!("<td>{}</td>", esc(t.as_deref().unwrap_or(""))),
-        Cell::Int(Some(n)) => format!("<td class=\"num\" data-v=\"{n}\">{n}</td>"),
+        Cell::Int(Some(n)) if super::labels::is_code(header) => format!("<td class=\"num\" data-v=\"{n}\">{n}</td>"),
+        Cell::Int(Some(n)) => format!("<td class=\"num\" data-v=\"{n}\">{}</td>", group_thousands(*n)),
         Cell::Int(None) => "<td class=\"num\" data-v=\"\"></td>".into(),
         Cell::Percent(p) => format!("<td class=\"num\" data-v=\"{}\">{p}</td>", p.0),
         Cell::Time(Some(t)) => format!("<td class=\"time\" data-v=\"{}\">{}</td>", t.us, esc(&t.to_string())),
@@ -150,34 +182,101 @@ fn cell_html(c: &Cell) -> String {
     }
 }
 
-fn table_html(headers: &[String], rows: &[Vec<Cell>], classes: &[Option<&'static str>], out: &mut String) {
+/// The order columns are shown in: a name before the id it names (`appDisplayName` before
+/// `appId`), the rest as given.
+fn column_order(headers: &[String]) -> Vec<usize> {
+    let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut order: Vec<usize> = Vec::with_capacity(headers.len());
+    for (i, h) in names.iter().enumerate() {
+        if order.contains(&i) {
+            continue;
+        }
+        if let Some(name) = super::labels::name_column_of(h, &names)
+            && let Some(j) = names.iter().position(|n| *n == name)
+            && j > i
+        {
+            order.push(j);
+        }
+        order.push(i);
+    }
+    order
+}
+
+/// Tables of more rows than this get a filter box.
+const FILTER_FROM: usize = 8;
+
+fn table_html(
+    headers: &[String],
+    rows: &[Vec<Cell>],
+    classes: &[Option<&'static str>],
+    details: &[Option<Detail>],
+    out: &mut String,
+) {
+    let order = column_order(headers);
+    // Columns of ids only (GUIDs): small, unbroken.
+    let ids: Vec<bool> = (0..headers.len())
+        .map(|i| {
+            let mut filled = rows.iter().filter_map(|r| match r.get(i) {
+                Some(Cell::Text(Some(t))) if !t.is_empty() => Some(t),
+                _ => None,
+            });
+            let first = filled.next();
+            first.is_some_and(|t| super::table::is_guid(t)) && filled.all(|t| super::table::is_guid(t))
+        })
+        .collect();
+    if rows.len() > FILTER_FROM {
+        let _ = write!(
+            out,
+            "<div class=\"tools\"><input type=\"search\" class=\"filter\" placeholder=\"Filter the {} rows\" aria-label=\"Filter the rows of this table\"><span class=\"shown\" aria-live=\"polite\"></span></div>",
+            thousands(rows.len() as u64)
+        );
+    }
     out.push_str("<div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
-    for h in headers {
+    for &i in &order {
         // Words for a reader; the Graph member name (the CSV and JSON column) on hover.
+        let h = &headers[i];
         let _ =
             write!(out, "<th scope=\"col\" tabindex=\"0\" title=\"{}\">{}</th>", esc(h), esc(&super::labels::human(h)));
     }
+    let opens = details.iter().any(Option::is_some);
+    if opens {
+        out.push_str("<th scope=\"col\">details</th>");
+    }
     out.push_str("</tr></thead><tbody>");
-    for (i, row) in rows.iter().enumerate() {
-        match classes.get(i).copied().flatten() {
+    for (r, row) in rows.iter().enumerate() {
+        match classes.get(r).copied().flatten() {
             Some(c) => {
                 let _ = write!(out, "<tr class=\"{c}\">");
             }
             None => out.push_str("<tr>"),
         }
-        for c in row {
-            out.push_str(&cell_html(c));
+        for &i in &order {
+            if let Some(c) = row.get(i) {
+                out.push_str(&cell_html(c, &headers[i], ids[i]));
+            }
+        }
+        if opens {
+            out.push_str("<td class=\"details\">");
+            if let Some(Some(d)) = details.get(r) {
+                let _ = write!(out, "<details><summary>{}</summary><ul>", esc(&d.summary));
+                for (class, line) in &d.lines {
+                    let _ = write!(out, "<li class=\"{class}\">{}</li>", esc(line));
+                }
+                out.push_str("</ul></details>");
+            }
+            out.push_str("</td>");
         }
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table></div>");
 }
 
-/// One bar of a day chart: the day, its stacked values, and the drill-down key if any.
+/// One bar of a day chart: the day, its stacked values, and the drill-down key of each value
+/// (none when nothing is listed under it).
 pub struct DayBar {
     pub label: String,
     pub values: Vec<u64>,
-    pub drill: Option<usize>,
+    pub drill: Vec<Option<usize>>,
 }
 
 /// Series colours.
@@ -187,12 +286,25 @@ pub const BLUE: &str = "#1565c0";
 pub const AMBER: &str = "#ef8f00";
 pub const GREY: &str = "#9aa4b8";
 
-/// A stacked bar per day, with a legend of the (name, colour) series and, when any bar has a
-/// drill key, a panel below that lists the sign-ins of the bar clicked. `chart` numbers the
-/// chart on the page.
-pub fn day_chart(chart: usize, title: &str, series: &[(&str, &str)], bars: &[DayBar]) -> String {
-    let (w, h, left, bottom) = (900.0_f64, 180.0_f64, 44.0_f64, 22.0_f64);
+/// The gridline step for values up to `max`: 1, 2 or 5 times a power of ten, about four lines.
+fn grid_step(max: u64) -> u64 {
+    let rough = (max as f64 / 4.0).max(1.0);
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|s| *s >= rough).unwrap_or(10.0 * power);
+    step.max(1.0) as u64
+}
+
+/// A stacked bar per day with gridlines, the y axis counting `unit` and a legend of the (name,
+/// colour) series, best first (successes before failures). Every part of a bar has a tooltip;
+/// a part with a drill key lists its sign-ins in a panel below when selected, and the day's
+/// column opens its last part that has one (so failures first). `chart` numbers the chart on
+/// the page.
+pub fn day_chart(chart: usize, title: &str, unit: &str, series: &[(&str, &str)], bars: &[DayBar]) -> String {
+    let (w, h, left, bottom, top) = (900.0_f64, 180.0_f64, 56.0_f64, 22.0_f64, 10.0_f64);
     let max = bars.iter().map(|b| b.values.iter().sum::<u64>()).max().unwrap_or(0).max(1);
+    let step = grid_step(max);
+    let scale_top = max.div_ceil(step) * step;
+    let y_of = |v: u64| h - (v as f64 / scale_top as f64) * (h - top);
     let n = bars.len().max(1) as f64;
     let slot = (w - left) / n;
     let bar_w = (slot * 0.8).max(1.0);
@@ -202,6 +314,9 @@ pub fn day_chart(chart: usize, title: &str, series: &[(&str, &str)], bars: &[Day
     for (name, colour) in series {
         let _ = write!(s, "<span><i style=\"background:{colour}\"></i>{}</span>", esc(name));
     }
+    if bars.iter().any(|b| b.drill.iter().any(Option::is_some)) {
+        s.push_str("<span class=\"hint\">select a bar or a part of one to list its sign-ins</span>");
+    }
     s.push_str("</div>");
     let _ = write!(
         s,
@@ -209,19 +324,39 @@ pub fn day_chart(chart: usize, title: &str, series: &[(&str, &str)], bars: &[Day
         h + bottom,
         esc(title)
     );
-    // Axis: the maximum and zero.
+    // Gridlines with their values, and the unit along the axis.
+    let mut v = 0;
+    while v <= scale_top {
+        let y = y_of(v);
+        let _ = write!(
+            s,
+            "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{w}\" y2=\"{y:.1}\" class=\"{}\"/><text x=\"{}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{}</text>",
+            if v == 0 { "base" } else { "grid" },
+            left - 6.0,
+            y + 4.0,
+            thousands(v)
+        );
+        v += step;
+    }
     let _ = write!(
         s,
-        "<text x=\"{}\" y=\"12\" class=\"axis\" text-anchor=\"end\">{max}</text><text x=\"{}\" y=\"{h}\" class=\"axis\" text-anchor=\"end\">0</text><line x1=\"{left}\" y1=\"{h}\" x2=\"{w}\" y2=\"{h}\" class=\"base\"/>",
-        left - 6.0,
-        left - 6.0
+        "<text x=\"12\" y=\"{:.1}\" class=\"axis unit\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1})\">{}</text>",
+        h / 2.0,
+        h / 2.0,
+        esc(unit)
     );
     let label_every = (bars.len() / 10).max(1);
     for (i, b) in bars.iter().enumerate() {
         let x = left + i as f64 * slot + (slot - bar_w) / 2.0;
         let total: u64 = b.values.iter().sum();
-        let tip: Vec<String> = series.iter().zip(&b.values).map(|((n, _), v)| format!("{n} {v}")).collect();
-        match b.drill {
+        let tip: Vec<String> =
+            series.iter().zip(&b.values).map(|((n, _), v)| format!("{n} {}", thousands(*v))).collect();
+        // The column opens the last part with a key and a value: failures before successes.
+        let focus = (0..b.values.len()).rev().find_map(|j| match b.drill.get(j) {
+            Some(Some(k)) if b.values[j] > 0 => Some(*k),
+            _ => None,
+        });
+        match focus {
             Some(k) if total > 0 => {
                 let _ = write!(
                     s,
@@ -238,12 +373,19 @@ pub fn day_chart(chart: usize, title: &str, series: &[(&str, &str)], bars: &[Day
             if *v == 0 {
                 continue;
             }
-            let bh = (*v as f64 / max as f64) * (h - 16.0);
+            let bh = (*v as f64 / scale_top as f64) * (h - top);
             y -= bh;
+            let (name, colour) = series.get(j).copied().unwrap_or(("other", GREY));
+            let key = match b.drill.get(j) {
+                Some(Some(k)) => format!(" data-part=\"{k}\" class=\"part\""),
+                _ => String::new(),
+            };
             let _ = write!(
                 s,
-                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{bh:.1}\" fill=\"{}\"/>",
-                series.get(j).map_or(GREY, |s| s.1)
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{bh:.1}\" fill=\"{colour}\"{key}><title>{}: {} {}</title></rect>",
+                esc(&b.label),
+                thousands(*v),
+                esc(name)
             );
         }
         s.push_str("</g>");
@@ -258,10 +400,10 @@ pub fn day_chart(chart: usize, title: &str, series: &[(&str, &str)], bars: &[Day
         }
     }
     s.push_str("</svg>");
-    if bars.iter().any(|b| b.drill.is_some()) {
+    if bars.iter().any(|b| b.drill.iter().any(Option::is_some)) {
         let _ = write!(
             s,
-            "<div class=\"drill\" id=\"drill-{chart}\" aria-live=\"polite\"><p class=\"hint\">Select a day to list its sign-ins.</p></div>"
+            "<div class=\"drill\" id=\"drill-{chart}\" aria-live=\"polite\"><p class=\"hint\">Select a day to list its sign-ins, failures first; select a part of a bar to list only those.</p></div>"
         );
     }
     s.push_str("</figure>");
@@ -277,143 +419,19 @@ pub fn bar_list(title: &str, items: &[(String, u64)]) -> String {
         let pct = (*v as f64 / max as f64) * 100.0;
         let _ = write!(
             s,
-            "<div class=\"hbar\"><span class=\"label\">{}</span><span class=\"track\"><span class=\"fill\" style=\"width:{pct:.1}%\"></span></span><span class=\"num\">{v}</span></div>",
-            esc(label)
+            "<div class=\"hbar\"><span class=\"label\">{}</span><span class=\"track\"><span class=\"fill\" style=\"width:{pct:.1}%\"></span></span><span class=\"num\">{}</span></div>",
+            esc(label),
+            thousands(*v)
         );
     }
     s.push_str("</div></figure>");
     s
 }
 
-const CSS: &str = r#"
-:root{--fg:#1d2330;--muted:#5b6475;--line:#d9dee7;--bg:#f6f7f9;--card:#fff;--ok:#2e7d32;--bad:#c62828;--warn:#b26a00}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
-header{background:#1d2330;color:#fff;padding:20px 32px}
-header h1{margin:0 0 8px;font-size:22px;font-weight:600}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0;font-size:13px;color:#d6dbe5}
-dl.facts dt{color:#9aa4b8}
-dl.facts dd{margin:0;overflow-wrap:anywhere}
-nav{margin-top:12px;display:flex;flex-wrap:wrap;gap:6px}
-nav a{color:#fff;background:#343d52;border-radius:12px;padding:2px 10px;text-decoration:none;font-size:12px}
-main{padding:16px 32px 48px;max-width:1400px}
-section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:16px 0}
-section h2{margin:0 0 8px;font-size:18px}
-section h3{margin:18px 0 6px;font-size:15px}
-p.note{color:var(--muted);margin:6px 0}
-.scroll{overflow:auto;max-height:560px;border:1px solid var(--line);border-radius:6px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:break-word}
-td{max-width:32em}
-td.time{white-space:nowrap}
-th{position:sticky;top:0;background:#eef1f6;cursor:pointer;user-select:none;white-space:nowrap}
-th[aria-sort=ascending]::after{content:" \25B2"}
-th[aria-sort=descending]::after{content:" \25BC"}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.expired td{background:#fdecea}
-tr.soon td{background:#fff4e0}
-tr.unused td{color:var(--muted)}
-tr.ready td:last-child{color:var(--ok);font-weight:600}
-tr.review td:last-child{color:var(--warn);font-weight:600}
-tr.steps td:last-child{color:var(--bad);font-weight:600}
-figure.chart{margin:12px 0 20px}
-figure.chart figcaption{font-weight:600;margin-bottom:4px}
-.legend{display:flex;gap:14px;font-size:12px;color:var(--muted);margin-bottom:4px}
-.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
-svg{width:100%;height:auto;max-height:240px;display:block}
-svg .axis{font-size:11px;fill:var(--muted)}
-svg .base{stroke:var(--line)}
-svg .hit{fill:transparent}
-svg g.bar[data-drill]{cursor:pointer}
-svg g.bar[data-drill]:hover .hit,svg g.bar.selected .hit{fill:#e3e8f2}
-.drill{margin-top:8px}
-.drill .hint{color:var(--muted);font-size:12px;margin:0}
-.hbars{display:grid;gap:4px}
-.hbar{display:grid;grid-template-columns:260px 1fr 70px;align-items:center;gap:8px;font-size:13px}
-.hbar .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.hbar .track{background:#eef1f6;border-radius:3px;height:12px}
-.hbar .fill{display:block;background:#1565c0;height:12px;border-radius:3px}
-.hbar .num{text-align:right;font-variant-numeric:tabular-nums}
-@media (max-width:640px){.hbar{grid-template-columns:minmax(0,45%) minmax(0,1fr) 4em}}
-code{background:#eef1f6;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
-"#;
+const CSS: &str = include_str!("page.css");
 
-const JS: &str = r#"(function () {
-  'use strict';
-  var errors = 0;
-  window.addEventListener('error', function () {
-    errors += 1;
-    document.body.setAttribute('data-errors', String(errors));
-  });
-  function key(td) {
-    var v = td.getAttribute('data-v');
-    if (v !== null && v !== '' && !isNaN(Number(v))) { return { n: Number(v) }; }
-    return { s: td.textContent.toLowerCase() };
-  }
-  function sortBy(th) {
-    var row = th.parentNode, table = row.closest('table'), body = table.tBodies[0];
-    var idx = Array.prototype.indexOf.call(row.children, th);
-    var dir = th.getAttribute('aria-sort') === 'descending' ? 1 : -1;
-    Array.prototype.forEach.call(row.children, function (h) { h.removeAttribute('aria-sort'); });
-    th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = key(a.cells[idx]), y = key(b.cells[idx]);
-      if ('n' in x && 'n' in y) { return (x.n - y.n) * dir; }
-      var xs = 'n' in x ? String(x.n) : x.s, ys = 'n' in y ? String(y.n) : y.s;
-      return xs < ys ? -dir : xs > ys ? dir : 0;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-  }
-  document.querySelectorAll('table.sortable th').forEach(function (th) {
-    th.addEventListener('click', function () { sortBy(th); });
-    th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { sortBy(th); } });
-  });
-  var dataNode = document.getElementById('drill-data');
-  var data = dataNode ? JSON.parse(dataNode.textContent) : { cells: [] };
-  function el(tag, text) { var n = document.createElement(tag); if (text !== undefined) { n.textContent = text; } return n; }
-  function show(bar) {
-    var cell = data.cells[Number(bar.getAttribute('data-drill'))];
-    var panel = document.getElementById('drill-' + bar.getAttribute('data-chart'));
-    if (!cell || !panel) { return; }
-    bar.parentNode.querySelectorAll('g.bar.selected').forEach(function (g) { g.classList.remove('selected'); });
-    bar.classList.add('selected');
-    panel.textContent = '';
-    panel.appendChild(el('h4', cell.title));
-    var wrap = el('div'); wrap.className = 'scroll';
-    var table = el('table'), head = el('tr');
-    cell.columns.forEach(function (c) { head.appendChild(el('th', c)); });
-    table.appendChild(el('thead')).appendChild(head);
-    var body = el('tbody');
-    cell.rows.forEach(function (r) {
-      var tr = el('tr');
-      r.forEach(function (v) { tr.appendChild(el('td', v)); });
-      body.appendChild(tr);
-    });
-    table.appendChild(body); wrap.appendChild(table); panel.appendChild(wrap);
-    if (cell.omitted > 0) {
-      var p = el('p', cell.omitted + ' more sign-ins that day are not embedded. All of them: ');
-      p.className = 'note'; p.appendChild(el('code', cell.command)); panel.appendChild(p);
-    }
-  }
-  document.querySelectorAll('g.bar[data-drill]').forEach(function (bar) {
-    bar.addEventListener('click', function () { show(bar); });
-    bar.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); show(bar); } });
-  });
-  var only = /^#only=([a-z0-9-]+)$/.exec(window.location.hash);
-  if (only) {
-    document.querySelectorAll('main > section').forEach(function (s) { s.hidden = s.id !== only[1]; });
-    var nav = document.querySelector('nav'); if (nav) { nav.hidden = true; }
-  }
-  var pick = /[#&]drill=([\d,]+)/.exec(window.location.hash);
-  if (pick) {
-    pick[1].split(',').forEach(function (k) {
-      var bar = document.querySelector('g.bar[data-drill="' + k + '"]');
-      if (bar) { show(bar); }
-    });
-  }
-  document.body.setAttribute('data-ready', '1');
-})();"#;
+/// The page's script; its hash goes into the Content-Security-Policy.
+const JS: &str = include_str!("page.js");
 
 /// `'sha256-…'` of the page's script, for its Content-Security-Policy.
 fn script_hash() -> String {
@@ -436,22 +454,49 @@ pub fn write_page(page: &Page, out: &mut dyn Write) -> io::Result<()> {
     for (k, v) in &page.facts {
         let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
     }
-    s.push_str("</dl><nav>");
-    for sec in &page.sections {
-        let _ = write!(s, "<a href=\"#{}\">{}</a>", sec.id, esc(sec.title));
+    s.push_str("</dl></header>");
+    // The menu stays at the top while the page scrolls; sections without data are greyed.
+    s.push_str("<nav class=\"menu\" aria-label=\"Sections\">");
+    if !page.headline.is_empty() {
+        s.push_str("<a href=\"#headline\">Summary</a>");
     }
-    s.push_str("</nav></header><main>");
     for sec in &page.sections {
-        let _ = write!(s, "<section id=\"{}\"><h2>{}</h2>", sec.id, esc(sec.title));
+        let class = if sec.is_empty() { " class=\"empty\" title=\"nothing to show: see why\"" } else { "" };
+        let _ = write!(s, "<a href=\"#{}\"{class}>{}</a>", sec.id, esc(sec.title));
+    }
+    s.push_str("</nav><main>");
+    if !page.headline.is_empty() {
+        s.push_str("<section id=\"headline\" class=\"headline\" aria-label=\"Summary\">");
+        for f in &page.headline {
+            let _ = write!(
+                s,
+                "<div class=\"figure {}\" data-figure=\"{}\" data-n=\"{}\"{}><div class=\"label\">{}</div><div class=\"value\">{}</div><div class=\"detail\">{}</div></div>",
+                f.tone.name(),
+                f.id,
+                f.count,
+                f.of.map(|of| format!(" data-of=\"{of}\"")).unwrap_or_default(),
+                esc(f.label),
+                esc(&f.value()),
+                esc(&f.detail)
+            );
+        }
+        s.push_str("</section>");
+    }
+    for sec in &page.sections {
+        let class = if sec.is_empty() { " class=\"empty\"" } else { "" };
+        let _ = write!(s, "<section id=\"{}\"{class}><h2>{}</h2>", sec.id, esc(sec.title));
         for b in &sec.blocks {
             match b {
                 Block::Note(t) => {
                     let _ = write!(s, "<p class=\"note\">{}</p>", esc(t));
                 }
+                Block::Empty(t) => {
+                    let _ = write!(s, "<p class=\"note why-empty\">{}</p>", esc(t));
+                }
                 Block::Heading(t) => {
                     let _ = write!(s, "<h3>{}</h3>", esc(t));
                 }
-                Block::Table { headers, rows, classes } => table_html(headers, rows, classes, &mut s),
+                Block::Table { headers, rows, classes, details } => table_html(headers, rows, classes, details, &mut s),
                 Block::Chart(markup) => s.push_str(markup),
             }
         }
@@ -459,7 +504,7 @@ pub fn write_page(page: &Page, out: &mut dyn Write) -> io::Result<()> {
     }
     if page.sections.is_empty() {
         s.push_str(
-            "<section id=\"empty\"><h2>No data</h2><p class=\"note\">The store holds nothing to report.</p></section>",
+            "<section id=\"empty\" class=\"empty\"><h2>No data</h2><p class=\"note why-empty\">The store holds nothing to report: ingest an export first (README, Getting the exports).</p></section>",
         );
     }
     s.push_str("</main>");
@@ -480,8 +525,22 @@ mod tests {
         assert_eq!(serde_json::from_str::<Vec<String>>(&j).unwrap(), vec!["</script><!--", "\u{2028}"]);
         assert_eq!(shell_quote("0a1b-2c"), "0a1b-2c");
         assert_eq!(shell_quote("$(rm -rf ~)'x"), r#"'$(rm -rf ~)'\''x'"#);
-        let chart =
-            day_chart(0, "<b>", &[("ok", GREEN)], &[DayBar { label: "<i>".into(), values: vec![1], drill: Some(0) }]);
-        assert!(!chart.contains("<b>") && !chart.contains("<i>"), "{chart}");
+        let chart = day_chart(
+            0,
+            "<b>",
+            "<u>",
+            &[("ok", GREEN)],
+            &[DayBar { label: "<i>".into(), values: vec![1], drill: vec![Some(0)] }],
+        );
+        assert!(!chart.contains("<b>") && !chart.contains("<i>") && !chart.contains("<u>"), "{chart}");
+    }
+
+    #[test]
+    fn gridlines_fall_on_round_numbers_and_names_come_before_their_ids() {
+        assert_eq!([1, 4, 7, 9, 40, 444, 1_000, 123_456].map(grid_step), [1, 1, 2, 5, 10, 200, 500, 50_000]);
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(column_order(&h(&["appId", "appDisplayName", "n"])), vec![1, 0, 2]);
+        assert_eq!(column_order(&h(&["appDisplayName", "appId", "n"])), vec![0, 1, 2]);
+        assert_eq!(column_order(&h(&["keyId", "type"])), vec![0, 1]);
     }
 }

@@ -6,6 +6,7 @@
 pub mod html;
 pub mod labels;
 pub mod overview;
+pub mod page_sections;
 pub mod pseudo;
 pub mod table;
 pub mod terminal;

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use super::html::{
     AMBER, BLUE, Block, DayBar, Drill, DrillCell, GREEN, GREY, Page, RED, Section, bar_list, day_chart, shell_quote,
 };
+use super::page_sections::{self, section};
 use super::pseudo::{self, Pseudonymizer};
 use super::workbook_page;
 use crate::domain::time::format_day;
@@ -21,7 +22,7 @@ use crate::error::Result;
 use crate::report::catalog::{self, Answer, Options, Query};
 use crate::report::{
     Request, adfs, app_daily, app_errors, app_last_signin, apps, auth_events, auth_registration, auth_usage,
-    credentials, latest_event, service_principals, signins,
+    credentials, headline, latest_event, service_principals, signins,
 };
 use crate::scan::Window;
 use crate::store::manifest::Manifest;
@@ -120,7 +121,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
                 |_| None,
                 &cmd(&report_args(app_errors::REPORT.name, &w.signins)),
             ));
-            sections.push(Section { id: "errors", title: "Top errors per application", blocks });
+            sections.push(section("errors", blocks));
         }
         let last = app_last_signin::compute(store, manifest, &req)?;
         if !last.is_empty() {
@@ -136,7 +137,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
                 unused_row,
                 &cmd(&report_args(app_last_signin::REPORT.name, &w.signins)),
             ));
-            sections.push(Section { id: "last-sign-in", title: "Last sign-in and unused applications", blocks });
+            sections.push(section("last-sign-in", blocks));
         }
         sections.extend(workbook_page::workbook_sections(inputs, &req, &cmd)?);
         sections.extend(workbook_page::user_sections(inputs, &req, &cmd)?);
@@ -158,7 +159,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
                 |_| None,
                 &cmd(&report_args(service_principals::REPORT.name, &w.signins)),
             ));
-            sections.push(Section { id: "service-principals", title: "Service principal sign-ins", blocks });
+            sections.push(section("service-principals", blocks));
         }
     }
     if has(CREDENTIALS) && latest_event(manifest).is_some() {
@@ -180,7 +181,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
             class,
             &cmd(&report_args(credentials::REPORT.name, &w.signins)),
         ));
-        sections.push(Section { id: "credentials", title: "Application credentials", blocks });
+        sections.push(section("credentials", blocks));
     }
     if has(ADFS_SIGNINS) || has(RP_TRUSTS) {
         let rps = adfs::compute(store, manifest, &request(&w.adfs))?;
@@ -199,8 +200,10 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
             Some(Cell::Text(Some(_))) => Some("review"),
             _ => None,
         };
-        blocks.extend(Block::rows(&rps, p, limits.table_rows, class, &cmd(&report_args(adfs::REPORT.name, &w.adfs))));
-        sections.push(Section { id: "adfs", title: "AD FS applications", blocks });
+        let mut table = Block::rows(&rps, p, limits.table_rows, class, &cmd(&report_args(adfs::REPORT.name, &w.adfs)));
+        page_sections::with_adfs_checks(&mut table, &rps, has(RP_TRUSTS));
+        blocks.extend(table);
+        sections.push(section("adfs", blocks));
     }
     let auth = auth_section(inputs, &cmd)?;
     if !auth.blocks.is_empty() {
@@ -236,7 +239,9 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
         },
     ));
     facts.push(("Made by".into(), format!("signin-insights {}", env!("CARGO_PKG_VERSION"))));
-    Ok(Page { title: "Usage & insights".into(), facts, sections, drill })
+    let headline = headline::figures(store, manifest, &req, &request(&w.adfs))?;
+    let sections = page_sections::complete(sections, inputs);
+    Ok(Page { title: "Usage & insights".into(), facts, headline, sections, drill })
 }
 
 fn apps_section(
@@ -295,21 +300,44 @@ fn apps_section(
             .map(|&day| {
                 let (ok, failed) = counts.and_then(|c| c.get(&day)).copied().unwrap_or_default();
                 let listed = by_day.get(&day).map_or(&[][..], Vec::as_slice);
-                let drill_key = (ok + failed > 0).then(|| {
-                    drill.add(DrillCell {
-                        title: format!("{name}: {} ({} sign-ins, {failed} failed)", format_day(day), ok + failed),
-                        columns: vec!["time", "user", "status", "errorCode", "failureReason", "ipAddress"],
-                        rows: listed.iter().take(limits.per_bar).map(|r| drill_row(r, p)).collect(),
-                        omitted: (listed.len().saturating_sub(limits.per_bar)) as u64,
-                        command: cmd(&format!("signins --app {} --day {}", shell_quote(&app.id), format_day(day))),
+                let app_day = format!(
+                    "signins --app {} --day {} --event-type interactiveUser",
+                    shell_quote(&app.id),
+                    format_day(day)
+                );
+                // A drill-down cell per part of the bar: its failed sign-ins, its successful ones.
+                let mut part = |n: u64, failures: bool| {
+                    (n > 0).then(|| {
+                        let rows: Vec<&&signins::SignInRow> =
+                            listed.iter().filter(|r| (r.error_code != Some(0)) == failures).collect();
+                        let what = if failures { "failed" } else { "successful" };
+                        drill.add(DrillCell {
+                            title: format!("{name}, {}: {n} {what} sign-ins of {}", format_day(day), ok + failed),
+                            columns: vec!["time", "user", "status", "error code", "failure reason", "IP address"],
+                            rows: rows.iter().take(limits.per_bar).map(|r| drill_row(r, p)).collect(),
+                            omitted: (rows.len().saturating_sub(limits.per_bar)) as u64,
+                            command: cmd(&if failures {
+                                format!("{app_day} --failed")
+                            } else {
+                                format!("{app_day} --error-code 0")
+                            }),
+                        })
                     })
-                });
-                DayBar { label: format_day(day), values: vec![ok, failed], drill: drill_key }
+                };
+                let ok_key = part(ok, false);
+                let failed_key = part(failed, true);
+                DayBar { label: format_day(day), values: vec![ok, failed], drill: vec![ok_key, failed_key] }
             })
             .collect();
-        blocks.push(Block::Chart(day_chart(chart, &name, &[("successful", GREEN), ("failed", RED)], &bars)));
+        blocks.push(Block::Chart(day_chart(
+            chart,
+            &name,
+            "sign-ins",
+            &[("successful", GREEN), ("failed", RED)],
+            &bars,
+        )));
     }
-    Ok(Section { id: "apps", title: "Application activity", blocks })
+    Ok(section("apps", blocks))
 }
 
 /// A catalog report's answer for the page (default options but `options`).
@@ -377,13 +405,14 @@ fn auth_section(inputs: &Inputs<'_>, cmd: &dyn Fn(&str) -> String) -> Result<Sec
                         d.single_factor_sign_ins,
                         d.total_sign_ins - d.single_factor_sign_ins - d.multi_factor_sign_ins,
                     ],
-                    drill: None,
+                    drill: Vec::new(),
                 })
                 .collect();
             blocks.push(Block::Heading("Sign-ins by authentication requirement".into()));
             blocks.push(Block::Chart(day_chart(
                 1000,
                 "Successful interactive sign-ins per day",
+                "sign-ins",
                 &[("multi-factor", GREEN), ("single-factor", AMBER), ("not stated", GREY)],
                 &bars,
             )));
@@ -445,17 +474,18 @@ fn auth_section(inputs: &Inputs<'_>, cmd: &dyn Fn(&str) -> String) -> Result<Sec
                         r.password_resets_by_admin_count,
                         r.change_password_self_service_count,
                     ],
-                    drill: None,
+                    drill: Vec::new(),
                 })
                 .collect();
             blocks.push(Block::Heading("Password resets and changes".into()));
             blocks.push(Block::Chart(day_chart(
                 1001,
                 "Successful resets and changes per day",
+                "events",
                 &[("self-service reset", BLUE), ("reset by admin", AMBER), ("self-service change", GREEN)],
                 &bars,
             )));
         }
     }
-    Ok(Section { id: "auth-methods", title: "Authentication methods", blocks })
+    Ok(section("auth-methods", blocks))
 }

@@ -13,6 +13,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::Cell;
 use super::labels;
+pub use crate::domain::group_thousands;
 
 const MAX_WIDTH: usize = 48;
 
@@ -258,22 +259,6 @@ fn person_text(c: &Cell, header: &str) -> String {
         Cell::Time(Some(t)) => t.zone.format_minutes(t.us),
         _ => super::terminal::escape(&c.plain()).into_owned(),
     }
-}
-
-/// `1234567` -> `1,234,567`.
-pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// `8-4-4-4-12` hex digits: an id a person would rather see named.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::html::{AMBER, Block, DayBar, GREEN, RED, Section, bar_list, day_chart};
 use super::overview::{Inputs, answer, days_of, report_args};
+use super::page_sections::section;
 use crate::domain::time::format_day;
 use crate::domain::{Cell, EventType, Outcome};
 use crate::error::Result;
@@ -53,7 +54,7 @@ pub(super) fn workbook_sections(
             |_| None,
             &cmd(&report_args("legacy-auth", &req.window)),
         ));
-        sections.push(Section { id: "legacy-auth", title: "Legacy authentication", blocks });
+        sections.push(section("legacy-auth", blocks));
     }
 
     let failures = answer(inputs, req, "failure-analysis", &none)?;
@@ -83,11 +84,17 @@ pub(super) fn workbook_sections(
             .map(|d| DayBar {
                 label: format_day(*d),
                 values: per_day.get(d).copied().unwrap_or_default().to_vec(),
-                drill: None,
+                drill: Vec::new(),
             })
             .collect();
         let series = [("success", GREEN), ("interrupted", AMBER), ("failure", RED)];
-        blocks.push(Block::Chart(day_chart(1000, "Interactive sign-ins per day by outcome", &series, &bars)));
+        blocks.push(Block::Chart(day_chart(
+            1000,
+            "Interactive sign-ins per day by outcome",
+            "sign-ins",
+            &series,
+            &bars,
+        )));
         blocks.push(Block::Heading("Error codes, most frequent first (interrupts in amber)".into()));
         let class = |c: &[Cell]| match c.get(1) {
             Some(Cell::Text(Some(o))) if o == "interrupted" => Some("soon"),
@@ -100,7 +107,7 @@ pub(super) fn workbook_sections(
             class,
             &cmd(&report_args("failure-analysis", &req.window)),
         ));
-        sections.push(Section { id: "failure-analysis", title: "Why sign-ins fail", blocks });
+        sections.push(section("failure-analysis", blocks));
     }
 
     let policies = answer(inputs, req, "ca-policies", &none)?;
@@ -122,7 +129,7 @@ pub(super) fn workbook_sections(
             class,
             &cmd(&report_args("ca-policies", &req.window)),
         ));
-        sections.push(Section { id: "ca-policies", title: "Conditional Access policies", blocks });
+        sections.push(section("ca-policies", blocks));
     }
     sections.extend(more_workbooks(inputs, req, cmd)?);
     Ok(sections)
@@ -173,7 +180,7 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
             )),
         ];
         blocks.extend(table(&gaps, "mfa-gaps", &|_| None));
-        sections.push(Section { id: "mfa-gaps", title: "Sign-ins without MFA", blocks });
+        sections.push(section("mfa-gaps", blocks));
     }
 
     let prompts = answer(inputs, req, "auth-prompts", &none)?;
@@ -190,7 +197,7 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
             )),
         ];
         blocks.extend(table(&prompts, "auth-prompts", &|_| None));
-        sections.push(Section { id: "auth-prompts", title: "Authentication prompts", blocks });
+        sections.push(section("auth-prompts", blocks));
     }
 
     let tenants = answer(inputs, req, "cross-tenant", &none)?;
@@ -202,15 +209,12 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
         ))];
         let inbound = |c: &[Cell]| matches!(c.first(), Some(Cell::Text(Some(d))) if d == "inbound").then_some("soon");
         blocks.extend(table(&tenants, "cross-tenant", &inbound));
-        sections.push(Section { id: "cross-tenant", title: "Cross-tenant sign-ins", blocks });
+        sections.push(section("cross-tenant", blocks));
     }
 
     // The audit reports, over the audit window.
     let audits = Request::new(inputs.windows.audits.clone());
-    for (name, id, title, what) in [
-        ("consents", "consents", "Consent grants", "Consent to application events"),
-        ("sensitive-operations", "sensitive-operations", "Sensitive operations", "Audit events"),
-    ] {
+    for (name, what) in [("consents", "Consent to application events"), ("sensitive-operations", "Audit events")] {
         let a = answer(inputs, &audits, name, &none)?;
         if a.rows.is_empty() {
             continue;
@@ -224,7 +228,7 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
             |_| None,
             &cmd(&report_args(name, &audits.window)),
         ));
-        sections.push(Section { id, title, blocks });
+        sections.push(section(name, blocks));
     }
 
     let risky = answer(inputs, req, "risky-sign-ins", &none)?;
@@ -241,7 +245,7 @@ fn more_workbooks(inputs: &Inputs<'_>, req: &Request, cmd: &dyn Fn(&str) -> Stri
             _ => None,
         };
         blocks.extend(table(&risky, "risky-sign-ins", &level));
-        sections.push(Section { id: "risky-sign-ins", title: "Risky sign-ins", blocks });
+        sections.push(section("risky-sign-ins", blocks));
     }
     Ok(sections)
 }

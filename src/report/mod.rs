@@ -19,6 +19,7 @@ pub mod breakdown;
 pub mod catalog;
 pub mod claim_policy;
 pub mod credentials;
+pub mod headline;
 pub mod investigate;
 pub mod names;
 pub mod service_principals;
