@@ -511,3 +511,116 @@ fn html_tables_show_words_with_the_graph_name_on_hover() {
     assert!(html.contains(r#"title="successPercentage">success %</th>"#), "human header, Graph name on hover");
     assert!(html.contains(r#"title="appDisplayName">app</th>"#));
 }
+
+/// The reports the hand-over workbook asks, as `report --help` lists them (all but `user`, `ip`
+/// and `breakdown`).
+const BOOK_REPORTS: &[&str] = &[
+    "apps",
+    "app-daily",
+    "app-errors",
+    "app-last-signin",
+    "service-principals",
+    "credentials",
+    "adfs",
+    "auth-usage",
+    "mfa-summary",
+    "auth-registration",
+    "registration-events",
+    "registration-activity",
+    "password-resets",
+    "legacy-auth",
+    "failure-analysis",
+    "ca-policies",
+    "mfa-gaps",
+    "auth-prompts",
+    "cross-tenant",
+    "risky-sign-ins",
+    "consents",
+    "sensitive-operations",
+];
+
+#[test]
+fn the_handover_workbook_has_a_summary_then_a_sheet_per_report_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s").display().to_string();
+    let (sample, adfs) = (testdata("sample").display().to_string(), testdata("golden/adfs").display().to_string());
+    let r = run(&["ingest", "--quiet", "--store", &store, &sample, &adfs]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let out = dir.path().join("book.xlsx");
+    let r = run(&["xlsx", "--store", &store, "--out", &out.display().to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bytes = std::fs::read(&out).unwrap();
+
+    // Each report's rows and caption, as `report NAME --format csv` gives them.
+    let csv_rows = |name: &str| -> (Vec<Vec<String>>, String) {
+        let r = run(&["report", name, "--store", &store, "--format", "csv"]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(r.stdout.as_bytes());
+        let rows = reader.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect();
+        let caption = r.stderr.lines().next().unwrap_or_default().trim_start_matches("signin-insights: ").to_string();
+        (rows, caption)
+    };
+    type Rows = (Vec<Vec<String>>, String);
+    let with_rows: Vec<(&str, Rows)> =
+        BOOK_REPORTS.iter().map(|n| (*n, csv_rows(n))).filter(|(_, (rows, _))| !rows.is_empty()).collect();
+    let book = crate::util::xlsx_part(&bytes, "xl/workbook.xml");
+    let names: Vec<&str> = book.split("<sheet name=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    let want: Vec<&str> = std::iter::once("summary").chain(with_rows.iter().map(|(n, _)| *n)).collect();
+    assert_eq!(names, want, "the summary, then a sheet per report with rows");
+    assert!(with_rows.len() < BOOK_REPORTS.len(), "the sample has every report: no empty one is checked");
+
+    // The summary: every report listed with its row count (the empty ones too); a sheet's name
+    // links to it; the headline figures as the reports that detail them count.
+    let summary = crate::util::xlsx_cells(&bytes, 1);
+    for name in BOOK_REPORTS {
+        let n = with_rows.iter().find(|(r, _)| r == name).map_or(0, |(_, (rows, _))| rows.len());
+        let row = summary.iter().find(|r| r.first().map(String::as_str) == Some(*name)).expect("listed");
+        assert_eq!(row[1], n.to_string(), "{name}: rows in the summary");
+    }
+    let summary_xml = crate::util::xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
+    assert_eq!(summary_xml.matches("<hyperlink ").count(), with_rows.len(), "a link per sheet");
+    let figure = |label: &str| {
+        summary.iter().find(|r| r.first().is_some_and(|c| c == label)).map(|r| r[1].parse::<f64>().unwrap()).unwrap()
+    };
+    let r = run(&["report", "failure-analysis", "--store", &store, "--format", "json"]);
+    let totals = &serde_json::from_str::<serde_json::Value>(&r.stdout).unwrap()["@signinInsights.totals"];
+    let (all, failed) = (totals["all"].as_f64().unwrap(), totals["failure"].as_f64().unwrap());
+    assert_eq!(figure("Interactive sign-ins"), all);
+    assert!((figure("Failed") - failed / all).abs() < 1e-9, "failed share");
+
+    // Each sheet: the caption in a title row, the header frozen under it with a filter, the
+    // rows of the CSV (dates as dates, numbers as numbers).
+    let styles = crate::util::xlsx_part(&bytes, "xl/styles.xml");
+    assert!(styles.contains("formatCode=\"yyyy-mm-dd hh:mm:ss\""), "a date format");
+    for (i, (name, (rows, caption))) in with_rows.iter().enumerate() {
+        let xml = crate::util::xlsx_part(&bytes, &format!("xl/worksheets/sheet{}.xml", i + 2));
+        assert!(xml.contains("ySplit=\"2\"") && xml.contains("topLeftCell=\"A3\""), "{name}: header frozen");
+        assert!(xml.contains("<autoFilter ref=\"A2:"), "{name}: a filter on the header row");
+        let cells = crate::util::xlsx_cells(&bytes, i + 2);
+        assert_eq!(&cells[0][0], caption, "{name}: the caption as the sheet's title");
+        assert_eq!(cells.len() - 2, rows.len(), "{name}: rows");
+        // Every value of the CSV is in the sheet: text as text, numbers and dates as numbers.
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let got = cells[r + 2].get(c).map(String::as_str).unwrap_or("");
+                // CSV prefixes text a spreadsheet would run with ' (the sheet uses Excel's quote prefix).
+                let same = got == v
+                    || v.strip_prefix('\'').is_some_and(|t| t == got && t.starts_with(['=', '+', '-', '@']))
+                    || (v.ends_with('Z') && got.parse::<f64>().is_ok())
+                    || v.parse::<f64>().is_ok_and(|x| got.parse::<f64>().is_ok_and(|y| (x - y).abs() < 1e-9));
+                assert!(same, "{name} row {r} column {c}: {got:?} for {v:?}");
+            }
+        }
+    }
+    // Conditional formatting: credentials by days left (expired red, within 30 days amber), AD
+    // FS readiness, success rates from red to green.
+    let sheet_of = |name: &str| {
+        let i = with_rows.iter().position(|(n, _)| *n == name).expect("a sheet");
+        crate::util::xlsx_part(&bytes, &format!("xl/worksheets/sheet{}.xml", i + 2))
+    };
+    let creds = sheet_of("credentials");
+    assert!(creds.contains("operator=\"lessThan\"") && creds.contains("operator=\"between\""), "credentials expiry");
+    let adfs = sheet_of("adfs");
+    assert!(adfs.contains("additionalStepsRequired") && adfs.contains("needsReview"), "AD FS readiness");
+    assert!(sheet_of("apps").contains("<colorScale>"), "success rates coloured");
+}

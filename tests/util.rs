@@ -50,3 +50,49 @@ pub fn xlsx_part(bytes: &[u8], name: &str) -> String {
 pub fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool")
 }
+
+/// The cells of worksheet `n` (1-based) of a workbook as text, by row and column from A1:
+/// shared strings resolved, numbers as written, missing cells empty.
+pub fn xlsx_cells(bytes: &[u8], n: usize) -> Vec<Vec<String>> {
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    };
+    let strings: Vec<String> = xlsx_part(bytes, "xl/sharedStrings.xml")
+        .split("<si>")
+        .skip(1)
+        .map(|si| {
+            si.split("<t")
+                .skip(1)
+                .filter_map(|t| {
+                    let body = &t[t.find('>')? + 1..];
+                    Some(unescape(&body[..body.find("</t>")?]))
+                })
+                .collect()
+        })
+        .collect();
+    let sheet = xlsx_part(bytes, &format!("xl/worksheets/sheet{n}.xml"));
+    let mut grid: Vec<Vec<String>> = Vec::new();
+    for c in sheet.split("<c ").skip(1) {
+        let head = &c[..c.find('>').expect("cell tag")];
+        let attr = |name: &str| head.split(&format!(" {name}=\"")).nth(1).map(|v| &v[..v.find('"').unwrap()]);
+        let at = head.split("r=\"").nth(1).map(|v| &v[..v.find('"').unwrap()]).expect("cell reference");
+        let letters: String = at.chars().take_while(char::is_ascii_uppercase).collect();
+        let col = letters.bytes().fold(0usize, |n, b| n * 26 + (b - b'A' + 1) as usize) - 1;
+        let row: usize = at[letters.len()..].parse::<usize>().expect("row number") - 1;
+        let value = if head.ends_with('/') {
+            String::new()
+        } else {
+            c.split("<v>").nth(1).map(|v| v[..v.find("</v>").unwrap()].to_string()).unwrap_or_default()
+        };
+        let text =
+            if attr("t") == Some("s") { strings[value.parse::<usize>().expect("string index")].clone() } else { value };
+        if grid.len() <= row {
+            grid.resize(row + 1, Vec::new());
+        }
+        if grid[row].len() <= col {
+            grid[row].resize(col + 1, String::new());
+        }
+        grid[row][col] = text;
+    }
+    grid
+}

@@ -10,6 +10,7 @@ mod report_cmd;
 mod signins_cmd;
 mod sql_cmd;
 mod store_cmd;
+mod xlsx_cmd;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
@@ -64,6 +65,8 @@ enum Command {
     Signins(signins_cmd::Args),
     /// Write the self-contained HTML report (no network needed to open it).
     Html(html_cmd::Args),
+    /// Write the hand-over workbook: a summary sheet, then a sheet per report.
+    Xlsx(xlsx_cmd::Args),
     /// Ad hoc SQL over the store (a build with `--features sql`).
     Sql(sql_cmd::Args),
     /// Inspect or verify the store.
@@ -392,6 +395,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report(a) => report_cmd::run(&a, &config),
         Command::Signins(a) => signins_cmd::run(&a, &config),
         Command::Html(a) => html_cmd::run(&a, &config),
+        Command::Xlsx(a) => xlsx_cmd::run(&a, &config),
         Command::Sql(a) => sql_cmd::run(&a, &config),
         Command::Keygen { out } => keygen(&out, &config),
         Command::Store(a) => store_cmd::run(&a, &config),

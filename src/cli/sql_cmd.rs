@@ -82,7 +82,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             Ok(())
         }
         Format::Xlsx => {
-            let sheet = xlsx::Sheet { name: "sql", caption: &args.query, headers: &headers, rows: result.rows.clone() };
+            let sheet = xlsx::Sheet {
+                name: "sql",
+                caption: &args.query,
+                headers: &headers,
+                rows: result.rows.clone(),
+                title: false,
+            };
             out.write_all(&xlsx::workbook(&[sheet], config.zone).map_err(std::io::Error::other)?)
         }
     })?;

@@ -12,6 +12,7 @@ pub mod table;
 pub mod terminal;
 pub mod workbook_page;
 pub mod xlsx;
+pub mod xlsx_book;
 
 use std::io::{self, Write};
 
@@ -125,6 +126,7 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
                 caption: r.caption,
                 headers: r.rows.headers(),
                 rows: pseudo::cells(p, r.rows),
+                title: false,
             };
             out.write_all(&xlsx::workbook(&[sheet], opts.zone).map_err(io::Error::other)?)
         }
@@ -185,6 +187,7 @@ fn write_sections(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> 
                     caption: if *name == "summary" { r.caption } else { title },
                     headers,
                     rows: rows.clone(),
+                    title: false,
                 })
                 .collect();
             out.write_all(&xlsx::workbook(&sheets, opts.zone).map_err(io::Error::other)?)

@@ -210,6 +210,16 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
         sections.push(auth);
     }
 
+    let facts = facts(manifest, w, store_arg);
+    let headline = headline::figures(store, manifest, &req, &request(&w.adfs))?;
+    let sections = page_sections::complete(sections, inputs);
+    Ok(Page { title: "Usage & insights".into(), facts, headline, sections, drill })
+}
+
+/// The facts a hand-over starts with: the store, the windows of the tables it holds, its
+/// record counts, the zone of its times, and the version that made it.
+pub fn facts(manifest: &Manifest, w: &Windows, store_arg: &str) -> Vec<(String, String)> {
+    let has = |t: &str| !manifest.files(t).is_empty();
     let mut facts = vec![("Store".to_string(), store_arg.to_string())];
     // A window is shown only for what the store holds (an empty table has no as-of).
     facts.push((
@@ -239,9 +249,7 @@ pub fn page(inputs: &Inputs<'_>) -> Result<Page> {
         },
     ));
     facts.push(("Made by".into(), format!("signin-insights {}", env!("CARGO_PKG_VERSION"))));
-    let headline = headline::figures(store, manifest, &req, &request(&w.adfs))?;
-    let sections = page_sections::complete(sections, inputs);
-    Ok(Page { title: "Usage & insights".into(), facts, headline, sections, drill })
+    facts
 }
 
 fn apps_section(
