@@ -420,7 +420,9 @@ fn an_empty_answer_says_why_and_a_reversed_window_is_a_usage_error() {
         "--format",
         "csv",
     ]);
-    assert!(hidden.stderr.contains("--user (hidden)") && !hidden.stderr.contains("nobody@x"), "{}", hidden.stderr);
+    // A user filter of the workbook reports names one user: none is a usage error.
+    assert_eq!(hidden.code, 2, "{}", hidden.stderr);
+    assert!(hidden.stderr.contains("(hidden)") && !hidden.stderr.contains("nobody@x"), "{}", hidden.stderr);
     let reversed = run(&["report", "apps", "--store", &store, "--since", "2026-10-30", "--until", "2026-10-20"]);
     assert_eq!(reversed.code, 2);
     assert!(reversed.stderr.contains("the window is empty"), "{}", reversed.stderr);
@@ -623,4 +625,73 @@ fn the_handover_workbook_has_a_summary_then_a_sheet_per_report_with_its_rows() {
     let adfs = sheet_of("adfs");
     assert!(adfs.contains("additionalStepsRequired") && adfs.contains("needsReview"), "AD FS readiness");
     assert!(sheet_of("apps").contains("<colorScale>"), "success rates coloured");
+}
+
+#[test]
+fn a_terminal_shows_credentials_by_days_left_and_service_principals_by_latest_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sample_store(dir.path());
+    // (report, the column a person reads it by, newest or largest first)
+    for (report, column, desc) in [("credentials", "daysLeft", false), ("service-principals", "lastSignIn", true)] {
+        let r = run(&["report", report, "--store", &store, "--format", "csv"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut reader = csv::Reader::from_reader(r.stdout.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let at = headers.iter().position(|h| h == column).unwrap();
+        let rows: Vec<Vec<String>> =
+            reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+        // The order a person reads: by the column (numbers as numbers, times as written sort as
+        // times), empty last, ties as Graph orders them; the rows named by their first id column.
+        let id = headers.iter().position(|h| h == "keyId" || h == "appId").unwrap();
+        let mut want: Vec<&Vec<String>> = rows.iter().collect();
+        want.sort_by(|a, b| {
+            let (x, y) = (&a[at], &b[at]);
+            match (x.is_empty(), y.is_empty()) {
+                (false, true) => std::cmp::Ordering::Less,
+                (true, false) => std::cmp::Ordering::Greater,
+                (true, true) => std::cmp::Ordering::Equal,
+                _ if column == "daysLeft" => x.parse::<i64>().unwrap().cmp(&y.parse::<i64>().unwrap()),
+                _ if desc => y.cmp(x),
+                _ => x.cmp(y),
+            }
+        });
+        assert!(
+            want.iter().map(|r| &r[at]).ne(rows.iter().map(|r| &r[at])),
+            "{report}: Graph's order is already the person's"
+        );
+        let Some(shown) = on_terminal(&["report", report, "--store", &store], 400) else { return };
+        let positions: Vec<usize> = want
+            .iter()
+            .map(|r| {
+                let key = &r[id];
+                shown.find(key.as_str()).unwrap_or_else(|| panic!("{report}: {key} not shown:\n{shown}"))
+            })
+            .collect();
+        let mut sorted = positions.clone();
+        sorted.sort();
+        assert_eq!(positions, sorted, "{report}: rows not in the order a person reads:\n{shown}");
+        assert!(shown.contains(if desc { "latest sign-in first" } else { "fewest days left first" }), "{shown}");
+    }
+}
+
+#[test]
+fn user_filters_of_the_workbook_reports_take_a_name_or_part_and_list_several_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sample_store(dir.path());
+    let r = run(&["report", "risky-sign-ins", "--store", &store, "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(r.stdout.as_bytes());
+    let first = reader.records().next().expect("a risky sign-in").unwrap();
+    let (upn, name) = (first[0].to_string(), first[1].to_string());
+    let by = |user: &str| run(&["report", "risky-sign-ins", "--store", &store, "--format", "csv", "--user", user]);
+    let want = by(&upn);
+    assert_eq!(want.code, 0, "{}", want.stderr);
+    for given in [name.clone(), name.to_uppercase(), upn[..upn.find('@').unwrap() + 1].to_string()] {
+        let got = by(&given);
+        assert_eq!(got.code, 0, "{given}: {}", got.stderr);
+        assert_eq!(got.stdout, want.stdout, "--user {given:?} is not {upn}");
+        assert!(got.stderr.contains(&format!("counting the sign-ins of {upn}")), "{}", got.stderr);
+    }
+    let several = run(&["report", "mfa-gaps", "--store", &store, "--user", "contoso"]);
+    assert_eq!(several.code, 2, "{}", several.stderr);
+    assert!(several.stderr.contains("matches") && several.stderr.contains("@contoso.com"), "{}", several.stderr);
 }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::render::{Format, Rendered, render};
 use crate::report::catalog::{self, Opt, Options, Query, Report, Sort};
 use crate::report::{Request, auth_events, auth_registration, breakdown, credentials, latest_event_in, span_in};
+use crate::scan::Window;
 use crate::store::Store;
 use crate::store::manifest::Manifest;
 
@@ -151,7 +152,8 @@ pub struct Args {
     #[arg(long, value_enum, help_heading = "Report options")]
     user_roles: Option<UserRolesArg>,
     /// auth-registration, registration-events: only users whose name or UPN contains this;
-    /// breakdown: only this user (UPN or user id).
+    /// breakdown and the workbook reports: only this user's sign-ins (a UPN, user id, display
+    /// name or part of one; several users matching is an error that lists them).
     #[arg(long, help_heading = "Filters")]
     user: Option<String>,
     /// registration-events: only this feature.
@@ -309,6 +311,28 @@ impl Args {
     }
 }
 
+/// `--user` of a report that filters by user: a UPN or user id as given, or the UPN of the one
+/// user a display name or a part names (said on stderr); several users are a usage error.
+fn user_filter(store: &Store, manifest: &Manifest, window: &Window, given: &str, config: &Config) -> Result<String> {
+    let none = Options::default();
+    let q = Query {
+        store,
+        manifest,
+        request: Request::new(window.clone()),
+        options: &none,
+        as_of_given: false,
+        pseudonymized: config.pseudonymizer.is_some(),
+    };
+    let (value, resolved) = crate::report::investigate::user::filter_value(&q, given)?;
+    if let Some(who) = resolved
+        && !config.quiet
+        && config.pseudonymizer.is_none()
+    {
+        note!("signin-insights: --user {given:?}: counting the sign-ins of {who}");
+    }
+    Ok(value)
+}
+
 /// Opens the manifest and refuses a store whose files do not match it.
 pub fn checked_manifest(store: &Store, no_verify: bool) -> Result<Manifest> {
     if !store.manifest_path().exists() {
@@ -366,7 +390,12 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
         return Err(refusal);
     }
     let apps = args.app.as_deref().map(|given| super::resolve_app_arg(&store, &manifest, given, config)).transpose()?;
-    let options = args.options(report, apps)?;
+    let mut options = args.options(report, apps)?;
+    if let Some(given) = &args.user
+        && report.options.contains(&Opt::UserFilter)
+    {
+        options.filter.user = Some(user_filter(&store, &manifest, &window, given, config)?);
+    }
     let span = span_in(&manifest, report.table);
     let answer = store.retrying(manifest, |manifest| {
         let window = args.window.resolve(span_in(manifest, report.table), Some(30), config.zone)?;

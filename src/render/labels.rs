@@ -11,6 +11,19 @@ pub fn human(header: &str) -> String {
     split_camel(header)
 }
 
+/// How a person reads a report's rows on a terminal when that differs from Graph's order (by
+/// id): (column, newest or largest first, the words that say so). Service principals by their
+/// latest sign-in, the most recent first; credentials by days left, the expired first.
+pub fn person_order(context: &str) -> Option<(&'static str, bool, &'static str)> {
+    if context.ends_with("servicePrincipalSignInActivity)") {
+        Some(("lastSignIn", true, "latest sign-in first"))
+    } else if context.ends_with("appCredentialSignInActivity)") {
+        Some(("daysLeft", false, "fewest days left first"))
+    } else {
+        None
+    }
+}
+
 /// Whether the column holds codes (error codes), which are not numbers a person adds up: they
 /// get no thousands separators.
 pub fn is_code(header: &str) -> bool {

@@ -131,10 +131,37 @@ pub fn render(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> io::
             out.write_all(&xlsx::workbook(&[sheet], opts.zone).map_err(io::Error::other)?)
         }
         (Format::Table, _) => {
-            let rows = pseudo::cells(p, r.rows);
-            write_table(r.caption, r.rows.headers(), &rows, opts.width, out)
+            let mut rows = pseudo::cells(p, r.rows);
+            let headers = r.rows.headers();
+            // On a terminal, in the order a person reads (pipes keep Graph's order).
+            let order = opts.width.and(labels::person_order(r.context));
+            match order.and_then(|(col, desc, words)| Some((headers.iter().position(|h| *h == col)?, desc, words))) {
+                Some((i, desc, words)) => {
+                    sort_for_people(&mut rows, i, desc);
+                    write_table(&format!("{}; {words}", r.caption), headers, &rows, opts.width, out)
+                }
+                None => write_table(r.caption, headers, &rows, opts.width, out),
+            }
         }
     }
+}
+
+/// Rows by column `i` (times and numbers by value), `desc` largest first; empty cells last
+/// either way, ties in the order given.
+fn sort_for_people(rows: &mut [Vec<Cell>], i: usize, desc: bool) {
+    let key = |c: Option<&Cell>| match c {
+        Some(Cell::Time(Some(t))) => Some(t.us),
+        Some(Cell::Int(Some(n))) => Some(*n),
+        Some(Cell::Percent(p)) => Some(p.0 as i64),
+        _ => None,
+    };
+    rows.sort_by(|a, b| match (key(a.get(i)), key(b.get(i))) {
+        (Some(x), Some(y)) if desc => y.cmp(&x),
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
 }
 
 /// The plain members of a page's object (text, numbers, and the members of an object member
@@ -208,6 +235,24 @@ fn write_sections(r: &Rendered<'_>, opts: &Options<'_>, out: &mut dyn Write) -> 
                     writeln!(out, "{title}: none")?;
                     continue;
                 }
+                // The summary's member names (`signIns.total`) in words on a terminal.
+                let worded: Vec<Vec<Cell>>;
+                let rows = match (opts.width, *headers) {
+                    (Some(_), ["member", "value"]) => {
+                        worded = rows
+                            .iter()
+                            .map(|r| {
+                                let mut r = r.clone();
+                                if let Some(Cell::Text(Some(m))) = r.first_mut() {
+                                    *m = m.split('.').map(labels::human).collect::<Vec<_>>().join(": ");
+                                }
+                                r
+                            })
+                            .collect();
+                        &worded
+                    }
+                    _ => rows,
+                };
                 write_table(&format!("{title} ({})", rows.len()), headers, rows, opts.width, out)?;
             }
             Ok(())

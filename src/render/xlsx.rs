@@ -170,6 +170,7 @@ pub fn handover(summary: &Summary<'_>, sheets: &[Sheet<'_>], zone: Zone) -> Resu
     ws.set_column_width(0, 26).map_err(excel)?;
     ws.set_column_width(1, 14).map_err(excel)?;
     ws.set_column_width(2, 110).map_err(excel)?;
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
     for s in sheets {
         add_sheet(&mut wb, s)?;
     }
@@ -243,6 +244,11 @@ fn add_sheet(wb: &mut Workbook, s: &Sheet<'_>) -> Result<(), String> {
         ws.set_column_width(c as u16, (*w).min(60) as f64).map_err(excel)?;
     }
     ws.set_freeze_panes(top + 1, 0).map_err(excel)?;
+    if s.title {
+        // Printed: landscape, one page wide, the header on every page.
+        ws.set_landscape().set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(top, top).map_err(excel)?;
+    }
     if !s.headers.is_empty() {
         ws.autofilter(top, 0, top + s.rows.len() as u32, (s.headers.len() - 1) as u16).map_err(excel)?;
     }

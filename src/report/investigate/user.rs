@@ -329,9 +329,13 @@ fn resolve(q: &Query<'_>, input: &str) -> Result<Resolved> {
             });
             Ok((user, hits, (opened, selected)))
         }
+        // Under --pseudonymize the name searched for is not repeated.
+        0 if q.pseudonymized => {
+            Err(Error::Usage(format!("no user in the store matches the user (hidden){}", nearest(q, &sel, input)?)))
+        }
         0 => Err(Error::Usage(format!("no user in the store matches {input:?}{}", nearest(q, &sel, input)?))),
         n if q.pseudonymized => Err(Error::Usage(format!(
-            "{input:?} matches {n} users; give the exact UPN or user id (the names are not listed under --pseudonymize)"
+            "the user (hidden) matches {n} users; give the exact UPN or user id (the names are not listed under --pseudonymize)"
         ))),
         n => {
             let list: Vec<String> = users
@@ -350,6 +354,23 @@ fn resolve(q: &Query<'_>, input: &str) -> Result<Resolved> {
             )))
         }
     }
+}
+
+/// What `--user` means for a report that filters sign-ins by user (SPEC 7): the input itself
+/// when it is a stored UPN or user id (what the filter compares), else the latest UPN of the
+/// one user whose UPN, display name or id it names whole or in part, with that user described
+/// for a note. No user, or several, is a usage error listing the nearest or the matches.
+pub fn filter_value(q: &Query<'_>, input: &str) -> Result<(String, Option<String>)> {
+    let (user, _, _) = resolve(q, input)?;
+    let given = input.trim();
+    let whole = user.ids.iter().chain(&user.upns).any(|v| v.eq_ignore_ascii_case(given));
+    if whole {
+        return Ok((given.to_string(), None));
+    }
+    let value =
+        if user.upn.is_empty() { user.ids.iter().next().cloned().unwrap_or_default() } else { user.upn.clone() };
+    let name = user.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    Ok((value.clone(), Some(format!("{value}{name}"))))
 }
 
 /// What the store holds instead: its users' sign-in span and the UPNs nearest to `input`.
