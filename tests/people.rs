@@ -622,6 +622,10 @@ fn the_handover_workbook_has_a_summary_then_a_sheet_per_report_with_its_rows() {
     };
     let creds = sheet_of("credentials");
     assert!(creds.contains("operator=\"lessThan\"") && creds.contains("operator=\"between\""), "credentials expiry");
+    assert!(
+        creds.contains("type=\"containsBlanks\"") && creds.contains("stopIfTrue=\"1\""),
+        "a blank is not 0 days left"
+    );
     let adfs = sheet_of("adfs");
     assert!(adfs.contains("additionalStepsRequired") && adfs.contains("needsReview"), "AD FS readiness");
     assert!(sheet_of("apps").contains("<colorScale>"), "success rates coloured");

@@ -339,12 +339,15 @@ fn what_the_store_holds(data: Option<(i64, i64)>, zone: Zone) -> String {
     }
 }
 
-/// One line on stderr; on a terminal, control and bidirectional formatting characters in it
-/// (from file names and log text) are shown escaped, so a name cannot forge a line or drive the
-/// terminal.
+/// A note on stderr; on a terminal, control and bidirectional formatting characters in it
+/// (from file names and log text) are shown escaped, so a name cannot drive the terminal. A
+/// note of several lines (a list of matches) is written line by line: its line breaks are the
+/// tool's, and log text in it has its own escaped where it is made.
 pub fn note_line(line: &str) {
     if io::stderr().is_terminal() {
-        eprintln!("{}", render::terminal::escape(line));
+        for l in line.split('\n') {
+            eprintln!("{}", render::terminal::escape(l));
+        }
     } else {
         eprintln!("{line}");
     }

@@ -85,6 +85,7 @@ const LABELS: &[(&str, &str)] = &[
     ("apps", "apps"),
     ("errorCode", "error code"),
     ("failureReason", "failure reason"),
+    ("firstSignInDateTime", "first sign-in"),
     ("lastSignInDateTime", "last sign-in"),
     ("lastSignIn", "last sign-in"),
     ("lastNonInteractive", "last non-interactive"),

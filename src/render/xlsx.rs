@@ -11,8 +11,9 @@
 //! cell is edited.
 
 use rust_xlsxwriter::{
-    ConditionalFormat3ColorScale, ConditionalFormatCell, ConditionalFormatCellRule, ConditionalFormatDataBar,
-    ConditionalFormatText, ConditionalFormatTextRule, DocProperties, Format, Url, Workbook, Worksheet, XlsxError,
+    ConditionalFormat3ColorScale, ConditionalFormatBlank, ConditionalFormatCell, ConditionalFormatCellRule,
+    ConditionalFormatDataBar, ConditionalFormatText, ConditionalFormatTextRule, DocProperties, Format, Url, Workbook,
+    Worksheet, XlsxError,
 };
 
 use crate::domain::{Cell, Zone};
@@ -107,6 +108,9 @@ pub struct Summary<'a> {
     pub contents: &'a [Contents],
 }
 
+/// Characters of a caption on one line of the summary sheet.
+const CAPTION_CHARS: usize = 95;
+
 /// The hand-over workbook: the summary sheet first, then `sheets`.
 pub fn handover(summary: &Summary<'_>, sheets: &[Sheet<'_>], zone: Zone) -> Result<Vec<u8>, String> {
     let mut wb = Workbook::new();
@@ -118,7 +122,13 @@ pub fn handover(summary: &Summary<'_>, sheets: &[Sheet<'_>], zone: Zone) -> Resu
     let header = Format::new().set_bold().set_background_color("EEF1F6");
     let share = Format::new().set_num_format("0.0%").set_bold().set_align(rust_xlsxwriter::FormatAlign::Right);
     let count = Format::new().set_num_format("#,##0").set_bold().set_align(rust_xlsxwriter::FormatAlign::Right);
-    let muted = Format::new().set_font_color("5B6475");
+    let muted = Format::new().set_font_color("5B6475").set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top).set_num_format("#,##0");
+    let wrapped = Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let link = Format::new()
+        .set_font_color("0563C1")
+        .set_underline(rust_xlsxwriter::FormatUnderline::Single)
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     ws.write_string_with_format(0, 0, summary.title, &big).map_err(excel)?;
     let mut r = 2u32;
     for (k, v) in summary.facts {
@@ -155,21 +165,27 @@ pub fn handover(summary: &Summary<'_>, sheets: &[Sheet<'_>], zone: Zone) -> Resu
     r += 1;
     for c in summary.contents {
         match &c.sheet {
-            Some(name) => ws.write_url_with_text(r, 0, Url::new(format!("internal:'{name}'!A1")), name.as_str()),
+            Some(name) => {
+                let url = Url::new(format!("internal:'{name}'!A1")).set_text(name.as_str());
+                ws.write_url_with_format(r, 0, url, &link)
+            }
             None => ws.write_string_with_format(r, 0, &c.report, &muted),
         }
         .map_err(excel)?;
-        ws.write_number(r, 1, c.rows as f64).map_err(excel)?;
+        ws.write_number_with_format(r, 1, c.rows as f64, &top).map_err(excel)?;
         let said = match &c.note {
             Some(n) => format!("{}. {n}", c.caption),
             None => c.caption.clone(),
         };
-        ws.write_string(r, 2, fit(&said)).map_err(excel)?;
+        ws.write_string_with_format(r, 2, fit(&said), &wrapped).map_err(excel)?;
+        // Spreadsheets do not grow a row for wrapped text written by a program: say its height.
+        let lines = said.chars().count().div_ceil(CAPTION_CHARS).clamp(1, 12);
+        ws.set_row_height(r, 15.0 * lines as f64).map_err(excel)?;
         r += 1;
     }
     ws.set_column_width(0, 26).map_err(excel)?;
     ws.set_column_width(1, 14).map_err(excel)?;
-    ws.set_column_width(2, 110).map_err(excel)?;
+    ws.set_column_width(2, CAPTION_CHARS as f64 + 5.0).map_err(excel)?;
     ws.set_landscape().set_print_fit_to_pages(1, 0);
     for s in sheets {
         add_sheet(&mut wb, s)?;
@@ -304,6 +320,9 @@ fn highlight(ws: &mut Worksheet, s: &Sheet<'_>, first: u32, last: u32) -> Result
                 let soon = ConditionalFormatCell::new()
                     .set_rule(ConditionalFormatCellRule::Between(0, 30))
                     .set_format(fill("amber"));
+                // A blank (no expiry known) is not 0 days left: it stops the rules below it.
+                let blank = ConditionalFormatBlank::new().set_stop_if_true(true);
+                ws.add_conditional_format(first, col, last, col, &blank)?;
                 ws.add_conditional_format(first, col, last, col, &expired)?;
                 ws.add_conditional_format(first, col, last, col, &soon)?;
             }

@@ -342,9 +342,15 @@ fn resolve(q: &Query<'_>, input: &str) -> Result<Resolved> {
                 .iter()
                 .take(20)
                 .map(|u| {
-                    let id = u.ids.iter().next().map_or(String::new(), |i| format!(", id {i}"));
-                    let name = u.name.as_deref().unwrap_or("no display name");
-                    format!("  {} ({name}{id}): {} sign-ins", u.upn, u.count)
+                    // Log text on one line: a line break in a name cannot start a line of its own.
+                    let one = |s: &str| {
+                        s.chars()
+                            .flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] })
+                            .collect::<String>()
+                    };
+                    let id = u.ids.iter().next().map_or(String::new(), |i| format!(", id {}", one(i)));
+                    let name = one(u.name.as_deref().unwrap_or("no display name"));
+                    format!("  {} ({name}{id}): {} sign-ins", one(&u.upn), u.count)
                 })
                 .collect();
             let more = if n > 20 { format!("\n  ... and {} more", n - 20) } else { String::new() };
