@@ -629,6 +629,19 @@ fn the_handover_workbook_has_a_summary_then_a_sheet_per_report_with_its_rows() {
     let adfs = sheet_of("adfs");
     assert!(adfs.contains("additionalStepsRequired") && adfs.contains("needsReview"), "AD FS readiness");
     assert!(sheet_of("apps").contains("<colorScale>"), "success rates coloured");
+
+    // A store of sign-ins only: the reports of other exports are on the summary, saying what
+    // is missing.
+    let only = dir.path().join("only").display().to_string();
+    let one = testdata("sample/graph-pages/signins-0001.json.gz").display().to_string();
+    assert_eq!(run(&["ingest", "--quiet", "--store", &only, &one]).code, 0);
+    let r = run(&["xlsx", "--store", &only, "--out", &out.display().to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary = crate::util::xlsx_cells(&std::fs::read(&out).unwrap(), 1);
+    let line = |name: &str| summary.iter().find(|r| r.first().is_some_and(|c| c == name)).expect("listed").clone();
+    assert_eq!(line("auth-registration")[1], "0");
+    assert!(line("auth-registration")[2].contains("no registration details"), "{:?}", line("auth-registration"));
+    assert!(line("adfs")[2].contains("no AD FS sign-ins"), "{:?}", line("adfs"));
 }
 
 #[test]

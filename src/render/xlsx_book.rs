@@ -57,7 +57,17 @@ pub fn book(inputs: &BookInputs<'_>) -> Result<Vec<u8>> {
             as_of_given,
             pseudonymized: p.is_some(),
         };
-        let answer = catalog::answer(report, &q)?;
+        let answer = match catalog::answer(report, &q) {
+            Ok(a) => a,
+            // A report that needs an export the store lacks says so on the summary.
+            Err(Error::Usage(why)) => {
+                let caption = format!("{}: {why}", report.title);
+                let name = report.name.to_string();
+                contents.push(Contents { sheet: None, report: name, caption, rows: 0, note: None });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let n = answer.rows.len();
         let mut cells = pseudo::cells(p, answer.rows.as_ref());
         // The title row and the header take two of the worksheet's rows.
