@@ -236,7 +236,7 @@ pub fn facts(manifest: &Manifest, w: &Windows, store_arg: &str) -> Vec<(String, 
         .tables
         .iter()
         .filter(|(_, f)| !f.is_empty())
-        .map(|(t, f)| format!("{t} {}", f.iter().map(|e| e.rows).sum::<u64>()))
+        .map(|(t, f)| format!("{t} {}", crate::domain::group_thousands(f.iter().map(|e| e.rows as i64).sum())))
         .collect();
     facts.push(("Records in the store".into(), counts.join(", ")));
     let zone = w.signins.zone.name();
