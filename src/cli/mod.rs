@@ -339,15 +339,12 @@ fn what_the_store_holds(data: Option<(i64, i64)>, zone: Zone) -> String {
     }
 }
 
-/// A note on stderr; on a terminal, control and bidirectional formatting characters in it
-/// (from file names and log text) are shown escaped, so a name cannot drive the terminal. A
-/// note of several lines (a list of matches) is written line by line: its line breaks are the
-/// tool's, and log text in it has its own escaped where it is made.
+/// One line on stderr; on a terminal, control and bidirectional formatting characters in it
+/// (from file names and log text) are shown escaped, so a name cannot forge a line or drive the
+/// terminal. (So a note is one line: a list in it is separated by `; `.)
 pub fn note_line(line: &str) {
     if io::stderr().is_terminal() {
-        for l in line.split('\n') {
-            eprintln!("{}", render::terminal::escape(l));
-        }
+        eprintln!("{}", render::terminal::escape(line));
     } else {
         eprintln!("{line}");
     }

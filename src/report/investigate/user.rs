@@ -342,21 +342,16 @@ fn resolve(q: &Query<'_>, input: &str) -> Result<Resolved> {
                 .iter()
                 .take(20)
                 .map(|u| {
-                    // Log text on one line: a line break in a name cannot start a line of its own.
-                    let one = |s: &str| {
-                        s.chars()
-                            .flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] })
-                            .collect::<String>()
-                    };
-                    let id = u.ids.iter().next().map_or(String::new(), |i| format!(", id {}", one(i)));
-                    let name = one(u.name.as_deref().unwrap_or("no display name"));
-                    format!("  {} ({name}{id}): {} sign-ins", one(&u.upn), u.count)
+                    let id = u.ids.iter().next().map_or(String::new(), |i| format!(", id {i}"));
+                    let name = u.name.as_deref().unwrap_or("no display name");
+                    format!("{} ({name}{id}): {} sign-ins", u.upn, u.count)
                 })
                 .collect();
-            let more = if n > 20 { format!("\n  ... and {} more", n - 20) } else { String::new() };
+            // One line (a note cannot start lines of its own): the matches separated by `; `.
+            let more = if n > 20 { format!("; ... and {} more", n - 20) } else { String::new() };
             Err(Error::Usage(format!(
-                "{input:?} matches {n} users; give one of these UPNs or user ids:\n{}{more}",
-                list.join("\n")
+                "{input:?} matches {n} users; give one of these UPNs or user ids: {}{more}",
+                list.join("; ")
             )))
         }
     }
