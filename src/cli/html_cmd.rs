@@ -39,16 +39,26 @@ pub struct Args {
     no_verify: bool,
 }
 
+/// The windows of the three event tables of a hand-over (each ends at its own latest event
+/// unless `--as-of`; 30 days unless told).
+pub(super) fn windows(window: &WindowArgs, m: &Manifest, config: &Config) -> Result<Windows> {
+    let resolve = |table| window.resolve(span_in(m, table), Some(30), config.zone);
+    Ok(Windows { signins: resolve(SIGNINS)?, adfs: resolve(ADFS_SIGNINS)?, audits: resolve(AUDITS)? })
+}
+
+/// Warns when the sign-in window ends at a latest event after this machine's clock.
+pub(super) fn warn_future(window: &WindowArgs, m: &Manifest, config: &Config) -> Result<()> {
+    let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(m, t)).max();
+    window.warn_future(&windows(window, m, config)?.signins, latest, config);
+    Ok(())
+}
+
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let out = out_file::check(&args.out, &store)?;
     let manifest = checked_manifest(&store, args.no_verify)?;
-    let resolve = |manifest: &Manifest, table| args.window.resolve(span_in(manifest, table), Some(30), config.zone);
-    let windows = |m: &Manifest| -> Result<Windows> {
-        Ok(Windows { signins: resolve(m, SIGNINS)?, adfs: resolve(m, ADFS_SIGNINS)?, audits: resolve(m, AUDITS)? })
-    };
-    let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
-    args.window.warn_future(&windows(&manifest)?.signins, latest, config);
+    let windows = |m: &Manifest| windows(&args.window, m, config);
+    warn_future(&args.window, &manifest, config)?;
     let limits = Limits {
         chart_apps: args.chart_apps,
         per_bar: args.per_bar,

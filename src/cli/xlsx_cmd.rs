@@ -3,15 +3,12 @@
 
 use std::path::PathBuf;
 
+use super::html_cmd::{warn_future, windows};
 use super::note;
 use super::report_cmd::checked_manifest;
 use super::{Config, StoreArg, WindowArgs, out_file};
 use crate::error::Result;
-use crate::render::overview::Windows;
 use crate::render::xlsx_book::{BookInputs, book};
-use crate::report::{latest_event_in, span_in};
-use crate::store::manifest::Manifest;
-use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -31,18 +28,13 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     let store = args.store.open();
     let out = out_file::check(&args.out, &store)?;
     let manifest = checked_manifest(&store, args.no_verify)?;
-    let resolve = |manifest: &Manifest, table| args.window.resolve(span_in(manifest, table), Some(30), config.zone);
-    let windows = |m: &Manifest| -> Result<Windows> {
-        Ok(Windows { signins: resolve(m, SIGNINS)?, adfs: resolve(m, ADFS_SIGNINS)?, audits: resolve(m, AUDITS)? })
-    };
-    let latest = [SIGNINS, ADFS_SIGNINS, AUDITS].iter().filter_map(|t| latest_event_in(&manifest, t)).max();
-    args.window.warn_future(&windows(&manifest)?.signins, latest, config);
+    warn_future(&args.window, &manifest, config)?;
     let store_arg = args.store.store.to_string_lossy().to_string();
     let bytes = store.retrying(manifest, |manifest| {
         book(&BookInputs {
             store: &store,
             manifest,
-            windows: &windows(manifest)?,
+            windows: &windows(&args.window, manifest, config)?,
             store_arg: &store_arg,
             pseudonymizer: config.pseudonymizer.as_ref(),
             as_of_given: args.window.as_of.is_some(),

@@ -403,7 +403,7 @@ pub fn day_chart(chart: usize, title: &str, unit: &str, series: &[(&str, &str)],
     if bars.iter().any(|b| b.drill.iter().any(Option::is_some)) {
         let _ = write!(
             s,
-            "<div class=\"drill\" id=\"drill-{chart}\" aria-live=\"polite\"><p class=\"hint\">Select a day to list its sign-ins, failures first; select a part of a bar to list only those.</p></div>"
+            "<div class=\"drill\" id=\"drill-{chart}\" aria-live=\"polite\"><p class=\"hint\">Select a day to list its failed sign-ins (its others when none failed); select a part of a bar to list that part's.</p></div>"
         );
     }
     s.push_str("</figure>");
