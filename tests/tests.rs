@@ -14,6 +14,7 @@ mod naive_workbooks;
 mod people;
 mod portable_sql;
 mod props;
+mod scale;
 mod shapes;
 #[cfg(feature = "sql")]
 mod sql;

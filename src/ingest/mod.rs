@@ -7,6 +7,7 @@
 //! of the file is still ingested. Then everything staged is committed at once.
 
 pub mod decode;
+mod dedupe;
 pub mod delimited;
 mod dispatch;
 mod pipeline;
@@ -185,9 +186,9 @@ impl Progress for Silent {}
 pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let txn = store.begin()?;
-    let existing = store.id_hashes(txn.manifest())?;
+    let stored_ids = dedupe::StoredIds::new(store, txn.manifest());
     let quarantine = summary::Quarantine::new(txn.staging().join("quarantine.jsonl"), opts.quarantine);
-    let shared = pipeline::Shared::new(existing, quarantine);
+    let shared = pipeline::Shared::new(stored_ids, quarantine);
     progress.start(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
     let threads = opts.threads.max(1);
@@ -239,6 +240,7 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
         quarantine_file: None,
         not_kept,
         inventory: inventory_summary,
+        stored_ids_read: shared.stored_ids.ids_read.load(Ordering::Relaxed),
     };
     let record = IngestRecord {
         generation: 0,

@@ -10,6 +10,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::dedupe::StoredIds;
 use super::dispatch::{Place, one_record};
 use super::snapshots::Collected;
 use super::summary::{Diagnostic, Quarantine};
@@ -68,8 +69,10 @@ impl InFlight {
 
 /// Shared state of one ingest's threads.
 pub(crate) struct Shared {
-    /// The 128-bit hashes of the ids stored or seen, in shards.
+    /// The 128-bit hashes of the ids this ingest stored, in shards.
     seen: Vec<Mutex<IdSet>>,
+    /// The ids the store held before, read where this ingest's records fall.
+    pub stored_ids: StoredIds,
     pub read: AtomicU64,
     pub stored: AtomicU64,
     pub duplicates: AtomicU64,
@@ -83,10 +86,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// `existing`: the id hashes already in the store.
-    pub(crate) fn new(existing: Vec<u128>, quarantine: Quarantine) -> Shared {
+    /// `stored_ids`: the ids already in the store.
+    pub(crate) fn new(stored_ids: StoredIds, quarantine: Quarantine) -> Shared {
         Shared {
-            seen: shard(existing),
+            seen: (0..SHARDS).map(|_| Mutex::new(IdSet::default())).collect(),
+            stored_ids,
             read: AtomicU64::new(0),
             stored: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
@@ -104,22 +108,17 @@ impl Shared {
         }
     }
 
-    /// True the first time an id is seen in the store or this ingest.
-    pub(crate) fn first_sighting(&self, table: &str, id: &str) -> bool {
+    /// True the first time an id is seen in the store or this ingest: a record of `table`,
+    /// event type `kind` (empty for audits), at time `t`.
+    pub(crate) fn first_sighting(&self, table: &'static str, kind: &str, t: i64, id: &str) -> Result<bool> {
         let h = id_hash(table, id);
-        self.seen[(h as usize) % SHARDS].lock().expect("dedupe shard").insert(h)
+        let shard = &self.seen[(h as usize) % SHARDS];
+        if shard.lock().expect("dedupe shard").contains(&h) || self.stored_ids.contains(table, kind, t, h)? {
+            return Ok(false);
+        }
+        // Two workers with the same new id: one of them inserts it first.
+        Ok(shard.lock().expect("dedupe shard").insert(h))
     }
-}
-
-fn shard(existing: Vec<u128>) -> Vec<Mutex<IdSet>> {
-    let mut shards: Vec<IdSet> = (0..SHARDS).map(|_| IdSet::default()).collect();
-    for set in &mut shards {
-        set.reserve(existing.len() / SHARDS + 1);
-    }
-    for h in existing {
-        shards[(h as usize) % SHARDS].insert(h);
-    }
-    shards.into_iter().map(Mutex::new).collect()
 }
 
 /// A block of one input, on its way from a scanner to a worker.

@@ -56,6 +56,9 @@ pub struct IngestSummary {
     /// Credential inventory snapshots this ingest stored (each replaced the previous one of
     /// its origin).
     pub inventory: Vec<InventorySummary>,
+    /// Ids of stored records read to find duplicates: those of the stored files whose time span
+    /// holds a record of this ingest (see `ingest::dedupe`), not the whole store.
+    pub stored_ids_read: u64,
 }
 
 /// One stored inventory snapshot.

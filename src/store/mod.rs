@@ -180,25 +180,35 @@ impl Store {
         Ok(())
     }
 
-    /// The 128-bit hashes of every stored sign-in id (Entra and AD FS, each hashed with its
-    /// table), for dedupe: ids are unique within a table.
+    /// The 128-bit hashes of every stored sign-in and audit id (each hashed with its table):
+    /// ids are unique within a table. (An ingest reads only the files it needs:
+    /// [`Store::file_id_hashes`].)
     pub fn id_hashes(&self, manifest: &Manifest) -> Result<Vec<u128>> {
         let mut all = Vec::new();
         for table in [SIGNINS, ADFS_SIGNINS, AUDITS] {
-            let groups = reader::row_groups(self, table, manifest.files(table))?;
-            let parts: Vec<Vec<u128>> = groups
-                .par_iter()
-                .map(|rg| {
-                    let mut out = Vec::with_capacity(rg.rows);
-                    for batch in rg.read(&[schema::ID])? {
-                        let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
-                        out.extend(ids.iter().flatten().map(|id| id_hash(table, id)));
-                    }
-                    Ok(out)
-                })
-                .collect::<Result<_>>()?;
-            all.extend(parts.into_iter().flatten());
+            for f in manifest.files(table) {
+                all.extend(self.file_id_hashes(table, f)?);
+            }
         }
+        Ok(all)
+    }
+
+    /// The id hashes of one stored file of `table`, sorted.
+    pub fn file_id_hashes(&self, table: &str, file: &manifest::FileEntry) -> Result<Vec<u128>> {
+        let groups = reader::row_groups(self, table, std::slice::from_ref(file))?;
+        let parts: Vec<Vec<u128>> = groups
+            .par_iter()
+            .map(|rg| {
+                let mut out = Vec::with_capacity(rg.rows);
+                for batch in rg.read(&[schema::ID])? {
+                    let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
+                    out.extend(ids.iter().flatten().map(|id| id_hash(table, id)));
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        let mut all: Vec<u128> = parts.into_iter().flatten().collect();
+        all.sort_unstable();
         Ok(all)
     }
 

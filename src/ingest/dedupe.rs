@@ -1,0 +1,85 @@
+//! Which ids the store already holds, read only where this ingest's records fall (issue 19).
+//!
+//! A duplicate is the same record: the same table, the same event type and the same time. So a
+//! record is looked up only in the stored files of its table and event type whose time span
+//! (from the manifest, widened by [`MARGIN`]) holds its time: one day's partition, and the
+//! neighbouring day's near midnight, where the same sign-in exported in another shape may have
+//! landed (Log Analytics and Graph write its time with different precision). Each file's ids are
+//! read once, when a record first needs them, and kept sorted (16 bytes an id); files no record
+//! falls in are never opened. An ingest into a large store thus costs what its input touches,
+//! not what the store holds.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::domain::MICROS_PER_DAY;
+use crate::error::{Error, Result};
+use crate::store::manifest::{FileEntry, Manifest};
+use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS, Store};
+
+/// How far apart in time the same record may be stored by two export shapes: a stored file is
+/// looked in when a record's time lies within its span widened by this much either side.
+pub const MARGIN: i64 = 3_600_000_000;
+
+/// The stored ids an ingest compares with, loaded file by file as records need them.
+pub(crate) struct StoredIds {
+    store: Store,
+    files: Vec<(&'static str, FileEntry)>,
+    /// table -> event type -> UTC day -> the files whose widened span touches that day.
+    index: HashMap<&'static str, HashMap<String, HashMap<i64, Vec<usize>>>>,
+    loaded: Vec<OnceLock<std::result::Result<Vec<u128>, String>>>,
+    /// Stored ids read so far.
+    pub ids_read: AtomicU64,
+}
+
+impl StoredIds {
+    pub(crate) fn new(store: &Store, manifest: &Manifest) -> StoredIds {
+        let mut files = Vec::new();
+        let mut index: HashMap<&'static str, HashMap<String, HashMap<i64, Vec<usize>>>> = HashMap::new();
+        for table in [SIGNINS, ADFS_SIGNINS, AUDITS] {
+            for f in manifest.files(table) {
+                let i = files.len();
+                files.push((table, f.clone()));
+                if f.rows == 0 || f.min_time_us > f.max_time_us {
+                    continue;
+                }
+                let days = index.entry(table).or_default().entry(f.event_type.clone()).or_default();
+                let first = f.min_time_us.saturating_sub(MARGIN).div_euclid(MICROS_PER_DAY);
+                let last = f.max_time_us.saturating_add(MARGIN).div_euclid(MICROS_PER_DAY);
+                for day in first..=last {
+                    days.entry(day).or_default().push(i);
+                }
+            }
+        }
+        let loaded = files.iter().map(|_| OnceLock::new()).collect();
+        StoredIds { store: store.clone(), files, index, loaded, ids_read: AtomicU64::new(0) }
+    }
+
+    /// Whether a stored record of `table` and event type `kind` (empty for audits) near time
+    /// `t` has the id hash `h`.
+    pub(crate) fn contains(&self, table: &str, kind: &str, t: i64, h: u128) -> Result<bool> {
+        let Some(candidates) =
+            self.index.get(table).and_then(|k| k.get(kind)).and_then(|d| d.get(&t.div_euclid(MICROS_PER_DAY)))
+        else {
+            return Ok(false);
+        };
+        for &i in candidates {
+            let (tbl, f) = &self.files[i];
+            if t < f.min_time_us.saturating_sub(MARGIN) || t > f.max_time_us.saturating_add(MARGIN) {
+                continue;
+            }
+            let ids = self.loaded[i].get_or_init(|| {
+                let ids = self.store.file_id_hashes(tbl, f).map_err(|e| e.to_string())?;
+                self.ids_read.fetch_add(ids.len() as u64, Ordering::Relaxed);
+                Ok(ids)
+            });
+            match ids {
+                Ok(ids) if ids.binary_search(&h).is_ok() => return Ok(true),
+                Ok(_) => {}
+                Err(e) => return Err(Error::Other(format!("reading the stored ids to find duplicates: {e}"))),
+            }
+        }
+        Ok(false)
+    }
+}

@@ -1,0 +1,95 @@
+//! A year of a large tenant in one store (issue 19): an ingest reads the stored ids only where
+//! its records fall (their table, event type and day, the neighbouring day near midnight), so
+//! its cost follows its input, not the store; and still nothing is counted twice.
+
+use std::path::Path;
+
+use signin_insights::store::{SIGNINS, Store};
+
+use crate::util::ingest_with;
+
+const DAY: i64 = 86_400_000_000;
+/// 2026-10-01T00:00:00Z.
+const OCT_1: i64 = 1_790_812_800_000_000;
+
+fn at(us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us).unwrap().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn sign_in(id: &str, us: i64, kind: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","createdDateTime":"{}","appId":"a","appDisplayName":"A","status":{{"errorCode":0}},"signInEventTypes":["{kind}"]}}"#,
+        at(us)
+    )
+}
+
+fn write(dir: &Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    p
+}
+
+/// Rows of the stored files of `kind` whose span, widened by an hour either side, holds `t`:
+/// what an ingest of one record at `t` may read, worked out from the manifest alone.
+fn rows_near(store: &Store, kind: &str, t: i64) -> u64 {
+    let hour = 3_600_000_000;
+    store
+        .manifest()
+        .unwrap()
+        .files(SIGNINS)
+        .iter()
+        .filter(|f| f.event_type == kind && f.min_time_us - hour <= t && t <= f.max_time_us + hour)
+        .map(|f| f.rows)
+        .sum()
+}
+
+#[test]
+fn an_ingest_reads_the_stored_ids_only_where_its_records_fall() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store"));
+    // 30 days, 10 interactive and 10 non-interactive sign-ins a day, at 01:00 + k minutes.
+    let mut month = Vec::new();
+    for d in 0..30 {
+        for k in 0..10 {
+            let t = OCT_1 + d * DAY + 3_600_000_000 + k * 60_000_000;
+            month.push(sign_in(&format!("i-{d}-{k}"), t, "interactiveUser"));
+            month.push(sign_in(&format!("n-{d}-{k}"), t, "nonInteractiveUser"));
+        }
+    }
+    let first = ingest_with(&store, &[write(dir.path(), "month.jsonl", &month)], 2);
+    assert_eq!((first.stored, first.duplicates, first.stored_ids_read), (600, 0, 0));
+
+    // One new sign-in on day 15 among that day's: only day 15's interactive ids are read.
+    let t = OCT_1 + 15 * DAY + 3_600_000_000 + 5 * 60_000_000 + 1;
+    let want = rows_near(&store, "interactiveUser", t);
+    assert_eq!(want, 10, "the store holds ten interactive sign-ins on that day");
+    let one = ingest_with(&store, &[write(dir.path(), "one.jsonl", &[sign_in("new", t, "interactiveUser")])], 2);
+    assert_eq!((one.stored, one.duplicates), (1, 0));
+    assert_eq!(one.stored_ids_read, want, "ids read for one new sign-in");
+
+    // The same again is a duplicate, found in this ingest's own file of that day.
+    let again = ingest_with(&store, &[write(dir.path(), "again.jsonl", &[sign_in("new", t, "interactiveUser")])], 2);
+    assert_eq!((again.stored, again.duplicates), (0, 1));
+    assert_eq!(again.stored_ids_read, rows_near(&store, "interactiveUser", t));
+
+    // The whole month again: every record a duplicate, every file read once.
+    let month_again = ingest_with(&store, &[write(dir.path(), "month2.jsonl", &month)], 2);
+    assert_eq!((month_again.stored, month_again.duplicates), (0, 600));
+    // Every stored file read at most once (the one-row file of day 15 only if a lookup got to
+    // it before finding its id in the month's file).
+    assert!((600..=601).contains(&month_again.stored_ids_read), "read {}", month_again.stored_ids_read);
+
+    // Near midnight: the same sign-in stored at 23:59:59.999999 on day 20 and exported again
+    // a microsecond later, in the next day's partition, is a duplicate.
+    let late = OCT_1 + 21 * DAY - 1;
+    let edge = ingest_with(&store, &[write(dir.path(), "edge.jsonl", &[sign_in("edge", late, "interactiveUser")])], 2);
+    assert_eq!(edge.stored, 1);
+    let twin =
+        ingest_with(&store, &[write(dir.path(), "twin.jsonl", &[sign_in("edge", late + 2, "interactiveUser")])], 2);
+    assert_eq!((twin.stored, twin.duplicates), (0, 1), "the twin across midnight is a duplicate");
+    // ... while a sign-in hours away from every stored one reads no stored id at all.
+    let far = OCT_1 + 15 * DAY + 12 * 3_600_000_000;
+    let other = ingest_with(&store, &[write(dir.path(), "far.jsonl", &[sign_in("far", far, "interactiveUser")])], 2);
+    assert_eq!((other.stored, other.stored_ids_read), (1, 0));
+    assert_eq!(store.verify().unwrap().problems, Vec::<String>::new());
+}
