@@ -93,3 +93,103 @@ fn an_ingest_reads_the_stored_ids_only_where_its_records_fall() {
     assert_eq!((other.stored, other.stored_ids_read), (1, 0));
     assert_eq!(store.verify().unwrap().problems, Vec::<String>::new());
 }
+
+/// A store whose partitions have several files each: the sample in two ingests, then generated
+/// sign-ins written by two workers.
+fn many_files(dir: &Path) -> String {
+    use signin_insights::generate::{GenOptions, Shape, generate};
+    let store = dir.join("store").display().to_string();
+    let big = dir.join("big");
+    generate(&GenOptions { records: 20_000, shape: Shape::Jsonl, ..GenOptions::default() }, &big).unwrap();
+    for input in
+        [crate::util::testdata("sample/graph-pages"), crate::util::testdata("sample/powershell-arrays"), big.clone()]
+    {
+        let r =
+            crate::util::run(&["ingest", "--quiet", "--threads", "2", "--store", &store, &input.display().to_string()]);
+        assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    }
+    store
+}
+
+/// Every report a person or a script asks, as bytes.
+fn all_reports(store: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in
+        ["apps", "app-daily", "app-errors", "app-last-signin", "service-principals", "failure-analysis", "legacy-auth"]
+    {
+        let got = crate::util::run(&["report", r, "--store", store, "--format", "json"]);
+        assert_eq!(got.code, 0, "{r}: {}", got.stderr);
+        out.push(got.stdout);
+    }
+    out.push(crate::util::run(&["signins", "--store", store, "--format", "csv"]).stdout);
+    out
+}
+
+/// (partitions, files) of the sign-ins.
+fn layout(store: &str) -> (usize, usize) {
+    let m = Store::open(store).manifest().unwrap();
+    let files = m.files(SIGNINS);
+    let parts: std::collections::BTreeSet<(&str, &str)> =
+        files.iter().map(|f| (f.event_type.as_str(), f.date.as_str())).collect();
+    (parts.len(), files.len())
+}
+
+#[test]
+fn compaction_leaves_one_sorted_file_per_partition_and_every_report_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = many_files(dir.path());
+    let (parts, files) = layout(&store);
+    assert!(files > parts, "the test store has partitions of several files: {files} files, {parts} partitions");
+    let before = all_reports(&store);
+    let r = crate::util::run(&["store", "compact", "--store", &store]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(layout(&store), (parts, parts), "one file per partition");
+    assert_eq!(all_reports(&store), before, "a report changed");
+    let v = crate::util::run(&["store", "verify", "--store", &store]);
+    assert!(v.stdout.contains("0 problems, 0 orphaned files"), "{}{}", v.stdout, v.stderr);
+    // Rows in time order within each rewritten file (a partition of one file is left as the
+    // ingest wrote it).
+    let s = Store::open(&store);
+    let rewritten: Vec<_> =
+        s.manifest().unwrap().files(SIGNINS).iter().filter(|f| f.path.ends_with("-compact.parquet")).cloned().collect();
+    assert!(rewritten.len() > 1, "{} files rewritten", rewritten.len());
+    for f in &rewritten {
+        let mut last = i64::MIN;
+        for rg in signin_insights::store::reader::row_groups(&s, SIGNINS, std::slice::from_ref(f)).unwrap() {
+            for b in rg.read(&["created"]).unwrap() {
+                let t = b.column(0).as_any().downcast_ref::<arrow_array::TimestampMicrosecondArray>().unwrap();
+                for i in 0..t.len() {
+                    assert!(t.value(i) >= last, "{}: rows out of time order", f.path);
+                    last = t.value(i);
+                }
+            }
+        }
+    }
+    // Nothing left to do the second time.
+    let again = crate::util::run(&["store", "compact", "--store", &store]);
+    assert!(again.stderr.contains("0 partitions rewritten"), "{}", again.stderr);
+}
+
+#[test]
+fn a_killed_compaction_leaves_a_store_that_verifies_and_reports_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = many_files(dir.path());
+    let before = all_reports(&store);
+    let generation = || Store::open(&store).manifest().unwrap().generation;
+    let mut killed_midway = 0;
+    for delay_ms in [5, 40, 120, 300] {
+        let start = generation();
+        let mut child = crate::util::bin().args(["store", "compact", "--quiet", "--store", &store]).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let v = crate::util::run(&["store", "verify", "--store", &store]);
+        assert_eq!(v.code, 0, "after a kill at {delay_ms} ms: {}{}", v.stdout, v.stderr);
+        assert_eq!(all_reports(&store), before, "after a kill at {delay_ms} ms a report changed");
+        if !finished && generation() == start {
+            killed_midway += 1;
+        }
+    }
+    assert!(killed_midway > 0, "no kill landed during a compaction: the test proved nothing");
+}

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod audits;
+pub mod compact;
 pub mod credentials;
 mod dict;
 pub mod manifest;
@@ -366,6 +367,50 @@ impl Transaction {
     /// Moves the staged files into place and replaces the manifest: the commit point.
     /// `files` are added to their tables; each of `snapshots` replaces the file of its table
     /// (`credentials`, `rp_trusts`, `registrations`) and kind (the credential origin). A quarantine file, when given, is moved to `quarantine/`.
+    /// Moves staged files into their partitions; the folders they went to.
+    fn install<'f>(&self, files: impl Iterator<Item = &'f StagedFile>) -> Result<BTreeSet<PathBuf>> {
+        let mut dirs = BTreeSet::new();
+        for f in files {
+            let dest = self.store.path_of(&f.entry.path);
+            let dir = dest.parent().expect("partition path has a parent").to_path_buf();
+            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            fs::rename(&f.staged, &dest).map_err(|e| Error::io(&dest, e))?;
+            dirs.insert(dir);
+        }
+        Ok(dirs)
+    }
+
+    /// Commits a compaction: `files` take the place of the listed files `replaced` (paths), in
+    /// one step, the manifest's rename. Until then the store is as before (the staged files are
+    /// removed by the next transaction); after it the replaced files are removed (a report that
+    /// read the old manifest and finds one gone reads again with the new one; a kill before
+    /// they are all gone leaves orphans, which the next transaction removes).
+    pub fn commit_replacing(mut self, files: Vec<StagedFile>, replaced: &BTreeSet<String>) -> Result<Manifest> {
+        for d in &self.install(files.iter())? {
+            sync_dir(d);
+        }
+        for table in self.manifest.tables.values_mut() {
+            table.retain(|f| !replaced.contains(&f.path));
+        }
+        for f in files {
+            self.manifest.tables.entry(f.table.to_string()).or_default().push(f.entry);
+        }
+        for t in [SIGNINS, ADFS_SIGNINS] {
+            if let Some(table) = self.manifest.tables.get_mut(t) {
+                table.sort_by(|a, b| (&a.event_type, &a.date, &a.path).cmp(&(&b.event_type, &b.date, &b.path)));
+            }
+        }
+        self.manifest.generation = self.generation;
+        self.manifest.save(&self.store.manifest_path())?;
+        for path in replaced {
+            if let Ok(p) = self.store.file(path) {
+                let _ = fs::remove_file(p);
+            }
+        }
+        let _ = fs::remove_dir_all(self.store.root.join(".staging"));
+        Ok(std::mem::take(&mut self.manifest))
+    }
+
     pub fn commit(
         mut self,
         files: Vec<StagedFile>,
@@ -374,14 +419,7 @@ impl Transaction {
         mut record: IngestRecord,
     ) -> Result<Manifest> {
         let root = self.store.root.clone();
-        let mut dirs = BTreeSet::new();
-        for f in files.iter().chain(&snapshots) {
-            let dest = self.store.path_of(&f.entry.path);
-            let dir = dest.parent().expect("partition path has a parent").to_path_buf();
-            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            fs::rename(&f.staged, &dest).map_err(|e| Error::io(&dest, e))?;
-            dirs.insert(dir);
-        }
+        let mut dirs = self.install(files.iter().chain(&snapshots))?;
         if let Some(q) = quarantine {
             let dir = root.join("quarantine");
             fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
