@@ -193,3 +193,145 @@ fn a_killed_compaction_leaves_a_store_that_verifies_and_reports_as_before() {
     }
     assert!(killed_midway > 0, "no kill landed during a compaction: the test proved nothing");
 }
+
+#[test]
+fn a_damaged_manifest_cannot_make_compaction_write_outside_its_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = many_files(dir.path());
+    let manifest = Path::new(&store).join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    // Every interactive partition renamed to a path that climbs out of the store.
+    let damaged = text.replace("\"event_type\": \"interactiveUser\"", "\"event_type\": \"../../../escaped\"");
+    assert_ne!(damaged, text, "the manifest's spelling changed: the test damages nothing");
+    std::fs::write(&manifest, damaged).unwrap();
+    let r = crate::util::run(&["store", "compact", "--store", &store]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("the store is damaged"), "{}", r.stderr);
+    let escaped: Vec<_> = walk(dir.path()).into_iter().filter(|p| p.to_string_lossy().contains("escaped")).collect();
+    assert!(escaped.is_empty(), "{escaped:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// Every report over every table (sign-ins, AD FS, audits, inventory, registrations, trusts),
+/// as bytes.
+fn reports_of_every_table(store: &str) -> Vec<String> {
+    let mut out = all_reports(store);
+    for r in ["adfs", "credentials", "auth-registration", "registration-events", "consents", "password-resets"] {
+        let got = crate::util::run(&["report", r, "--store", store, "--format", "json"]);
+        assert_eq!(got.code, 0, "{r}: {}", got.stderr);
+        out.push(got.stdout);
+    }
+    out
+}
+
+fn ingest_cli(store: &str, inputs: &[&Path]) {
+    let mut args = vec!["ingest", "--quiet", "--threads", "2", "--store", store];
+    let inputs: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    args.extend(inputs.iter().map(String::as_str));
+    let r = crate::util::run(&args);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+}
+
+#[test]
+fn stores_ingested_on_two_machines_merge_into_the_store_one_ingest_of_everything_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Generated sign-ins with AD FS, in files that overlap (2% of each repeated in the next).
+    let generated = d.join("generated");
+    let r = crate::util::run(&[
+        "generate",
+        "--records",
+        "6000",
+        "--per-file",
+        "1500",
+        "--adfs",
+        "800",
+        "--format",
+        "jsonl",
+        "--out",
+        &generated.display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut files: Vec<_> = std::fs::read_dir(&generated).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let sample = crate::util::testdata("sample/graph-pages");
+    let arrays = crate::util::testdata("sample/powershell-arrays");
+    // Machine A: the sample (sign-ins, audits, inventory, registrations) and the first half of
+    // the generated files; machine B: the same sample sign-ins as PowerShell arrays (the same
+    // records in another shape), the second half, and one file A has too.
+    let half = files.len() / 2;
+    let (a, b) = (d.join("a").display().to_string(), d.join("b").display().to_string());
+    let mut on_a: Vec<&Path> = vec![&sample];
+    on_a.extend(files[..half].iter().map(|p| p.as_path()));
+    let mut on_b: Vec<&Path> = vec![&arrays];
+    on_b.extend(files[half - 1..].iter().map(|p| p.as_path()));
+    ingest_cli(&a, &on_a);
+    ingest_cli(&b, &on_b);
+    // The reference: one store that ingested everything.
+    let one = d.join("one").display().to_string();
+    let mut all: Vec<&Path> = vec![&sample, &arrays];
+    all.extend(files.iter().map(|p| p.as_path()));
+    ingest_cli(&one, &all);
+
+    let merged = d.join("merged").display().to_string();
+    let r = crate::util::run(&["store", "merge", "--store", &merged, &a, &b]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("duplicates skipped"), "{}", r.stderr);
+    let rows = |s: &str| -> u64 {
+        let m = Store::open(s).manifest().unwrap();
+        signin_insights::store::TABLES.iter().map(|t| m.files(t).iter().map(|f| f.rows).sum::<u64>()).sum()
+    };
+    assert_eq!(rows(&merged), rows(&one), "rows of every table");
+    assert!(rows(&a) + rows(&b) > rows(&one), "the two machines' stores overlap: the test proves no dedupe");
+    assert_eq!(reports_of_every_table(&merged), reports_of_every_table(&one));
+    let v = crate::util::run(&["store", "verify", "--store", &merged]);
+    assert!(v.stdout.contains("0 problems, 0 orphaned files"), "{}{}", v.stdout, v.stderr);
+
+    // Merging again adds nothing and keeps the snapshots the store has, saying so.
+    let again = crate::util::run(&["store", "merge", "--store", &merged, &a]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stderr.contains(" 0 stored"), "{}", again.stderr);
+    assert!(again.stderr.contains("kept the store's own credentials"), "{}", again.stderr);
+    assert_eq!(rows(&merged), rows(&one));
+    // A store is not merged into itself, and a folder that is no store is named.
+    let itself = crate::util::run(&["store", "merge", "--store", &merged, &merged]);
+    assert_eq!(itself.code, 2, "{}", itself.stderr);
+    assert!(itself.stderr.contains("cannot be merged into itself"), "{}", itself.stderr);
+    let none = crate::util::run(&["store", "merge", "--store", &merged, &d.join("nowhere").display().to_string()]);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    assert!(none.stderr.contains("not a store"), "{}", none.stderr);
+}
+
+#[test]
+fn an_ingest_that_leaves_a_partition_with_many_files_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").display().to_string();
+    let t = OCT_1 + 3_600_000_000;
+    for k in 0..signin_insights::ingest::CROWDED {
+        let f = write(dir.path(), &format!("{k}.jsonl"), &[sign_in(&format!("s{k}"), t + k as i64, "interactiveUser")]);
+        let r = crate::util::run(&["ingest", "--quiet", "--store", &store, &f.display().to_string()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let said = r.stderr.contains("store compact");
+        assert_eq!(said, k + 1 >= signin_insights::ingest::CROWDED, "after {} ingests: {}", k + 1, r.stderr);
+        if said {
+            assert!(r.stderr.contains("signins interactiveUser 2026-10-01"), "{}", r.stderr);
+        }
+    }
+    let r = crate::util::run(&["store", "compact", "--quiet", "--store", &store]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = write(dir.path(), "last.jsonl", &[sign_in("last", t + 99, "interactiveUser")]);
+    let r = crate::util::run(&["ingest", "--quiet", "--store", &store, &f.display().to_string()]);
+    assert!(!r.stderr.contains("store compact"), "after compaction: {}", r.stderr);
+}

@@ -105,6 +105,16 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             args.quarantine_mib
         );
     }
+    if let Some(most) = summary.crowded.first() {
+        note!(
+            "signin-insights: {} partitions this ingest added to have {} files or more (the most: {} files in {}); \
+             `signin-insights store compact` rewrites each as one file, which reports read faster",
+            summary.crowded.len(),
+            ingest::CROWDED,
+            most.files,
+            most.partition
+        );
+    }
     if !config.quiet {
         for inv in &summary.inventory {
             note!("{inv}");

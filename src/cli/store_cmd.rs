@@ -1,4 +1,4 @@
-//! `signin-insights store info|verify|compact`.
+//! `signin-insights store info|verify|compact|merge`.
 
 use super::note;
 use super::{Config, StoreArg, with_stdout};
@@ -20,6 +20,19 @@ enum Action {
     /// Rewrite each sign-in partition (event type, day) that has several files as one file,
     /// its rows sorted by time; atomic (a killed compaction leaves the store as it was).
     Compact(StoreArg),
+    /// Add the rows of other stores to this one (created if needed), skipping the records it
+    /// already holds, as an ingest does: several machines ingest their own exports, then one
+    /// store holds them all. Atomic; the sources are only read.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    #[command(flatten)]
+    target: StoreArg,
+    /// The stores whose rows are added (each a folder with a manifest.json).
+    #[arg(required = true, value_name = "SOURCE")]
+    sources: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: &Args, config: &Config) -> Result<u8> {
@@ -78,6 +91,34 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
                     c.files_after,
                     c.rows,
                     c.files_now,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(0)
+        }
+        Action::Merge(m) => {
+            let started = std::time::Instant::now();
+            let sources: Vec<_> = m.sources.iter().map(crate::store::Store::open).collect();
+            let opts = crate::store::writer::WriteOptions::default();
+            let r = crate::ingest::merge::merge(&m.target.open(), &sources, &opts)?;
+            for kept in &r.snapshots_kept {
+                note!(
+                    "signin-insights: kept the store's own {kept} snapshot (a source has one too; ingest its export again to replace it)"
+                );
+            }
+            if !config.quiet {
+                note!(
+                    "merge: {} stores, {} files, {} rows read, {} stored, {} duplicates skipped{}; {:.2} s",
+                    sources.len(),
+                    r.files_read,
+                    r.rows_read,
+                    r.stored,
+                    r.duplicates,
+                    if r.snapshots_copied.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", snapshots copied: {}", r.snapshots_copied.join(", "))
+                    },
                     started.elapsed().as_secs_f64()
                 );
             }

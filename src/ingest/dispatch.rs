@@ -54,7 +54,7 @@ fn store_sign_in(
     stored: &mut u64,
     duplicates: &mut u64,
 ) -> Result<()> {
-    if shared.first_sighting(table, s.kind().as_str(), s.created_us, &s.id)? {
+    if shared.dedupe.first_sighting(table, s.kind().as_str(), s.created_us, &s.id)? {
         writers.signins.append(table, s, text, at.name, at.line)?;
         *stored += 1;
     } else {
@@ -96,7 +96,7 @@ pub(crate) fn one_record(
         Ok(Record::SignIn(s)) => store_sign_in(SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,
         Ok(Record::AdfsSignIn(s)) => store_sign_in(ADFS_SIGNINS, &s, text, at, shared, writers, stored, duplicates)?,
         Ok(Record::Audit(a)) => {
-            if shared.first_sighting(AUDITS, "", a.activity_us, &a.id)? {
+            if shared.dedupe.first_sighting(AUDITS, "", a.activity_us, &a.id)? {
                 writers.audits.append(&a, text, at.name, at.line)?;
                 *stored += 1;
             } else {

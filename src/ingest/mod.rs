@@ -10,6 +10,7 @@ pub mod decode;
 mod dedupe;
 pub mod delimited;
 mod dispatch;
+pub mod merge;
 mod pipeline;
 mod snapshots;
 pub mod split;
@@ -182,13 +183,35 @@ pub struct Silent;
 
 impl Progress for Silent {}
 
+/// A sign-in partition with this many files or more after an ingest is worth compacting: a daily
+/// job adds a file or two to each day it touches, and a report opens every file of its window.
+pub const CROWDED: usize = 8;
+
+/// The partitions an ingest touched that now have [`CROWDED`] files or more, most files first.
+fn crowded(
+    manifest: &crate::store::manifest::Manifest,
+    touched: &std::collections::BTreeSet<(&str, String, String)>,
+) -> Vec<summary::Crowded> {
+    let mut out: Vec<summary::Crowded> = touched
+        .iter()
+        .filter(|(table, _, _)| [crate::store::SIGNINS, crate::store::ADFS_SIGNINS].contains(table))
+        .map(|(table, event_type, date)| summary::Crowded {
+            partition: format!("{table} {event_type} {date}"),
+            files: manifest.files(table).iter().filter(|f| &f.event_type == event_type && &f.date == date).count(),
+        })
+        .filter(|c| c.files >= CROWDED)
+        .collect();
+    out.sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.partition.cmp(&b.partition)));
+    out
+}
+
 /// Ingests `inputs` into `store`, telling `progress` the raw bytes read so far.
 pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let txn = store.begin()?;
-    let stored_ids = dedupe::StoredIds::new(store, txn.manifest());
+    let dedupe = dedupe::Dedupe::new(store, txn.manifest());
     let quarantine = summary::Quarantine::new(txn.staging().join("quarantine.jsonl"), opts.quarantine);
-    let shared = pipeline::Shared::new(stored_ids, quarantine);
+    let shared = pipeline::Shared::new(dedupe, quarantine);
     progress.start(inputs.iter().map(Input::size).sum());
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
     let threads = opts.threads.max(1);
@@ -240,7 +263,8 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
         quarantine_file: None,
         not_kept,
         inventory: inventory_summary,
-        stored_ids_read: shared.stored_ids.ids_read.load(Ordering::Relaxed),
+        stored_ids_read: shared.dedupe.stored.ids_read.load(Ordering::Relaxed),
+        crowded: Vec::new(),
     };
     let record = IngestRecord {
         generation: 0,
@@ -251,7 +275,10 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
         quarantined: summary.quarantined,
         quarantine_file: None,
     };
+    let touched: std::collections::BTreeSet<(&str, String, String)> =
+        staged.iter().map(|f| (f.table, f.entry.event_type.clone(), f.entry.date.clone())).collect();
     let manifest = txn.commit(staged, snapshot_files, quarantine_file, record)?;
+    summary.crowded = crowded(&manifest, &touched);
     summary.quarantine_file =
         manifest.ingests.last().and_then(|r| r.quarantine_file.as_deref()).map(|p| store.path_of(p));
     summary.seconds = started.elapsed().as_secs_f64();

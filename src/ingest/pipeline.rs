@@ -10,20 +10,18 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::dedupe::StoredIds;
+use super::dedupe::Dedupe;
 use super::dispatch::{Place, one_record};
 use super::snapshots::Collected;
 use super::summary::{Diagnostic, Quarantine};
 use super::{IngestOptions, Input, Progress, decode, delimited, split, tables};
 use crate::error::Result;
+use crate::store::Transaction;
 use crate::store::audits::AuditWriter;
 use crate::store::credentials::Sourced;
 use crate::store::registrations::StoredRegistration;
 use crate::store::rp_trusts::StoredTrust;
 use crate::store::writer::{PartitionWriters, StagedFile};
-use crate::store::{IdSet, Transaction, id_hash};
-
-const SHARDS: usize = 64;
 
 /// The records of the snapshot tables, collected by the workers.
 #[derive(Default)]
@@ -69,10 +67,8 @@ impl InFlight {
 
 /// Shared state of one ingest's threads.
 pub(crate) struct Shared {
-    /// The 128-bit hashes of the ids this ingest stored, in shards.
-    seen: Vec<Mutex<IdSet>>,
-    /// The ids the store held before, read where this ingest's records fall.
-    pub stored_ids: StoredIds,
+    /// The ids this ingest stored and those the store held before.
+    pub dedupe: Dedupe,
     pub read: AtomicU64,
     pub stored: AtomicU64,
     pub duplicates: AtomicU64,
@@ -86,11 +82,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// `stored_ids`: the ids already in the store.
-    pub(crate) fn new(stored_ids: StoredIds, quarantine: Quarantine) -> Shared {
+    pub(crate) fn new(dedupe: Dedupe, quarantine: Quarantine) -> Shared {
         Shared {
-            seen: (0..SHARDS).map(|_| Mutex::new(IdSet::default())).collect(),
-            stored_ids,
+            dedupe,
             read: AtomicU64::new(0),
             stored: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
@@ -106,18 +100,6 @@ impl Shared {
                 closed: AtomicBool::new(false),
             },
         }
-    }
-
-    /// True the first time an id is seen in the store or this ingest: a record of `table`,
-    /// event type `kind` (empty for audits), at time `t`.
-    pub(crate) fn first_sighting(&self, table: &'static str, kind: &str, t: i64, id: &str) -> Result<bool> {
-        let h = id_hash(table, id);
-        let shard = &self.seen[(h as usize) % SHARDS];
-        if shard.lock().expect("dedupe shard").contains(&h) || self.stored_ids.contains(table, kind, t, h)? {
-            return Ok(false);
-        }
-        // Two workers with the same new id: one of them inserts it first.
-        Ok(shard.lock().expect("dedupe shard").insert(h))
     }
 }
 

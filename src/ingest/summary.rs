@@ -59,6 +59,17 @@ pub struct IngestSummary {
     /// Ids of stored records read to find duplicates: those of the stored files whose time span
     /// holds a record of this ingest (see `ingest::dedupe`), not the whole store.
     pub stored_ids_read: u64,
+    /// The partitions this ingest added to that now have many files (`store compact` makes
+    /// each one file).
+    pub crowded: Vec<Crowded>,
+}
+
+/// A partition with many files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Crowded {
+    /// Table, event type and day, e.g. `signins interactiveUser 2026-10-31`.
+    pub partition: String,
+    pub files: usize,
 }
 
 /// One stored inventory snapshot.

@@ -11,15 +11,15 @@
 //! it further.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, RecordBatch, StringArray, UInt32Array, cast::AsArray};
-use parquet::arrow::ArrowWriter;
 
 use super::manifest::FileEntry;
-use super::writer::{StagedFile, WriteOptions, writer_properties};
+use super::writer::{BatchFile, StagedFile, WriteOptions};
 use super::{ADFS_SIGNINS, SIGNINS, Store, Transaction, reader, schema};
+use crate::domain::EventType;
+use crate::domain::time::{format_day, parse_day};
 use crate::error::{Error, Result};
 
 /// What a compaction did.
@@ -49,7 +49,14 @@ pub fn compact(store: &Store, opts: &WriteOptions, min_files: usize) -> Result<C
             if files.len() < min_files.max(2) {
                 continue;
             }
-            let file = rewrite(store, &txn, table, event_type, date, &files, opts)?;
+            // The new file's name is made from the partition's: only from an event type and a
+            // day this version writes, never from whatever a damaged manifest says.
+            let (Some(kind), Some(day)) = (EventType::parse(event_type), parse_day(date)) else {
+                return Err(Error::Other(format!(
+                    "{table}: the manifest lists a partition {event_type:?} {date:?} this version never writes: the store is damaged"
+                )));
+            };
+            let file = rewrite(store, &txn, table, kind.as_str(), &format_day(day), &files, opts)?;
             summary.partitions += 1;
             summary.files_before += files.len();
             summary.files_after += 1;
@@ -105,31 +112,13 @@ fn rewrite(
     let sorted = arrow_select::take::take_record_batch(&all, &order).map_err(|e| Error::Other(e.to_string()))?;
     drop(all);
     let name = format!("part-{:06}-compact.parquet", txn.generation());
-    let path = txn.staging().join(format!("{table}-{event_type}-{date}-{name}"));
-    let out = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    let mut w =
-        ArrowWriter::try_new(out, file_schema, Some(writer_properties(opts))).map_err(|e| Error::parquet(&path, e))?;
-    // Written in slices: the writer cuts row groups at the same size as an ingest.
-    let mut at = 0;
-    while at < sorted.num_rows() {
-        let n = (sorted.num_rows() - at).min(8192);
-        w.write(&sorted.slice(at, n)).map_err(|e| Error::parquet(&path, e))?;
-        at += n;
-    }
-    let file = w.into_inner().map_err(|e| Error::parquet(&path, e))?;
-    file.sync_all().map_err(|e| Error::io(&path, e))?;
-    let bytes = file.metadata().map_err(|e| Error::io(&path, e))?.len();
-    Ok(StagedFile {
-        table,
-        staged: path,
-        entry: FileEntry {
-            path: format!("{table}/event_type={event_type}/date={date}/{name}"),
-            event_type: event_type.to_string(),
-            date: date.to_string(),
-            rows: sorted.num_rows() as u64,
-            bytes,
-            min_time_us: files.iter().map(|f| f.min_time_us).min().unwrap_or(i64::MAX),
-            max_time_us: files.iter().map(|f| f.max_time_us).max().unwrap_or(i64::MIN),
-        },
-    })
+    let rel_path = format!("{table}/event_type={event_type}/date={date}/{name}");
+    let mut out = BatchFile::new(txn.staging(), table, rel_path, opts);
+    let span = (
+        files.iter().map(|f| f.min_time_us).min().unwrap_or(i64::MAX),
+        files.iter().map(|f| f.max_time_us).max().unwrap_or(i64::MIN),
+    );
+    out.write(&sorted, span)?;
+    out.finish(event_type, date)?
+        .ok_or_else(|| Error::Other(format!("{table} {event_type} {date}: the partition's files hold no rows")))
 }

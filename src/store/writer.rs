@@ -104,6 +104,86 @@ pub fn stage_snapshot(
     })
 }
 
+/// Arrow batches of one table, already in its schema, written as one staged file: what a
+/// compaction or a merge of stores writes. Opened at the first batch; nothing is staged when no
+/// batch came.
+pub struct BatchFile {
+    table: &'static str,
+    staged: PathBuf,
+    rel_path: String,
+    opts: WriteOptions,
+    writer: Option<ArrowWriter<File>>,
+    rows: u64,
+    min: i64,
+    max: i64,
+}
+
+impl BatchFile {
+    /// `rel_path`: where the file goes in the store; it is staged under the same name with
+    /// `-` for `/`.
+    pub fn new(staging: &Path, table: &'static str, rel_path: String, opts: &WriteOptions) -> BatchFile {
+        BatchFile {
+            table,
+            staged: staging.join(rel_path.replace('/', "-")),
+            rel_path,
+            opts: opts.clone(),
+            writer: None,
+            rows: 0,
+            min: i64::MAX,
+            max: i64::MIN,
+        }
+    }
+
+    /// Appends `batch`, whose event times lie in `[min, max]`, in slices of an ingest's batch
+    /// size, so that row groups are cut as an ingest cuts them.
+    pub fn write(&mut self, batch: &arrow_array::RecordBatch, (min, max): (i64, i64)) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let path = &self.staged;
+        if self.writer.is_none() {
+            let out = File::create(path).map_err(|e| Error::io(path, e))?;
+            let w = ArrowWriter::try_new(out, batch.schema(), Some(writer_properties(&self.opts)))
+                .map_err(|e| Error::parquet(path, e))?;
+            self.writer = Some(w);
+        }
+        let w = self.writer.as_mut().expect("opened above");
+        let mut at = 0;
+        while at < batch.num_rows() {
+            let n = (batch.num_rows() - at).min(BATCH_ROWS);
+            w.write(&batch.slice(at, n)).map_err(|e| Error::parquet(path, e))?;
+            at += n;
+        }
+        self.rows += batch.num_rows() as u64;
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
+        Ok(())
+    }
+
+    /// Closes the file and says what the manifest is to list for it (`event_type` and `date`
+    /// empty for the audits).
+    pub fn finish(self, event_type: &str, date: &str) -> Result<Option<StagedFile>> {
+        let Some(w) = self.writer else { return Ok(None) };
+        let path = self.staged;
+        let file = w.into_inner().map_err(|e| Error::parquet(&path, e))?;
+        file.sync_all().map_err(|e| Error::io(&path, e))?;
+        let bytes = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        Ok(Some(StagedFile {
+            table: self.table,
+            staged: path,
+            entry: FileEntry {
+                path: self.rel_path,
+                event_type: event_type.to_string(),
+                date: date.to_string(),
+                rows: self.rows,
+                bytes,
+                min_time_us: self.min,
+                max_time_us: self.max,
+            },
+        }))
+    }
+}
+
 /// A file written to the staging folder, with its future place in the store.
 #[derive(Debug)]
 pub struct StagedFile {
