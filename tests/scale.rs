@@ -335,3 +335,42 @@ fn an_ingest_that_leaves_a_partition_with_many_files_says_so() {
     let r = crate::util::run(&["ingest", "--quiet", "--store", &store, &f.display().to_string()]);
     assert!(!r.stderr.contains("store compact"), "after compaction: {}", r.stderr);
 }
+
+#[test]
+fn a_store_built_through_a_pipe_holds_what_generate_and_ingest_of_the_files_store() {
+    // benches/scale.sh builds its large stores with `generate --out - | ingest -`: the same
+    // sign-ins, so the same reports, as the files generate writes, ingested.
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--records", "3000", "--per-file", "1000", "--format", "jsonl", "--seed", "4"];
+    let files = dir.path().join("files");
+    let mut gen_files = vec!["generate", "--quiet", "--out"];
+    let files_s = files.display().to_string();
+    gen_files.push(&files_s);
+    gen_files.extend(args);
+    assert_eq!(crate::util::run(&gen_files).code, 0);
+    let from_files = dir.path().join("from-files").display().to_string();
+    ingest_cli(&from_files, &[&files]);
+
+    let piped = dir.path().join("piped").display().to_string();
+    let mut generate = crate::util::bin()
+        .args(["generate", "--quiet", "--out", "-"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ingest = crate::util::bin()
+        .args(["ingest", "--store", &piped, "-"])
+        .stdin(generate.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(generate.wait().unwrap().success());
+    let said = String::from_utf8_lossy(&ingest.stderr);
+    assert_eq!(ingest.status.code(), Some(0), "{said}");
+    // 3000 sign-ins and the 2% of each of the first two files written again in the next.
+    assert!(said.contains("3040 records read, 3000 stored, 40 duplicates skipped"), "{said}");
+    assert_eq!(all_reports(&piped), all_reports(&from_files));
+    // Shapes that are not lines are refused with a usage error.
+    let r = crate::util::run(&["generate", "--records", "10", "--format", "graph", "--out", "-"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("JSON lines only"), "{}", r.stderr);
+}

@@ -82,7 +82,8 @@ pub struct Args {
     /// month of registration, reset and password change audit events (OUT/audits/).
     #[arg(long)]
     auth_methods: bool,
-    /// The folder to write into (made if missing).
+    /// The folder to write into (made if missing); `-`: the sign-ins to stdout, one file after
+    /// the other (JSON lines shapes only), e.g. `generate ... --out - | signin-insights ingest -`.
     #[arg(long)]
     out: PathBuf,
 }
@@ -101,6 +102,21 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     };
     if let Some(end) = &args.end {
         opts.end_us = super::parse_time_arg(config.zone, "end", end)?;
+    }
+    if args.out.as_os_str() == "-" {
+        if args.adfs > 0 || args.auth_methods || args.inventory {
+            return Err(crate::error::Error::Usage(
+                "generate --out - writes the sign-ins only; --adfs, --auth-methods and --inventory need a folder"
+                    .into(),
+            ));
+        }
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        let s = crate::generate::generate_stream(&opts, &mut w)?;
+        if !config.quiet {
+            note!("generate: {} records written ({} distinct sign-ins) to stdout", s.written, s.distinct);
+        }
+        return Ok(0);
     }
     let s = generate(&opts, &args.out)?;
     if args.adfs > 0 {

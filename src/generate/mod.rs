@@ -594,6 +594,33 @@ pub fn generate(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     Ok(summary)
 }
 
+/// The files [`generate`] would write, one after the other, to `w` (a pipe into `ingest -`
+/// builds a store of any size without the JSON on disk). Line shapes only, where files
+/// concatenated are one valid export.
+pub fn generate_stream(opts: &GenOptions, w: &mut dyn Write) -> Result<GenSummary> {
+    if !matches!(opts.shape, Shape::Jsonl | Shape::LogAnalytics) || opts.gzip {
+        return Err(Error::Usage(
+            "generate --out - writes JSON lines only: --format jsonl or log-analytics, without --gzip".into(),
+        ));
+    }
+    let world = World::new(opts);
+    let n = opts.records;
+    let per_file = opts.per_file.max(1);
+    let mut summary = GenSummary { distinct: n, ..GenSummary::default() };
+    let stdout = std::path::Path::new("<stdout>");
+    for f in 0..n.div_ceil(per_file) {
+        let first = f * per_file;
+        let last = (first + per_file).min(n);
+        // As `generate`: a file also holds the first records of the next one.
+        let extra = if last < n { (last - first) * opts.overlap_percent / 100 } else { 0 };
+        let indices: Vec<u64> = (first..(last + extra).min(n)).collect();
+        write_file(&world, opts, &indices, n, false, w).map_err(|e| Error::io(stdout, e))?;
+        summary.written += indices.len() as u64;
+    }
+    w.flush().map_err(|e| Error::io(stdout, e))?;
+    Ok(summary)
+}
+
 fn write_file(
     world: &World,
     opts: &GenOptions,
