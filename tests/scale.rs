@@ -312,6 +312,17 @@ fn stores_ingested_on_two_machines_merge_into_the_store_one_ingest_of_everything
     let none = crate::util::run(&["store", "merge", "--store", &merged, &d.join("nowhere").display().to_string()]);
     assert_eq!(none.code, 2, "{}", none.stderr);
     assert!(none.stderr.contains("not a store"), "{}", none.stderr);
+    // ... and a refused merge makes no store.
+    let fresh = d.join("fresh");
+    let refused = crate::util::run(&[
+        "store",
+        "merge",
+        "--store",
+        &fresh.display().to_string(),
+        &d.join("nowhere").display().to_string(),
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(!fresh.exists(), "a refused merge made {}", fresh.display());
 }
 
 #[test]
@@ -373,4 +384,41 @@ fn a_store_built_through_a_pipe_holds_what_generate_and_ingest_of_the_files_stor
     let r = crate::util::run(&["generate", "--records", "10", "--format", "graph", "--out", "-"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("JSON lines only"), "{}", r.stderr);
+}
+
+#[test]
+fn a_killed_merge_leaves_the_target_as_it_was_or_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = many_files(dir.path());
+    let target = dir.path().join("target").display().to_string();
+    ingest_cli(&target, &[&crate::util::testdata("sample/graph-pages")]);
+    let before = all_reports(&target);
+    // What a finished merge gives, on a copy made the same way.
+    let done = dir.path().join("done").display().to_string();
+    ingest_cli(&done, &[&crate::util::testdata("sample/graph-pages")]);
+    assert_eq!(crate::util::run(&["store", "merge", "--quiet", "--store", &done, &source]).code, 0);
+    let after = all_reports(&done);
+    assert_ne!(before, after, "the merge changes nothing: the test proves nothing");
+    let generation = || Store::open(&target).manifest().unwrap().generation;
+    let mut killed_midway = 0;
+    for delay_ms in [5, 40, 120, 300] {
+        let start = generation();
+        let mut child =
+            crate::util::bin().args(["store", "merge", "--quiet", "--store", &target, &source]).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let v = crate::util::run(&["store", "verify", "--store", &target]);
+        assert_eq!(v.code, 0, "after a kill at {delay_ms} ms: {}{}", v.stdout, v.stderr);
+        let now = all_reports(&target);
+        assert!(
+            now == before || now == after,
+            "after a kill at {delay_ms} ms the reports are neither before nor after"
+        );
+        if !finished && generation() == start {
+            killed_midway += 1;
+        }
+    }
+    assert!(killed_midway > 0, "no kill landed during a merge: the test proved nothing");
 }
