@@ -107,9 +107,14 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
     }
     if let Some(most) = summary.crowded.first() {
         note!(
-            "signin-insights: {} partitions this ingest added to have {} files or more (the most: {} files in {}); \
+            "signin-insights: {} this ingest added to {} {} files or more (the most: {} files in {}); \
              `signin-insights store compact` rewrites each as one file, which reports read faster",
-            summary.crowded.len(),
+            if summary.crowded.len() == 1 {
+                "1 partition".to_string()
+            } else {
+                format!("{} partitions", summary.crowded.len())
+            },
+            if summary.crowded.len() == 1 { "has" } else { "have" },
             ingest::CROWDED,
             most.files,
             most.partition

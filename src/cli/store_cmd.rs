@@ -108,8 +108,9 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
             }
             if !config.quiet {
                 note!(
-                    "merge: {} stores, {} files, {} rows read, {} stored, {} duplicates skipped{}; {:.2} s",
+                    "merge: {} {}, {} files, {} rows read, {} stored, {} duplicates skipped{}; {:.2} s",
                     sources.len(),
+                    if sources.len() == 1 { "store" } else { "stores" },
                     r.files_read,
                     r.rows_read,
                     r.stored,
