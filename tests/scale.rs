@@ -175,23 +175,32 @@ fn a_killed_compaction_leaves_a_store_that_verifies_and_reports_as_before() {
     let dir = tempfile::tempdir().unwrap();
     let store = many_files(dir.path());
     let before = all_reports(&store);
-    let generation = || Store::open(&store).manifest().unwrap().generation;
+    kill_at_moments(&store, &["store", "compact", "--quiet", "--store", &store], |delay_ms| {
+        assert_eq!(all_reports(&store), before, "after a kill at {delay_ms} ms a report changed");
+    });
+}
+
+/// Runs `args` four times, killed (SIGKILL) after 5 to 300 ms; after each kill `store` verifies
+/// and `check(delay)` holds. At least one kill must land before the command committed, or the
+/// test proved nothing.
+fn kill_at_moments(store: &str, args: &[&str], check: impl Fn(u64)) {
+    let generation = || Store::open(store).manifest().unwrap().generation;
     let mut killed_midway = 0;
     for delay_ms in [5, 40, 120, 300] {
         let start = generation();
-        let mut child = crate::util::bin().args(["store", "compact", "--quiet", "--store", &store]).spawn().unwrap();
+        let mut child = crate::util::bin().args(args).spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        let v = crate::util::run(&["store", "verify", "--store", &store]);
+        let v = crate::util::run(&["store", "verify", "--store", store]);
         assert_eq!(v.code, 0, "after a kill at {delay_ms} ms: {}{}", v.stdout, v.stderr);
-        assert_eq!(all_reports(&store), before, "after a kill at {delay_ms} ms a report changed");
+        check(delay_ms);
         if !finished && generation() == start {
             killed_midway += 1;
         }
     }
-    assert!(killed_midway > 0, "no kill landed during a compaction: the test proved nothing");
+    assert!(killed_midway > 0, "no kill of {args:?} landed before it committed: the test proved nothing");
 }
 
 #[test]
@@ -399,26 +408,11 @@ fn a_killed_merge_leaves_the_target_as_it_was_or_merged() {
     assert_eq!(crate::util::run(&["store", "merge", "--quiet", "--store", &done, &source]).code, 0);
     let after = all_reports(&done);
     assert_ne!(before, after, "the merge changes nothing: the test proves nothing");
-    let generation = || Store::open(&target).manifest().unwrap().generation;
-    let mut killed_midway = 0;
-    for delay_ms in [5, 40, 120, 300] {
-        let start = generation();
-        let mut child =
-            crate::util::bin().args(["store", "merge", "--quiet", "--store", &target, &source]).spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        let v = crate::util::run(&["store", "verify", "--store", &target]);
-        assert_eq!(v.code, 0, "after a kill at {delay_ms} ms: {}{}", v.stdout, v.stderr);
+    kill_at_moments(&target, &["store", "merge", "--quiet", "--store", &target, &source], |delay_ms| {
         let now = all_reports(&target);
         assert!(
             now == before || now == after,
             "after a kill at {delay_ms} ms the reports are neither before nor after"
         );
-        if !finished && generation() == start {
-            killed_midway += 1;
-        }
-    }
-    assert!(killed_midway > 0, "no kill landed during a merge: the test proved nothing");
+    });
 }

@@ -41,8 +41,6 @@ pub struct MergeSummary {
     /// Snapshots copied (table and kind), and those the target already had and kept.
     pub snapshots_copied: Vec<String>,
     pub snapshots_kept: Vec<String>,
-    /// Ids of the target's records read to find duplicates.
-    pub stored_ids_read: u64,
 }
 
 /// Adds the rows of every store of `sources` to `target`, skipping those it already holds.
@@ -89,7 +87,6 @@ pub fn merge(target: &Store, sources: &[Store], opts: &WriteOptions) -> Result<M
             }
         }
     }
-    summary.stored_ids_read = dedupe.stored.ids_read.load(std::sync::atomic::Ordering::Relaxed);
     let record = IngestRecord {
         generation: 0,
         files_read: summary.files_read,
