@@ -104,6 +104,17 @@ impl Window {
         })
     }
 
+    /// The part of this window inside calendar day `day` of its zone (possibly empty): what a
+    /// scan for one day's rows reads, so it opens that day's partitions only.
+    pub fn on_day(&self, day: i64) -> Window {
+        let (from, to) = (self.zone.day_start(day), self.zone.day_start(day + 1));
+        Window {
+            start_us: self.start_us.max(from),
+            end_us: self.end_us.min(to).max(self.start_us.max(from)),
+            ..self.clone()
+        }
+    }
+
     pub fn contains(&self, t: i64) -> bool {
         t >= self.start_us && t < self.end_us
     }
@@ -200,6 +211,23 @@ mod tests {
         assert!(p.contains("empty") && p.contains("2026-10-30T00:00:00Z"), "{p}");
         let open = Period::Range { since: None, until: t("2026-10-20") };
         assert_eq!(Window::resolve(&open, Some(as_of), z).problem(), None, "an open start is bounded by the data");
+    }
+
+    #[test]
+    fn a_day_of_a_window_is_its_part_inside_that_day() {
+        let t = |s| parse_timestamp(s).unwrap();
+        let w = Window::resolve(&Period::Days(2), Some(t("2024-05-08T12:00:00Z")), Zone::UTC);
+        let day = |s| crate::domain::time::parse_day(s).unwrap();
+        // The first day is cut at the window's start, the last at its end.
+        let first = w.on_day(day("2024-05-06"));
+        assert_eq!((first.start_us, first.end_us), (w.start_us, t("2024-05-07T00:00:00Z")));
+        let last = w.on_day(day("2024-05-08"));
+        assert_eq!((last.start_us, last.end_us), (t("2024-05-08T00:00:00Z"), w.end_us));
+        // A day outside the window is empty, and a zone moves the day's bounds.
+        let outside = w.on_day(day("2024-05-01"));
+        assert!(outside.start_us >= outside.end_us && !outside.contains(t("2024-05-01T12:00:00Z")));
+        let ams = Window { zone: Zone::parse("Europe/Amsterdam").unwrap(), ..w.clone() }.on_day(day("2024-05-07"));
+        assert_eq!((ams.start_us, ams.end_us), (t("2024-05-06T22:00:00Z"), t("2024-05-07T22:00:00Z")));
     }
 
     #[test]
