@@ -135,7 +135,10 @@ fn check(
     let adfs_req = Request { window: adfs_window.clone(), top: None, ..req.clone() };
     let adfs_w = naive::Win { start: adfs_window.start_us, end: adfs_window.end_us, zone: tz };
     let adfs_want = naive::adfs(&input, &adfs_w);
-    assert!(!adfs_want.is_empty());
+    // Not vacuous on the large case; in a small one the few AD FS sign-ins of a short window
+    // may all be Microsoft Online's, which the report leaves out (seed 2708: 10 of them over 5
+    // days, D1): an empty answer is then the right one, still compared below.
+    assert!(!adfs_want.is_empty() || adfs_n < 1000, "{adfs_n} AD FS sign-ins, none counted");
 
     // Authentication methods: sign-ins by method and requirement, registrations, audit events
     // (their own as-of, the latest audit record).

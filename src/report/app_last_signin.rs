@@ -13,7 +13,8 @@ use super::{Request, Tabular};
 use crate::domain::{Cell, EventType, Timestamp, Zone};
 use crate::error::Result;
 use crate::merge_fields;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, is_success, rows_by_app};
+use crate::scan::latest::{Latests, run_latest};
+use crate::scan::{Aggregate, Columns, Groups, Latest, is_success, rows_by_app};
 use crate::store::schema::{APP_DISPLAY_NAME, APP_ID, CREATED, ERROR_CODE, ID};
 use crate::store::{SIGNINS, Store, credentials, manifest::Manifest};
 
@@ -150,12 +151,21 @@ impl Aggregate for Agg {
     }
 }
 
+impl Latests for Agg {
+    fn times(&self, into: &mut Vec<i64>) {
+        for st in &self.apps.states {
+            into.extend(st.name.time());
+            into.extend([&st.interactive, &st.non_interactive, &st.successful].into_iter().filter_map(Latest::time));
+        }
+    }
+}
+
 /// Rows sorted by appId. Applications and service principals of the credential inventory with
 /// no sign-in in the window are listed too, with an empty `signInActivity` (unused apps).
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<AppLastSignIn>> {
     let sel = req.selection(SIGNINS, REPORT.event_types);
     let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, ERROR_CODE];
-    let mut rows = scan::run(store, manifest, &sel, &cols, || Agg { zone: req.zone(), apps: Groups::default() })?;
+    let mut rows = run_latest(store, manifest, &sel, &cols, || Agg { zone: req.zone(), apps: Groups::default() })?;
     let seen: HashSet<String> = rows.iter().map(|r| r.app_id.to_ascii_lowercase()).collect();
     // One row per unused appId: the application's name before the service principal's.
     let mut unused: BTreeMap<String, AppLastSignIn> = BTreeMap::new();

@@ -110,66 +110,78 @@ pub fn known_apps(store: &Store, manifest: &Manifest) -> Result<BTreeMap<String,
 /// name of its latest sign-in as the app (`appDisplayName`), else as the resource
 /// (`resourceDisplayName`). For labels beside ids a person reads (SPEC 7).
 pub fn display_names(store: &Store, manifest: &Manifest, sel: &Selection) -> Result<HashMap<String, String>> {
-    /// Lower-cased id -> ((is the app, time, sign-in id), name): an app's own name beats a
-    /// resource's, then the latest sign-in's (the greater sign-in id on a tie, as elsewhere).
-    type Rank = (bool, i64, String);
-    struct Names(HashMap<String, (Rank, String)>);
-    impl Names {
-        fn offer(&mut self, id: &str, rank: Rank, name: &str) {
-            match self.0.entry(id.trim().to_lowercase()) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert((rank, name.to_string()));
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) if rank > o.get().0 => {
-                    o.insert((rank, name.to_string()));
-                }
-                std::collections::hash_map::Entry::Occupied(_) => {}
+    scan::latest::run_latest(store, manifest, sel, DisplayNames::COLUMNS, DisplayNames::default)
+}
+
+/// The aggregate behind [`display_names`], to run beside a report's own in one scan.
+#[derive(Default)]
+pub struct DisplayNames(HashMap<String, (Rank, String)>);
+
+/// (is the app, time, sign-in id): an app's own name beats a resource's, then the latest
+/// sign-in's (the greater sign-in id on a tie, as elsewhere).
+type Rank = (bool, i64, String);
+
+impl DisplayNames {
+    /// The columns it reads.
+    pub const COLUMNS: &'static [&'static str] =
+        &[ID, CREATED, APP_ID, APP_DISPLAY_NAME, RESOURCE_ID, RESOURCE_DISPLAY_NAME];
+
+    /// Lower-cased id -> (rank, name), the higher rank kept.
+    fn offer(&mut self, id: &str, rank: Rank, name: &str) {
+        match self.0.entry(id.trim().to_lowercase()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((rank, name.to_string()));
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) if rank > o.get().0 => {
+                o.insert((rank, name.to_string()));
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {}
+        }
+    }
+}
+
+impl Merge for DisplayNames {
+    fn merge(&mut self, other: DisplayNames) {
+        for (id, (rank, name)) in other.0 {
+            self.offer(&id, rank, &name);
+        }
+    }
+}
+
+impl scan::latest::Latests for DisplayNames {
+    fn times(&self, into: &mut Vec<i64>) {
+        into.extend(self.0.values().map(|((_, t, _), _)| *t));
+    }
+}
+
+impl Aggregate for DisplayNames {
+    type Output = HashMap<String, String>;
+
+    fn update(&mut self, b: &RecordBatch, _: EventType) {
+        let c = Columns(b);
+        let (created, row_ids) = (c.times(CREATED), c.text(ID));
+        for (is_app, id_col, name_col) in
+            [(true, APP_ID, APP_DISPLAY_NAME), (false, RESOURCE_ID, RESOURCE_DISPLAY_NAME)]
+        {
+            let (ids, names) = (c.dict(id_col), c.dict(name_col));
+            // Which dictionary entries can label or be labelled: not blank.
+            let usable = |v: &arrow_array::StringArray| -> Vec<bool> {
+                (0..v.len()).map(|k| v.is_valid(k) && !v.value(k).trim().is_empty()).collect()
+            };
+            let (id_ok, name_ok) = (usable(ids.values), usable(names.values));
+            // The latest named row of each id of the batch.
+            let best = ids.latest_by_key(created, row_ids, |i, k| id_ok[k] && names.key(i).is_some_and(|n| name_ok[n]));
+            for (k, i) in best.into_iter().enumerate() {
+                let Some(i) = i else { continue };
+                let name = names.get(i).unwrap_or_default().trim();
+                self.offer(ids.values.value(k), (is_app, created.value(i), row_ids.value(i).to_string()), name);
             }
         }
     }
-    impl Merge for Names {
-        fn merge(&mut self, other: Names) {
-            for (id, (rank, name)) in other.0 {
-                self.offer(&id, rank, &name);
-            }
-        }
+
+    fn finish(self) -> Self::Output {
+        self.0.into_iter().map(|(id, (_, name))| (id, name)).collect()
     }
-    impl Aggregate for Names {
-        type Output = HashMap<String, String>;
-        fn update(&mut self, b: &RecordBatch, _: EventType) {
-            let c = Columns(b);
-            let (created, row_ids) = (c.times(CREATED), c.text(ID));
-            for (is_app, id_col, name_col) in
-                [(true, APP_ID, APP_DISPLAY_NAME), (false, RESOURCE_ID, RESOURCE_DISPLAY_NAME)]
-            {
-                let (ids, names) = (c.dict(id_col), c.dict(name_col));
-                // The latest row of each distinct (id, name) pair of the batch.
-                let mut latest: HashMap<(usize, usize), (i64, &str)> = HashMap::new();
-                for i in 0..b.num_rows() {
-                    if let (Some(k), Some(n)) = (ids.key(i), names.key(i)) {
-                        let at = (created.value(i), row_ids.value(i));
-                        let t = latest.entry((k, n)).or_insert(at);
-                        *t = (*t).max(at);
-                    }
-                }
-                for ((k, n), (t, row)) in latest {
-                    if let (Some(id), Some(name)) = (
-                        ids.values.is_valid(k).then(|| ids.values.value(k)),
-                        names.values.is_valid(n).then(|| names.values.value(n)),
-                    ) && !id.trim().is_empty()
-                        && !name.trim().is_empty()
-                    {
-                        self.offer(id, (is_app, t, row.to_string()), name.trim());
-                    }
-                }
-            }
-        }
-        fn finish(self) -> Self::Output {
-            self.0.into_iter().map(|(id, (_, name))| (id, name)).collect()
-        }
-    }
-    let cols = [ID, CREATED, APP_ID, APP_DISPLAY_NAME, RESOURCE_ID, RESOURCE_DISPLAY_NAME];
-    scan::run(store, manifest, sel, &cols, || Names(HashMap::new()))
 }
 
 /// The applications `given` stands for among `known` ([`known_apps`]): an appId, else every

@@ -3,17 +3,19 @@
 //! (delegated) and as itself (application authentication). Each role is a Graph
 //! `signInActivity`, or null when the role has no sign-in in the window.
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::app_last_signin::SignInActivity;
 use super::catalog::{Answer, Opt, Report};
+use super::names::DisplayNames;
 use super::{Request, Tabular};
 use crate::domain::{Cell, EventType, Zone};
 use crate::error::Result;
 use crate::merge_fields;
-use crate::scan::{self, Aggregate, Columns, Groups, Latest, Merge, is_success};
+use crate::scan::latest::{Latests, run_latest};
+use crate::scan::{Aggregate, Columns, Groups, Latest, Merge, is_success};
 use crate::store::schema::{APP_ID, CREATED, ERROR_CODE, ID, RESOURCE_ID};
 use crate::store::{SIGNINS, Store, manifest::Manifest};
 
@@ -33,10 +35,13 @@ pub const REPORT: Report = Report {
     ],
     options: &[Opt::EventTypes, Opt::App],
     run: |q| {
-        let mut rows = compute(q.store, q.manifest, &q.request)?;
-        // Names beside the ids for a person (table and CSV; Graph's JSON has none).
-        let names =
-            super::names::display_names(q.store, q.manifest, &q.request.selection(SIGNINS, REPORT.event_types))?;
+        // Names beside the ids for a person (table and CSV; Graph's JSON has none), from the
+        // same scan.
+        let sel = q.request.selection(SIGNINS, REPORT.event_types);
+        let mut cols = COLUMNS.to_vec();
+        cols.extend(DisplayNames::COLUMNS.iter().filter(|c| !COLUMNS.contains(c)));
+        let make = || (Agg { zone: q.request.zone(), apps: Groups::default() }, DisplayNames::default());
+        let (mut rows, names) = run_latest(q.store, q.manifest, &sel, &cols, make)?;
         for r in &mut rows {
             r.display_name = names.get(&r.app_id.to_lowercase()).cloned();
         }
@@ -100,16 +105,6 @@ struct Role {
 merge_fields!(Role { attempt, success, non_interactive });
 
 impl Role {
-    fn offer(&mut self, t: i64, id: &str, success: bool, non_interactive: bool) {
-        self.attempt.offer(t, id, || ());
-        if success {
-            self.success.offer(t, id, || ());
-        }
-        if non_interactive {
-            self.non_interactive.offer(t, id, || ());
-        }
-    }
-
     /// `None` for a role nobody signed in with, as Graph shows it (`null`).
     fn activity(&self, zone: Zone) -> Option<SignInActivity> {
         self.attempt.at.as_ref()?;
@@ -140,16 +135,23 @@ impl Aggregate for Agg {
         let c = Columns(batch);
         let (created, ids, codes) = (c.times(CREATED), c.text(ID), c.ints(ERROR_CODE));
         let (apps, resources) = (c.dict(APP_ID), c.dict(RESOURCE_ID));
-        // Rows without an app or resource id have no role to credit.
-        let with = |d: &scan::DictText<'_>| {
-            (0..batch.num_rows()).filter(|&i| d.get(i).is_some_and(|s| !s.is_empty())).collect::<Vec<_>>()
-        };
+        // Rows without an app or resource id have no role to credit. Each role of each id is
+        // offered its batch's latest attempt and latest success once.
         for (role, dict) in [(client, &apps), (resource, &resources)] {
-            let picked = with(dict);
-            let slots = self.apps.slots(dict, picked.iter().copied());
-            for (i, s) in picked.into_iter().zip(slots) {
-                let success = is_success(codes, i);
-                self.apps.states[s][role].offer(created.value(i), ids.value(i), success, non_interactive);
+            let named: Vec<bool> =
+                (0..dict.values.len()).map(|k| dict.values.is_valid(k) && !dict.values.value(k).is_empty()).collect();
+            let attempts = dict.latest_by_key(created, ids, |_, k| named[k]);
+            let successes = dict.latest_by_key(created, ids, |i, k| named[k] && is_success(codes, i));
+            for (k, (attempt, success)) in attempts.into_iter().zip(successes).enumerate() {
+                let Some(a) = attempt else { continue };
+                let r = &mut self.apps.get_mut(dict.values.value(k))[role];
+                r.attempt.offer(created.value(a), ids.value(a), || ());
+                if non_interactive {
+                    r.non_interactive.offer(created.value(a), ids.value(a), || ());
+                }
+                if let Some(s) = success {
+                    r.success.offer(created.value(s), ids.value(s), || ());
+                }
             }
         }
     }
@@ -181,9 +183,19 @@ impl Aggregate for Agg {
     }
 }
 
+impl Latests for Agg {
+    fn times(&self, into: &mut Vec<i64>) {
+        for role in self.apps.states.iter().flatten() {
+            into.extend([&role.attempt, &role.success, &role.non_interactive].into_iter().filter_map(Latest::time));
+        }
+    }
+}
+
 /// Rows sorted by appId.
 pub fn compute(store: &Store, manifest: &Manifest, req: &Request) -> Result<Vec<ServicePrincipalActivity>> {
     let sel = req.selection(SIGNINS, REPORT.event_types);
-    let cols = [ID, CREATED, APP_ID, RESOURCE_ID, ERROR_CODE];
-    scan::run(store, manifest, &sel, &cols, || Agg { zone: req.zone(), apps: Groups::default() })
+    run_latest(store, manifest, &sel, COLUMNS, || Agg { zone: req.zone(), apps: Groups::default() })
 }
+
+/// The columns [`Agg`] reads.
+const COLUMNS: &[&str] = &[ID, CREATED, APP_ID, RESOURCE_ID, ERROR_CODE];

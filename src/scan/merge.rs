@@ -108,8 +108,17 @@ impl<T> Latest<T> {
         }
     }
 
+    /// Makes (`t`, `id`) the latest, reusing the text of the one it replaces (on rows sorted
+    /// by time every row is a new latest: no allocation per row).
     pub fn set(&mut self, t: i64, id: &str, value: T) {
-        self.at = Some((t, id.to_string()));
+        match &mut self.at {
+            Some((ct, cid)) => {
+                *ct = t;
+                cid.clear();
+                cid.push_str(id);
+            }
+            None => self.at = Some((t, id.to_string())),
+        }
         self.value = value;
     }
 

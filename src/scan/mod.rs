@@ -8,6 +8,7 @@
 //! order-independent maxima ([`merge`]), the thread count and the order of row groups cannot
 //! change a digit of the output.
 
+pub mod latest;
 pub mod merge;
 #[cfg(feature = "sql")]
 pub mod sql;
@@ -17,6 +18,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampMicrosecondType};
 use arrow_array::{Array, BooleanArray, Int32Array, PrimitiveArray, RecordBatch, StringArray};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use crate::domain::EventType;
 use crate::error::{Error, Result};
@@ -59,6 +61,21 @@ pub trait Aggregate: Merge + Send + Sized {
     fn finish(self) -> Self::Output;
 }
 
+/// Two aggregates fed by one scan (each reads the columns it needs of the batches both see):
+/// a report and the names beside its ids, say, without reading the store twice.
+impl<A: Aggregate, B: Aggregate> Aggregate for (A, B) {
+    type Output = (A::Output, B::Output);
+
+    fn update(&mut self, batch: &RecordBatch, event_type: EventType) {
+        self.0.update(batch, event_type);
+        self.1.update(batch, event_type);
+    }
+
+    fn finish(self) -> Self::Output {
+        (self.0.finish(), self.1.finish())
+    }
+}
+
 /// Runs `make()`-fresh aggregates over every selected row group in parallel, merges them and
 /// finishes the result. `columns` are the columns `update` reads (`created` is always read:
 /// the window needs it).
@@ -90,7 +107,22 @@ pub fn run_where<A: Aggregate>(
     columns: &[&str],
     make: impl Fn() -> A + Sync,
 ) -> Result<(A::Output, usize, usize)> {
-    let mut columns = columns.to_vec();
+    let (state, opened, selected) = fold(store, manifest, sel, filter, columns, None, make)?;
+    Ok((state.finish(), opened, selected))
+}
+
+/// The merged state of [`run_where`], not finished. A text column named in `blank` is not read:
+/// `update` sees it empty on every row.
+fn fold<A: Aggregate>(
+    store: &Store,
+    manifest: &Manifest,
+    sel: &Selection,
+    filter: Option<&Where<'_>>,
+    columns: &[&str],
+    blank: Option<&str>,
+    make: impl Fn() -> A + Sync,
+) -> Result<(A, usize, usize)> {
+    let mut columns: Vec<&str> = columns.iter().copied().filter(|c| Some(*c) != blank).collect();
     if !columns.contains(&CREATED) {
         columns.push(CREATED);
     }
@@ -111,7 +143,10 @@ pub fn run_where<A: Aggregate>(
                 None => rg.read(&columns)?,
             };
             for batch in batches {
-                let batch = inside(&batch, &sel.window).map_err(|e| Error::arrow(&rg.path, e))?;
+                let mut batch = inside(&batch, &sel.window).map_err(|e| Error::arrow(&rg.path, e))?;
+                if let Some(name) = blank {
+                    batch = with_blank(&batch, name).map_err(|e| Error::arrow(&rg.path, e))?;
+                }
                 if batch.num_rows() > 0 {
                     agg.update(&batch, event_type);
                 }
@@ -122,7 +157,18 @@ pub fn run_where<A: Aggregate>(
             a.merge(b);
             Ok(a)
         })?;
-    Ok((state.finish(), groups.len(), selected))
+    Ok((state, groups.len(), selected))
+}
+
+/// `batch` with a text column `name` of empty strings added.
+fn with_blank(batch: &RecordBatch, name: &str) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
+    let empty: arrow_array::ArrayRef =
+        Arc::new(StringArray::from_iter_values(std::iter::repeat_n("", batch.num_rows())));
+    let mut fields: Vec<arrow_schema::FieldRef> = batch.schema().fields().iter().cloned().collect();
+    fields.push(Arc::new(arrow_schema::Field::new(name, arrow_schema::DataType::Utf8, true)));
+    let mut arrays = batch.columns().to_vec();
+    arrays.push(empty);
+    RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), arrays)
 }
 
 /// The rows of `batch` whose `created` lies inside `window`: the batch itself when all do (most
@@ -175,6 +221,35 @@ impl<'a> DictText<'a> {
     }
     pub fn get(&self, i: usize) -> Option<&'a str> {
         self.key(i).filter(|&k| self.values.is_valid(k)).map(|k| self.values.value(k))
+    }
+}
+
+impl DictText<'_> {
+    /// The latest row (the later time, then the greater sign-in id, as [`Latest`] orders them)
+    /// of each dictionary key among the rows `take` accepts (it sees the row and its key);
+    /// `None` for a key no such row has. One pass, no hashing: the way to feed a per-key
+    /// [`Latest`] once per batch rather than once per row.
+    pub fn latest_by_key(
+        &self,
+        created: &PrimitiveArray<TimestampMicrosecondType>,
+        ids: &StringArray,
+        take: impl Fn(usize, usize) -> bool,
+    ) -> Vec<Option<usize>> {
+        let mut best: Vec<Option<usize>> = vec![None; self.values.len()];
+        for i in 0..self.keys.len() {
+            let Some(k) = self.key(i) else { continue };
+            if !take(i, k) {
+                continue;
+            }
+            let later = best[k].is_none_or(|j| {
+                let (t, u) = (created.value(i), created.value(j));
+                t > u || (t == u && ids.value(i) > ids.value(j))
+            });
+            if later {
+                best[k] = Some(i);
+            }
+        }
+        best
     }
 }
 

@@ -175,5 +175,18 @@ impl RowGroup {
     }
 }
 
+impl RowGroup {
+    /// The least and greatest value of the 64-bit column `column` (a time) by the row group's
+    /// statistics; `None` when it has none.
+    pub fn range_of(&self, column: &str) -> Option<(i64, i64)> {
+        let rg = self.meta.metadata().row_group(self.index);
+        let chunk = rg.columns().iter().find(|c| c.column_path().string() == column)?;
+        match chunk.statistics() {
+            Some(Statistics::Int64(s)) => s.min_opt().copied().zip(s.max_opt().copied()),
+            _ => None,
+        }
+    }
+}
+
 /// Which rows of a batch of filter columns to read.
 pub type Keep = Arc<dyn Fn(&RecordBatch) -> BooleanArray + Send + Sync>;
