@@ -63,14 +63,16 @@ fn an_ingest_reads_the_stored_ids_only_where_its_records_fall() {
     let t = OCT_1 + 15 * DAY + 3_600_000_000 + 5 * 60_000_000 + 1;
     let want = rows_near(&store, "interactiveUser", t);
     assert_eq!(want, 10, "the store holds ten interactive sign-ins on that day");
+    // Each row group's bloom filter on the id rules the new id out: no id is read at all.
     let one = ingest_with(&store, &[write(dir.path(), "one.jsonl", &[sign_in("new", t, "interactiveUser")])], 2);
     assert_eq!((one.stored, one.duplicates), (1, 0));
-    assert_eq!(one.stored_ids_read, want, "ids read for one new sign-in");
+    assert_eq!(one.stored_ids_read, 0, "ids read for one new sign-in");
 
-    // The same again is a duplicate, found in this ingest's own file of that day.
+    // The same again is a duplicate: the filters let it through only where it is, its own
+    // one-row file (the month's file of that day, ten ids, is ruled out).
     let again = ingest_with(&store, &[write(dir.path(), "again.jsonl", &[sign_in("new", t, "interactiveUser")])], 2);
     assert_eq!((again.stored, again.duplicates), (0, 1));
-    assert_eq!(again.stored_ids_read, rows_near(&store, "interactiveUser", t));
+    assert_eq!(again.stored_ids_read, 1);
 
     // The whole month again: every record a duplicate, every file read once.
     let month_again = ingest_with(&store, &[write(dir.path(), "month2.jsonl", &month)], 2);
@@ -92,6 +94,51 @@ fn an_ingest_reads_the_stored_ids_only_where_its_records_fall() {
     let other = ingest_with(&store, &[write(dir.path(), "far.jsonl", &[sign_in("far", far, "interactiveUser")])], 2);
     assert_eq!((other.stored, other.stored_ids_read), (1, 0));
     assert_eq!(store.verify().unwrap().problems, Vec::<String>::new());
+}
+
+/// A store written before the files kept bloom filters on the id: each file a lookup needs is
+/// read whole, and duplicates are still found.
+#[test]
+fn files_without_id_filters_are_read_whole_and_still_find_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store"));
+    let day: Vec<String> = (0..10)
+        .map(|k| sign_in(&format!("i-{k}"), OCT_1 + 3_600_000_000 + k * 60_000_000, "interactiveUser"))
+        .collect();
+    ingest_with(&store, &[write(dir.path(), "day.jsonl", &day)], 2);
+    strip_id_filters(&dir.path().join("store"));
+    assert_eq!(store.verify().unwrap().problems, Vec::<String>::new(), "the rewritten store verifies");
+    let t = OCT_1 + 3_600_000_000 + 5 * 60_000_000 + 1;
+    let one = ingest_with(&store, &[write(dir.path(), "one.jsonl", &[sign_in("new", t, "interactiveUser")])], 2);
+    assert_eq!((one.stored, one.duplicates, one.stored_ids_read), (1, 0, 10), "the day's file read whole");
+    let old = ingest_with(&store, &[write(dir.path(), "old.jsonl", &[day[3].clone()])], 2);
+    assert_eq!((old.stored, old.duplicates), (0, 1), "a stored sign-in is still a duplicate");
+}
+
+/// Rewrites every sign-in file of the store at `root` without bloom filters (as the files of
+/// earlier versions were), and the manifest's sizes to match.
+fn strip_id_filters(root: &Path) {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let manifest_path = root.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    for f in manifest["tables"]["signins"].as_array_mut().unwrap() {
+        let path = root.join(f["path"].as_str().unwrap());
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert!(
+            reader.metadata().row_group(0).columns().iter().any(|c| c.bloom_filter_offset().is_some()),
+            "the store writes filters"
+        );
+        let schema = reader.schema().clone();
+        let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+        for b in &batches {
+            w.write(b).unwrap();
+        }
+        w.close().unwrap();
+        f["bytes"] = serde_json::json!(std::fs::metadata(&path).unwrap().len());
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
 }
 
 /// A store whose partitions have several files each: the sample in two ingests, then generated

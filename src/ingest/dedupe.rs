@@ -4,10 +4,14 @@
 //! record is looked up only in the stored files of its table and event type whose time span
 //! (from the manifest, widened by [`MARGIN`]) holds its time: one day's partition, and the
 //! neighbouring day's near midnight, where the same sign-in exported in another shape may have
-//! landed (Log Analytics and Graph write its time with different precision). Each file's ids are
-//! read once, when a record first needs them, and kept sorted (16 bytes an id); files no record
-//! falls in are never opened. An ingest into a large store thus costs what its input touches,
-//! not what the store holds.
+//! landed (Log Analytics and Graph write its time with different precision). Files no record
+//! falls in are never opened. In a file, the first [`SPARSE_LOOKUPS`] lookups go through each
+//! row group's bloom filter on the id: a row group is read only when its filter cannot rule the
+//! id out (a new id passes one in a hundred), so a handful of new records into a store of
+//! hundreds of millions reads almost no id. A file looked in more often than that (a day's
+//! export into its day) has all its ids read once and kept sorted (16 bytes an id). Files
+//! written without filters (before they were kept) are read whole at the first lookup. An
+//! ingest into a large store thus costs what its input touches, not what the store holds.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,11 +20,17 @@ use std::sync::{Mutex, OnceLock};
 use crate::domain::MICROS_PER_DAY;
 use crate::error::{Error, Result};
 use crate::store::manifest::{FileEntry, Manifest};
+use crate::store::reader::{RowGroup, ValueFilter};
+use crate::store::schema::ID;
 use crate::store::{ADFS_SIGNINS, AUDITS, IdSet, SIGNINS, Store, id_hash};
 
 /// How far apart in time the same record may be stored by two export shapes: a stored file is
 /// looked in when a record's time lies within its span widened by this much either side.
 pub const MARGIN: i64 = 3_600_000_000;
+
+/// Lookups in one file that go through its row groups' bloom filters; after them the file's
+/// ids are read whole (one binary search a lookup rather than a filter check per row group).
+const SPARSE_LOOKUPS: u32 = 256;
 
 /// Shards of the ids seen in this run, so that workers seldom wait for each other.
 const SHARDS: usize = 64;
@@ -46,7 +56,7 @@ impl Dedupe {
     pub(crate) fn first_sighting(&self, table: &'static str, kind: &str, t: i64, id: &str) -> Result<bool> {
         let h = id_hash(table, id);
         let shard = &self.seen[(h as usize) % SHARDS];
-        if shard.lock().expect("dedupe shard").contains(&h) || self.stored.contains(table, kind, t, h)? {
+        if shard.lock().expect("dedupe shard").contains(&h) || self.stored.contains(table, kind, t, id, h)? {
             return Ok(false);
         }
         // Two workers with the same new id: one of them inserts it first.
@@ -60,7 +70,7 @@ pub(crate) struct StoredIds {
     files: Vec<(&'static str, FileEntry)>,
     /// table -> event type -> UTC day -> the files whose widened span touches that day.
     index: HashMap<&'static str, HashMap<String, HashMap<i64, Vec<usize>>>>,
-    loaded: Vec<OnceLock<std::result::Result<Vec<u128>, String>>>,
+    loaded: Vec<FileIds>,
     /// Stored ids read so far.
     pub ids_read: AtomicU64,
 }
@@ -84,34 +94,102 @@ impl StoredIds {
                 }
             }
         }
-        let loaded = files.iter().map(|_| OnceLock::new()).collect();
+        let loaded = files.iter().map(|_| FileIds::default()).collect();
         StoredIds { store: store.clone(), files, index, loaded, ids_read: AtomicU64::new(0) }
     }
 
     /// Whether a stored record of `table` and event type `kind` (empty for audits) near time
-    /// `t` has the id hash `h`.
-    pub(crate) fn contains(&self, table: &str, kind: &str, t: i64, h: u128) -> Result<bool> {
+    /// `t` has the id `id` (hash `h`).
+    pub(crate) fn contains(&self, table: &str, kind: &str, t: i64, id: &str, h: u128) -> Result<bool> {
         let Some(candidates) =
             self.index.get(table).and_then(|k| k.get(kind)).and_then(|d| d.get(&t.div_euclid(MICROS_PER_DAY)))
         else {
             return Ok(false);
         };
         for &i in candidates {
-            let (tbl, f) = &self.files[i];
+            let (_, f) = &self.files[i];
             if t < f.min_time_us.saturating_sub(MARGIN) || t > f.max_time_us.saturating_add(MARGIN) {
                 continue;
             }
-            let ids = self.loaded[i].get_or_init(|| {
-                let ids = self.store.file_id_hashes(tbl, f).map_err(|e| e.to_string())?;
-                self.ids_read.fetch_add(ids.len() as u64, Ordering::Relaxed);
-                Ok(ids)
-            });
-            match ids {
-                Ok(ids) if ids.binary_search(&h).is_ok() => return Ok(true),
-                Ok(_) => {}
-                Err(e) => return Err(Error::Other(format!("reading the stored ids to find duplicates: {e}"))),
+            let found = self
+                .in_file(i, id, h)
+                .map_err(|e| Error::Other(format!("reading the stored ids to find duplicates: {e}")))?;
+            if found {
+                return Ok(true);
             }
         }
         Ok(false)
     }
+
+    /// Whether stored file `i` holds id `id` (hash `h`).
+    fn in_file(&self, i: usize, id: &str, h: u128) -> std::result::Result<bool, String> {
+        let (table, f) = &self.files[i];
+        let slot = &self.loaded[i];
+        let whole = |slot: &FileIds| -> std::result::Result<bool, String> {
+            let ids = slot.all.get_or_init(|| {
+                let ids = self.store.file_id_hashes(table, f).map_err(|e| e.to_string())?;
+                self.ids_read.fetch_add(ids.len() as u64, Ordering::Relaxed);
+                Ok(ids)
+            });
+            ids.as_ref().map(|ids| ids.binary_search(&h).is_ok()).map_err(Clone::clone)
+        };
+        if slot.all.get().is_some() {
+            return whole(slot);
+        }
+        let mut sparse = slot.sparse.lock().expect("stored ids");
+        sparse.lookups += 1;
+        if sparse.lookups > SPARSE_LOOKUPS {
+            sparse.groups = Some(Vec::new());
+            drop(sparse);
+            return whole(slot);
+        }
+        if sparse.groups.is_none() {
+            let groups = crate::store::reader::row_groups(&self.store, table, std::slice::from_ref(f))
+                .map_err(|e| e.to_string())?;
+            let filtered: Vec<Group> =
+                groups.into_iter().map(|rg| Group { filter: rg.value_filter(ID), ids: None, rg }).collect();
+            // A file written without filters is read whole.
+            if filtered.iter().any(|g| g.filter.is_none()) {
+                sparse.lookups = SPARSE_LOOKUPS;
+                drop(sparse);
+                return whole(slot);
+            }
+            sparse.groups = Some(filtered);
+        }
+        for g in sparse.groups.iter_mut().flatten() {
+            if g.ids.is_none() && g.filter.as_ref().is_none_or(|f| f.may_hold(id)) {
+                let ids = self.store.group_id_hashes(table, &g.rg).map_err(|e| e.to_string())?;
+                self.ids_read.fetch_add(ids.len() as u64, Ordering::Relaxed);
+                g.ids = Some(ids);
+            }
+            if g.ids.as_ref().is_some_and(|ids| ids.binary_search(&h).is_ok()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// One stored file's ids, as lookups need them.
+#[derive(Default)]
+struct FileIds {
+    /// All of them, sorted, once the file has been looked in often.
+    all: OnceLock<std::result::Result<Vec<u128>, String>>,
+    /// Until then: the lookups so far, and each row group with its filter and, once a lookup
+    /// could not rule it out, its ids.
+    sparse: Mutex<Sparse>,
+}
+
+#[derive(Default)]
+struct Sparse {
+    lookups: u32,
+    /// `None` until the first lookup reads the footer; emptied when the file is read whole.
+    groups: Option<Vec<Group>>,
+}
+
+struct Group {
+    rg: RowGroup,
+    filter: Option<ValueFilter>,
+    /// Its ids, sorted, once read.
+    ids: Option<Vec<u128>>,
 }

@@ -194,6 +194,17 @@ impl Store {
         Ok(all)
     }
 
+    /// The id hashes of one row group of a stored file of `table`, sorted.
+    pub fn group_id_hashes(&self, table: &str, rg: &reader::RowGroup) -> Result<Vec<u128>> {
+        let mut out = Vec::with_capacity(rg.rows);
+        for batch in rg.read(&[schema::ID])? {
+            let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
+            out.extend(ids.iter().flatten().map(|id| id_hash(table, id)));
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
     /// The id hashes of one stored file of `table`, sorted.
     pub fn file_id_hashes(&self, table: &str, file: &manifest::FileEntry) -> Result<Vec<u128>> {
         let groups = reader::row_groups(self, table, std::slice::from_ref(file))?;

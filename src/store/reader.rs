@@ -188,5 +188,40 @@ impl RowGroup {
     }
 }
 
+/// A row group's bloom filter on one column: says for sure when a value is not there.
+pub struct ValueFilter(parquet::bloom_filter::Sbbf);
+
+impl ValueFilter {
+    /// False only when no row of the row group has `value` in the column.
+    pub fn may_hold(&self, value: &str) -> bool {
+        self.0.check(value)
+    }
+}
+
+/// The largest bloom filter read: a footer that claims more is not believed.
+const MAX_FILTER_BYTES: i64 = 16 << 20;
+
+impl RowGroup {
+    /// The bloom filter the writer kept for text column `column`; `None` when it kept none
+    /// (files written before they were), or the footer places it outside the file or makes it
+    /// larger than any written: the caller then reads the values themselves.
+    pub fn value_filter(&self, column: &str) -> Option<ValueFilter> {
+        let rg = self.meta.metadata().row_group(self.index);
+        let chunk = rg.columns().iter().find(|c| c.column_path().string() == column)?;
+        let (offset, len) = (chunk.bloom_filter_offset()?, i64::from(chunk.bloom_filter_length()?));
+        let file = File::open(&self.path).ok()?;
+        let file_len = i64::try_from(file.metadata().ok()?.len()).ok()?;
+        if offset < 0 || len <= 0 || len > MAX_FILTER_BYTES || offset.checked_add(len)? > file_len {
+            return None;
+        }
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parquet::bloom_filter::Sbbf::read_from_column_chunk(chunk, &file)
+        }))
+        .ok()?
+        .ok()?
+        .map(ValueFilter)
+    }
+}
+
 /// Which rows of a batch of filter columns to read.
 pub type Keep = Arc<dyn Fn(&RecordBatch) -> BooleanArray + Send + Sync>;
