@@ -176,6 +176,11 @@ impl RowGroup {
 }
 
 impl RowGroup {
+    /// Its rows' bytes, decoded (as the footer says).
+    pub fn byte_size(&self) -> i64 {
+        self.meta.metadata().row_group(self.index).total_byte_size()
+    }
+
     /// The least and greatest value of the 64-bit column `column` (a time) by the row group's
     /// statistics; `None` when it has none.
     pub fn range_of(&self, column: &str) -> Option<(i64, i64)> {
