@@ -1,15 +1,16 @@
 //! `store compact` (SPEC 5): the files of each sign-in partition (table, event type, UTC day)
 //! rewritten as one, its rows sorted by time (then id), so a daily job's many small files become
-//! one per partition and row-group statistics prune windows. Atomic like an ingest: the new files
-//! are staged and the manifest is swapped by rename ([`Transaction::commit_replacing`]); a killed
-//! compaction leaves the store as it was. Every row, column and original record is kept as
+//! one per partition and row-group statistics prune windows. Each partition atomic like an
+//! ingest: its new file is staged and the manifest is swapped by rename
+//! ([`Transaction::commit_replacing`]); a killed compaction leaves every partition as it was or
+//! compacted, and every report as it was. Every row, column and original record is kept as
 //! stored (the rows are read and written as Arrow, in the files' own schema); reports read the
 //! same rows before and after.
 //!
 //! Memory: one slice of one partition at a time (about 32 MB of decoded rows, twice while it is
 //! sorted), whatever the partition's size; see [`rewrite`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow_array::types::TimestampMicrosecondType;
@@ -49,38 +50,45 @@ pub fn compact_sliced(
     min_files: usize,
     slice_bytes: i64,
 ) -> Result<CompactSummary> {
-    let txn = store.begin()?;
     let mut summary = CompactSummary::default();
-    let mut staged = Vec::new();
-    let mut replaced = BTreeSet::new();
+    // Each partition is its own transaction (its own lock, staging and manifest swap), so the
+    // disk holds one partition twice at most, never the store; a killed compaction leaves the
+    // partitions done compacted and the others as they were: the same rows either way.
+    let mut keys = Vec::new();
     for table in [SIGNINS, ADFS_SIGNINS] {
-        let mut parts: BTreeMap<(&str, &str), Vec<&FileEntry>> = BTreeMap::new();
-        for f in txn.manifest().files(table) {
-            parts.entry((f.event_type.as_str(), f.date.as_str())).or_default().push(f);
-        }
-        for ((event_type, date), files) in parts {
-            if files.len() < min_files.max(2) {
-                continue;
-            }
-            // The new file's name is made from the partition's: only from an event type and a
-            // day this version writes, never from whatever a damaged manifest says.
-            let (Some(kind), Some(day)) = (EventType::parse(event_type), parse_day(date)) else {
-                return Err(Error::Other(format!(
-                    "{table}: the manifest lists a partition {event_type:?} {date:?} this version never writes: the store is damaged"
-                )));
-            };
-            let (file, slices) =
-                rewrite(store, &txn, table, (kind.as_str(), &format_day(day)), &files, opts, slice_bytes)?;
-            summary.slices += slices;
-            summary.partitions += 1;
-            summary.files_before += files.len();
-            summary.files_after += 1;
-            summary.rows += file.entry.rows;
-            replaced.extend(files.iter().map(|f| f.path.clone()));
-            staged.push(file);
-        }
+        let parts: BTreeSet<(String, String)> =
+            store.manifest()?.files(table).iter().map(|f| (f.event_type.clone(), f.date.clone())).collect();
+        keys.extend(parts.into_iter().map(|p| (table, p)));
     }
-    let manifest = if staged.is_empty() { txn.manifest().clone() } else { txn.commit_replacing(staged, &replaced)? };
+    for (table, (event_type, date)) in keys {
+        let txn = store.begin()?;
+        let files: Vec<FileEntry> = txn
+            .manifest()
+            .files(table)
+            .iter()
+            .filter(|f| f.event_type == event_type && f.date == date)
+            .cloned()
+            .collect();
+        if files.len() < min_files.max(2) {
+            continue;
+        }
+        // The new file's name is made from the partition's: only from an event type and a day
+        // this version writes, never from whatever a damaged manifest says.
+        let (Some(kind), Some(day)) = (EventType::parse(&event_type), parse_day(&date)) else {
+            return Err(Error::Other(format!(
+                "{table}: the manifest lists a partition {event_type:?} {date:?} this version never writes: the store is damaged"
+            )));
+        };
+        let (file, slices) = rewrite(store, &txn, table, (kind.as_str(), &format_day(day)), &files, opts, slice_bytes)?;
+        summary.slices += slices;
+        summary.partitions += 1;
+        summary.files_before += files.len();
+        summary.files_after += 1;
+        summary.rows += file.entry.rows;
+        let replaced: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        txn.commit_replacing(vec![file], &replaced)?;
+    }
+    let manifest = store.manifest()?;
     summary.files_now = [SIGNINS, ADFS_SIGNINS].iter().map(|t| manifest.files(t).len()).sum();
     Ok(summary)
 }
@@ -99,12 +107,11 @@ fn rewrite(
     txn: &Transaction,
     table: &'static str,
     (event_type, date): (&str, &str),
-    files: &[&FileEntry],
+    files: &[FileEntry],
     opts: &WriteOptions,
     slice_bytes: i64,
 ) -> Result<(StagedFile, usize)> {
-    let entries: Vec<FileEntry> = files.iter().map(|f| (*f).clone()).collect();
-    let groups = reader::row_groups(store, table, &entries)?;
+    let groups = reader::row_groups(store, table, files)?;
     let schema = super::schema_of(table).ok_or_else(|| Error::Other(format!("{table}: no schema")))?;
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let empty = || Error::Other(format!("{table} {event_type} {date}: the partition's files hold no rows"));
