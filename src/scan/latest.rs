@@ -5,7 +5,9 @@
 //! arbitrary row of that time), and the second reads again, with ids, only the rows at one of
 //! those times, opening only the row groups whose statistics can hold one. Every maximum's true
 //! row is among them (it has its maximum's time), so the second pass's state is the one a
-//! single pass over everything would give, digit for digit.
+//! single pass over everything would give, digit for digit; and it must find every maximum at
+//! the time the first found, or the statistics of a damaged file misled it and one pass over
+//! everything is made instead.
 
 use std::sync::Arc;
 
@@ -40,9 +42,10 @@ pub fn run_latest<A: Latests>(
     make: impl Fn() -> A + Sync,
 ) -> Result<A::Output> {
     let (first, _, _) = fold(store, manifest, sel, None, columns, Some(ID), &make)?;
-    let mut times = Vec::new();
-    first.times(&mut times);
-    times.sort_unstable();
+    let mut found = Vec::new();
+    first.times(&mut found);
+    found.sort_unstable();
+    let mut times = found.clone();
     times.dedup();
     let times = Arc::new(times);
     let at = times.clone();
@@ -56,5 +59,13 @@ pub fn run_latest<A: Latests>(
     });
     let filter = Where { columns: &[CREATED], keep, open };
     let (state, _, _) = fold(store, manifest, sel, Some(&filter), columns, None, &make)?;
+    // The second pass finds every maximum again, at its time; when it does not, a row group's
+    // statistics (of a damaged or tampered file) left out a row: one pass over everything.
+    let mut again = Vec::new();
+    state.times(&mut again);
+    again.sort_unstable();
+    if again != found {
+        return Ok(fold(store, manifest, sel, None, columns, None, &make)?.0.finish());
+    }
     Ok(state.finish())
 }
