@@ -227,7 +227,8 @@ fn compaction_in_small_slices_keeps_every_row_in_order() {
     let mut before = all_reports(&store);
     before.push(crate::util::run(&["signins", "--store", &store, "--format", "jsonl"]).stdout);
     let s = Store::open(&store);
-    let opts = signin_insights::store::writer::WriteOptions::default();
+    // A small budget for the writer: row groups close as an ingest's would under it.
+    let opts = signin_insights::store::writer::WriteOptions { memory_budget: 256 << 10, ..Default::default() };
     let summary = signin_insights::store::compact::compact_sliced(&s, &opts, 2, 100_000).unwrap();
     assert!(summary.slices > 5 * summary.partitions, "{summary:?}");
     assert_eq!(layout(&store), (parts, parts), "one file per partition");
@@ -237,7 +238,12 @@ fn compaction_in_small_slices_keeps_every_row_in_order() {
     assert_eq!(s.verify().unwrap().problems, Vec::<String>::new());
     for f in s.manifest().unwrap().files(SIGNINS).iter().filter(|f| f.path.ends_with("-compact.parquet")) {
         let mut last = (i64::MIN, String::new());
-        for rg in signin_insights::store::reader::row_groups(&s, SIGNINS, std::slice::from_ref(f)).unwrap() {
+        let groups = signin_insights::store::reader::row_groups(&s, SIGNINS, std::slice::from_ref(f)).unwrap();
+        for rg in &groups {
+            // About 110 KB each under this budget; 2.3 MB when row groups were cut by rows only.
+            assert!(rg.byte_size() < 1 << 20, "{}: a row group of {} bytes", f.path, rg.byte_size());
+        }
+        for rg in groups {
             for b in rg.read(&["created", "id"]).unwrap() {
                 let col = |n: &str| b.column_by_name(n).unwrap().clone();
                 let (t, id) = (col("created"), col("id"));

@@ -161,6 +161,11 @@ impl BatchFile {
         while at < batch.num_rows() {
             let n = (batch.num_rows() - at).min(BATCH_ROWS);
             w.write(&batch.slice(at, n)).map_err(|e| Error::parquet(path, e))?;
+            // A row group closes at the memory an ingest's worker may hold, as an ingest closes
+            // its: one row group of a compacted day is then no larger than an ingest's.
+            if w.memory_size() > self.opts.memory_budget {
+                w.flush().map_err(|e| Error::parquet(path, e))?;
+            }
             at += n;
         }
         self.rows += batch.num_rows() as u64;
