@@ -229,8 +229,15 @@ fn compaction_in_small_slices_keeps_every_row_in_order() {
     let s = Store::open(&store);
     // A small budget for the writer: row groups close as an ingest's would under it.
     let opts = signin_insights::store::writer::WriteOptions { memory_budget: 256 << 10, ..Default::default() };
-    let summary = signin_insights::store::compact::compact_sliced(&s, &opts, 2, 100_000).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+    let summary = signin_insights::store::compact::compact_sliced(&s, &opts, 2, 100_000, &progress).unwrap();
     assert!(summary.slices > 5 * summary.partitions, "{summary:?}");
+    // The progress told: from nothing to every row rewritten, never going back.
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.first(), Some(&(0, summary.rows)));
+    assert_eq!(seen.last(), Some(&(summary.rows, summary.rows)));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
     assert_eq!(layout(&store), (parts, parts), "one file per partition");
     let mut after = all_reports(&store);
     after.push(crate::util::run(&["signins", "--store", &store, "--format", "jsonl"]).stdout);

@@ -180,6 +180,21 @@ impl Config {
         Bar(bar)
     }
 
+    /// A progress bar counting rows, on stderr when it is a terminal and `--quiet` was not given.
+    pub fn progress_rows(&self) -> RowBar {
+        if self.quiet || !self.stderr_is_terminal {
+            return RowBar(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows ({eta} left)",
+            )
+            .expect("valid template"),
+        );
+        RowBar(bar)
+    }
+
     /// The default format: a table for people, JSON for scripts. A workbook is not written to
     /// a terminal.
     pub fn format(&self, asked: Option<FormatArg>) -> Result<Format> {
@@ -204,6 +219,20 @@ impl crate::ingest::Progress for Bar {
         self.0.set_position(bytes_so_far);
     }
     fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Rows done of rows to do, as a bar on the terminal (`store compact`).
+pub struct RowBar(indicatif::ProgressBar);
+
+impl RowBar {
+    pub fn at(&self, done: u64, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+    }
+
+    pub fn finish(&self) {
         self.0.finish_and_clear();
     }
 }

@@ -82,14 +82,21 @@ pub fn run(args: &Args, config: &Config) -> Result<u8> {
                 return Err(Error::Usage(format!("{}: no store here", store.root().display())));
             }
             let started = std::time::Instant::now();
-            let c = crate::store::compact::compact(&store, &crate::store::writer::WriteOptions::default(), 2)?;
+            let bar = config.progress_rows();
+            let c = crate::store::compact::compact(
+                &store,
+                &crate::store::writer::WriteOptions::default(),
+                2,
+                &|done, total| bar.at(done, total),
+            )?;
+            bar.finish();
             if !config.quiet {
                 note!(
                     "compact: {} partitions rewritten, {} files into {}, {} rows; {} sign-in files in the store; {:.2} s",
                     c.partitions,
                     c.files_before,
                     c.files_after,
-                    c.rows,
+                    crate::render::table::group_thousands(i64::try_from(c.rows).unwrap_or(i64::MAX)),
                     c.files_now,
                     started.elapsed().as_secs_f64()
                 );

@@ -10,7 +10,7 @@
 //! Memory: one slice of one partition at a time (about 32 MB of decoded rows, twice while it is
 //! sorted), whatever the partition's size; see [`rewrite`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arrow_array::types::TimestampMicrosecondType;
@@ -38,9 +38,12 @@ pub struct CompactSummary {
     pub slices: usize,
 }
 
+/// Told the rows rewritten so far and the rows to rewrite, after each slice.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
 /// Rewrites every sign-in partition of `store` that has at least `min_files` files as one file.
-pub fn compact(store: &Store, opts: &WriteOptions, min_files: usize) -> Result<CompactSummary> {
-    compact_sliced(store, opts, min_files, SLICE_BYTES)
+pub fn compact(store: &Store, opts: &WriteOptions, min_files: usize, progress: Progress<'_>) -> Result<CompactSummary> {
+    compact_sliced(store, opts, min_files, SLICE_BYTES, progress)
 }
 
 /// [`compact`], holding about `slice_bytes` of decoded rows at a time (tests give a few rows).
@@ -49,17 +52,30 @@ pub fn compact_sliced(
     opts: &WriteOptions,
     min_files: usize,
     slice_bytes: i64,
+    progress: Progress<'_>,
 ) -> Result<CompactSummary> {
     let mut summary = CompactSummary::default();
     // Each partition is its own transaction (its own lock, staging and manifest swap), so the
     // disk holds one partition twice at most, never the store; a killed compaction leaves the
     // partitions done compacted and the others as they were: the same rows either way.
     let mut keys = Vec::new();
+    let mut to_do = 0u64;
+    let before = store.manifest()?;
     for table in [SIGNINS, ADFS_SIGNINS] {
-        let parts: BTreeSet<(String, String)> =
-            store.manifest()?.files(table).iter().map(|f| (f.event_type.clone(), f.date.clone())).collect();
-        keys.extend(parts.into_iter().map(|p| (table, p)));
+        let mut parts: BTreeMap<(String, String), (usize, u64)> = BTreeMap::new();
+        for f in before.files(table) {
+            let p = parts.entry((f.event_type.clone(), f.date.clone())).or_default();
+            *p = (p.0 + 1, p.1 + f.rows);
+        }
+        to_do += parts.values().filter(|(files, _)| *files >= min_files.max(2)).map(|(_, rows)| rows).sum::<u64>();
+        keys.extend(parts.into_keys().map(|p| (table, p)));
     }
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let step = |rows: usize| {
+        let now = done.fetch_add(rows as u64, std::sync::atomic::Ordering::Relaxed) + rows as u64;
+        progress(now, to_do.max(now));
+    };
+    progress(0, to_do);
     for (table, (event_type, date)) in keys {
         let txn = store.begin()?;
         let files: Vec<FileEntry> = txn
@@ -79,7 +95,8 @@ pub fn compact_sliced(
                 "{table}: the manifest lists a partition {event_type:?} {date:?} this version never writes: the store is damaged"
             )));
         };
-        let (file, slices) = rewrite(store, &txn, table, (kind.as_str(), &format_day(day)), &files, opts, slice_bytes)?;
+        let (file, slices) =
+            rewrite(store, &txn, table, (kind.as_str(), &format_day(day)), &files, (opts, slice_bytes), &step)?;
         summary.slices += slices;
         summary.partitions += 1;
         summary.files_before += files.len();
@@ -108,8 +125,8 @@ fn rewrite(
     table: &'static str,
     (event_type, date): (&str, &str),
     files: &[FileEntry],
-    opts: &WriteOptions,
-    slice_bytes: i64,
+    (opts, slice_bytes): (&WriteOptions, i64),
+    step: &dyn Fn(usize),
 ) -> Result<(StagedFile, usize)> {
     let groups = reader::row_groups(store, table, files)?;
     let schema = super::schema_of(table).ok_or_else(|| Error::Other(format!("{table}: no schema")))?;
@@ -178,6 +195,7 @@ fn rewrite(
         drop(slice);
         written += sorted.num_rows();
         out.write(&sorted, span)?;
+        step(sorted.num_rows());
     }
     if written != total {
         return Err(Error::Other(format!(
