@@ -167,32 +167,22 @@ impl Config {
 
     /// A progress bar on stderr when it is a terminal and `--quiet` was not given.
     pub fn progress(&self) -> Bar {
-        if self.quiet || !self.stderr_is_terminal {
-            return Bar(indicatif::ProgressBar::hidden());
-        }
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-            )
-            .expect("valid template"),
-        );
-        Bar(bar)
+        Bar(self.bar("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"))
     }
 
     /// A progress bar counting rows, on stderr when it is a terminal and `--quiet` was not given.
     pub fn progress_rows(&self) -> RowBar {
+        RowBar(self.bar("{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows ({eta} left)"))
+    }
+
+    /// A bar drawn with `template`, or a hidden one for a pipe or `--quiet`.
+    fn bar(&self, template: &str) -> indicatif::ProgressBar {
         if self.quiet || !self.stderr_is_terminal {
-            return RowBar(indicatif::ProgressBar::hidden());
+            return indicatif::ProgressBar::hidden();
         }
         let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows ({eta} left)",
-            )
-            .expect("valid template"),
-        );
-        RowBar(bar)
+        bar.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template"));
+        bar
     }
 
     /// The default format: a table for people, JSON for scripts. A workbook is not written to
