@@ -65,9 +65,12 @@ pub fn compact_sliced(
         let mut parts: BTreeMap<(String, String), (usize, u64)> = BTreeMap::new();
         for f in before.files(table) {
             let p = parts.entry((f.event_type.clone(), f.date.clone())).or_default();
-            *p = (p.0 + 1, p.1 + f.rows);
+            *p = (p.0 + 1, p.1.saturating_add(f.rows));
         }
-        to_do += parts.values().filter(|(files, _)| *files >= min_files.max(2)).map(|(_, rows)| rows).sum::<u64>();
+        to_do = parts
+            .values()
+            .filter(|(files, _)| *files >= min_files.max(2))
+            .fold(to_do, |a, (_, rows)| a.saturating_add(*rows));
         keys.extend(parts.into_keys().map(|p| (table, p)));
     }
     let done = std::sync::atomic::AtomicU64::new(0);
