@@ -208,17 +208,8 @@ impl Store {
     /// The id hashes of one stored file of `table`, sorted.
     pub fn file_id_hashes(&self, table: &str, file: &manifest::FileEntry) -> Result<Vec<u128>> {
         let groups = reader::row_groups(self, table, std::slice::from_ref(file))?;
-        let parts: Vec<Vec<u128>> = groups
-            .par_iter()
-            .map(|rg| {
-                let mut out = Vec::with_capacity(rg.rows);
-                for batch in rg.read(&[schema::ID])? {
-                    let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("id is Utf8");
-                    out.extend(ids.iter().flatten().map(|id| id_hash(table, id)));
-                }
-                Ok(out)
-            })
-            .collect::<Result<_>>()?;
+        let parts: Vec<Vec<u128>> =
+            groups.par_iter().map(|rg| self.group_id_hashes(table, rg)).collect::<Result<_>>()?;
         let mut all: Vec<u128> = parts.into_iter().flatten().collect();
         all.sort_unstable();
         Ok(all)

@@ -59,7 +59,7 @@ pub fn writer_properties(opts: &WriteOptions) -> WriterProperties {
     }
     // A bloom filter on the id of every row group: an ingest of a few records looks them up
     // without reading the ids of the files their day holds (`ingest::dedupe`). Sized for a
-    // full row group, folded down by the writer to the rows it got (about 1.2 bytes a row).
+    // full row group, folded down by the writer to the rows it got (about 1.6 bytes a row).
     b = b
         .set_column_bloom_filter_enabled(ColumnPath::from(schema::ID), true)
         .set_column_bloom_filter_fpp(ColumnPath::from(schema::ID), ID_FILTER_FPP)
