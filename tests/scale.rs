@@ -557,3 +557,65 @@ fn the_latest_of_each_app_is_exact_on_ties_of_time_across_files() {
     let r = crate::util::run(&["report", "service-principals", "--store", &store, "--format", "csv", "--quiet"]);
     assert!(r.stdout.lines().any(|l| l.starts_with("A new,a,")), "{}", r.stdout);
 }
+
+/// One ingest whose ids outgrow the memory it may hold for them: past the limit they go to disk
+/// by hour, and every duplicate is still found, in time order or shuffled, whatever the threads.
+#[test]
+fn an_ingest_larger_than_its_id_memory_finds_every_duplicate() {
+    use signin_insights::generate::{GenOptions, Shape, generate};
+    use signin_insights::ingest::{self, IngestOptions};
+    let dir = tempfile::tempdir().unwrap();
+    // 6,000 sign-ins over 10 days in files of 1,000 that repeat 10% of each other.
+    let opts = GenOptions {
+        records: 6_000,
+        days: 10,
+        seed: 23,
+        shape: Shape::Jsonl,
+        per_file: 1_000,
+        overlap_percent: 10,
+        ..GenOptions::default()
+    };
+    let generated = generate(&opts, &dir.path().join("in")).unwrap();
+    // The same lines shuffled (a fixed permutation) into one file, each line twice.
+    let mut lines: Vec<String> = generated
+        .files
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    let n = lines.len();
+    let mut x: u64 = 7;
+    for i in (1..n).rev() {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        lines.swap(i, (x >> 33) as usize % (i + 1));
+    }
+    let twice: Vec<String> = lines.iter().chain(lines.iter().rev()).cloned().collect();
+    let shuffled = write(dir.path(), "shuffled.jsonl", &twice);
+    let distinct: std::collections::HashSet<String> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+
+    let run = |name: &str, input: &Path, limit: usize, threads: usize| {
+        let store = Store::open(dir.path().join(name));
+        let inputs = ingest::expand(&[input.to_path_buf()], None).unwrap();
+        let o = IngestOptions { threads, run_ids_in_memory: limit, ..IngestOptions::default() };
+        let s = ingest::ingest(&store, &inputs, &o, &ingest::Silent).unwrap();
+        (s, all_reports(dir.path().join(name).to_str().unwrap()))
+    };
+    let (plenty, reports) = run("plenty", &dir.path().join("in"), 1 << 20, 2);
+    assert_eq!(plenty.stored as usize, distinct.len());
+    assert_eq!(plenty.duplicates as usize, n - distinct.len());
+    assert!(plenty.duplicates > 400, "the exports overlap: {}", plenty.duplicates);
+    assert_eq!(plenty.run_ids_written, 0);
+    for (name, input, threads) in [
+        ("ordered", dir.path().join("in"), 2),
+        ("shuffled", shuffled, 1),
+        ("shuffled2", dir.path().join("shuffled.jsonl"), 2),
+    ] {
+        let (s, r) = run(name, &input, 100, threads);
+        assert_eq!(s.stored as usize, distinct.len(), "{name}");
+        assert_eq!(s.duplicates as usize, s.records_read as usize - distinct.len(), "{name}");
+        assert!(s.run_ids_written > 5_000, "{name}: ids went to disk ({})", s.run_ids_written);
+        assert_eq!(r, reports, "{name}: every report as with the ids in memory");
+    }
+}

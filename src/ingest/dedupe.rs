@@ -17,12 +17,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use super::run_ids::RunIds;
 use crate::domain::MICROS_PER_DAY;
 use crate::error::{Error, Result};
 use crate::store::manifest::{FileEntry, Manifest};
 use crate::store::reader::{RowGroup, ValueFilter};
 use crate::store::schema::ID;
-use crate::store::{ADFS_SIGNINS, AUDITS, IdSet, SIGNINS, Store, id_hash};
+use crate::store::{ADFS_SIGNINS, AUDITS, SIGNINS, Store, id_hash};
 
 /// How far apart in time the same record may be stored by two export shapes: a stored file is
 /// looked in when a record's time lies within its span widened by this much either side.
@@ -32,35 +33,29 @@ pub const MARGIN: i64 = 3_600_000_000;
 /// ids are read whole (one binary search a lookup rather than a filter check per row group).
 const SPARSE_LOOKUPS: u32 = 256;
 
-/// Shards of the ids seen in this run, so that workers seldom wait for each other.
-const SHARDS: usize = 64;
-
 /// What an ingest (or a merge of stores) has seen: the ids it stored so far, and the store's own.
 pub(crate) struct Dedupe {
-    /// The 128-bit hashes of the ids stored in this run, in shards.
-    seen: Vec<Mutex<IdSet>>,
+    /// The 128-bit hashes of the ids stored in this run, by table and hour, in bounded memory.
+    pub run: RunIds,
     /// The ids the store held before, read where this run's records fall.
     pub stored: StoredIds,
 }
 
 impl Dedupe {
-    pub(crate) fn new(store: &Store, manifest: &Manifest) -> Dedupe {
-        Dedupe {
-            seen: (0..SHARDS).map(|_| Mutex::new(IdSet::default())).collect(),
-            stored: StoredIds::new(store, manifest),
-        }
+    /// `run`: the ids this run stores (see [`RunIds`]).
+    pub(crate) fn new(store: &Store, manifest: &Manifest, run: RunIds) -> Dedupe {
+        Dedupe { run, stored: StoredIds::new(store, manifest) }
     }
 
     /// True the first time an id is seen in the store or this run: a record of `table`,
     /// event type `kind` (empty for audits), at time `t`.
     pub(crate) fn first_sighting(&self, table: &'static str, kind: &str, t: i64, id: &str) -> Result<bool> {
         let h = id_hash(table, id);
-        let shard = &self.seen[(h as usize) % SHARDS];
-        if shard.lock().expect("dedupe shard").contains(&h) || self.stored.contains(table, kind, t, id, h)? {
+        if self.run.contains(table, t, h)? || self.stored.contains(table, kind, t, id, h)? {
             return Ok(false);
         }
         // Two workers with the same new id: one of them inserts it first.
-        Ok(shard.lock().expect("dedupe shard").insert(h))
+        self.run.insert(table, t, h)
     }
 }
 

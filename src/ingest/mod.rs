@@ -12,6 +12,7 @@ pub mod delimited;
 mod dispatch;
 pub mod merge;
 mod pipeline;
+mod run_ids;
 mod snapshots;
 pub mod split;
 mod summary;
@@ -43,6 +44,9 @@ pub struct IngestOptions {
     pub kind: Kind,
     /// How much rejected text the quarantine keeps.
     pub quarantine: QuarantineLimits,
+    /// Ids of this run held in memory to find duplicates; past that they go to disk by hour
+    /// (`run_ids`). Memory stays flat whatever the input size.
+    pub run_ids_in_memory: usize,
 }
 
 /// What the inputs hold (`--kind`).
@@ -75,6 +79,7 @@ impl Default for IngestOptions {
             hint: None,
             kind: Kind::Auto,
             quarantine: QuarantineLimits::default(),
+            run_ids_in_memory: run_ids::IN_MEMORY,
         }
     }
 }
@@ -209,7 +214,8 @@ fn crowded(
 pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let txn = store.begin()?;
-    let dedupe = dedupe::Dedupe::new(store, txn.manifest());
+    let run = run_ids::RunIds::with_limit(txn.staging().join("ids"), opts.run_ids_in_memory);
+    let dedupe = dedupe::Dedupe::new(store, txn.manifest(), run);
     let quarantine = summary::Quarantine::new(txn.staging().join("quarantine.jsonl"), opts.quarantine);
     let shared = pipeline::Shared::new(dedupe, quarantine);
     progress.start(inputs.iter().map(Input::size).sum());
@@ -264,6 +270,7 @@ pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &
         not_kept,
         inventory: inventory_summary,
         stored_ids_read: shared.dedupe.stored.ids_read.load(Ordering::Relaxed),
+        run_ids_written: shared.dedupe.run.spilled(),
         crowded: Vec::new(),
     };
     let record = IngestRecord {
