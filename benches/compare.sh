@@ -5,6 +5,9 @@
 #
 #   benches/compare.sh [RECORDS] [WORKDIR]      (default 1000000 sign-ins, /tmp/signin-insights-bench)
 #
+# Exports of your own instead of generated ones: LINES=DIR (JSON lines) and/or PAGES=DIR (Graph
+# pages), each a folder of files holding RECORDS sign-ins; a shape not given is generated.
+#
 # Needs: cargo, python3, `pip install duckdb`, GNU time (/usr/bin/time, Debian package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,15 +21,17 @@ python3 -c 'import duckdb' 2>/dev/null || pip install --quiet duckdb
 
 mkdir -p "$work"
 per_file=$(( records / 10 > 0 ? records / 10 : 1 ))
+declare -A input=([lines]="${LINES:-$work/lines}" [pages]="${PAGES:-$work/pages}")
 for shape in lines pages; do
   fmt=$([ "$shape" = lines ] && echo jsonl || echo graph)
-  if [ ! -f "$work/.done-$shape-$records" ]; then
+  given=$([ "$shape" = lines ] && echo "${LINES:-}" || echo "${PAGES:-}")
+  if [ -z "$given" ] && [ ! -f "$work/.done-$shape-$records" ]; then
     rm -rf "${work:?}/$shape"
     "$bin" generate --quiet --records "$records" --per-file "$per_file" --overlap 0 --format "$fmt" --out "$work/$shape"
     touch "$work/.done-$shape-$records"
   fi
 done
-mb() { du -sb "$work/$1" | awk '{printf "%.1f", $1 / 1e6}'; }
+mb() { du -sbL "${input[$1]}" | awk '{printf "%.1f", $1 / 1e6}'; }
 
 # measure LABEL MB COMMAND...: one row of the table.
 measure() {
@@ -44,14 +49,14 @@ declare -A t
 for shape in lines pages; do
   size=$(mb "$shape")
   rm -rf "$work/store-$shape"
-  measure "signin-insights ingest $shape" "$size" "$bin" ingest --quiet --store "$work/store-$shape" "$work/$shape"
+  measure "signin-insights ingest $shape" "$size" "$bin" ingest --quiet --store "$work/store-$shape" "${input[$shape]}"
   t[si-$shape]=$(cat "$work/.last")
   rm -rf "$work/store-typed"
-  measure "signin-insights ingest --no-raw $shape" "$size" "$bin" ingest --quiet --no-raw --store "$work/store-typed" "$work/$shape"
+  measure "signin-insights ingest --no-raw $shape" "$size" "$bin" ingest --quiet --no-raw --store "$work/store-typed" "${input[$shape]}"
   t[sit-$shape]=$(cat "$work/.last")
-  measure "duckdb read_json_auto $shape" "$size" python3 benches/duckdb_side.py load-auto "$shape" "$work/$shape"
+  measure "duckdb read_json_auto $shape" "$size" python3 benches/duckdb_side.py load-auto "$shape" "${input[$shape]}"
   t[da-$shape]=$(cat "$work/.last")
-  measure "duckdb read_json explicit $shape" "$size" python3 benches/duckdb_side.py load-explicit "$shape" "$work/$shape"
+  measure "duckdb read_json explicit $shape" "$size" python3 benches/duckdb_side.py load-explicit "$shape" "${input[$shape]}"
   t[de-$shape]=$(cat "$work/.last")
 done
 measure "signin-insights report apps" 0 "$bin" report apps --quiet --store "$work/store-lines" --format json
