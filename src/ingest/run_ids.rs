@@ -10,11 +10,12 @@
 //! the hours written out are seldom looked in again, and memory stays flat whatever the size of
 //! the input; an input in random time order is as exact, only slower.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::dedupe::MARGIN;
 use crate::error::{Error, Result};
