@@ -565,10 +565,10 @@ fn an_ingest_larger_than_its_id_memory_finds_every_duplicate() {
     use signin_insights::generate::{GenOptions, Shape, generate};
     use signin_insights::ingest::{self, IngestOptions};
     let dir = tempfile::tempdir().unwrap();
-    // 6,000 sign-ins over 10 days in files of 1,000 that repeat 10% of each other.
+    // 6,000 sign-ins over 2 days in files of 1,000 that repeat 10% of each other.
     let opts = GenOptions {
         records: 6_000,
-        days: 10,
+        days: 2,
         seed: 23,
         shape: Shape::Jsonl,
         per_file: 1_000,
@@ -598,7 +598,7 @@ fn an_ingest_larger_than_its_id_memory_finds_every_duplicate() {
     let run = |name: &str, input: &Path, limit: usize, threads: usize| {
         let store = Store::open(dir.path().join(name));
         let inputs = ingest::expand(&[input.to_path_buf()], None).unwrap();
-        let o = IngestOptions { threads, run_ids_in_memory: limit, ..IngestOptions::default() };
+        let o = IngestOptions { threads, ids_in_memory: limit, ..IngestOptions::default() };
         let s = ingest::ingest(&store, &inputs, &o, &ingest::Silent).unwrap();
         (s, all_reports(dir.path().join(name).to_str().unwrap()))
     };
@@ -618,4 +618,14 @@ fn an_ingest_larger_than_its_id_memory_finds_every_duplicate() {
         assert!(s.run_ids_written > 5_000, "{name}: ids went to disk ({})", s.run_ids_written);
         assert_eq!(r, reports, "{name}: every report as with the ids in memory");
     }
+    // Everything again, shuffled, into a store that holds it: with 400 stored ids in memory the
+    // files looked in longest ago are dropped and read again, and every record is a duplicate.
+    let store = Store::open(dir.path().join("ordered"));
+    let inputs = ingest::expand(&[dir.path().join("shuffled.jsonl")], None).unwrap();
+    let o = IngestOptions { threads: 2, ids_in_memory: 100, ..IngestOptions::default() };
+    let again = ingest::ingest(&store, &inputs, &o, &ingest::Silent).unwrap();
+    assert_eq!((again.stored, again.duplicates), (0, 2 * n as u64));
+    // (Without dropping, each file is read once or twice: 11,803 ids.)
+    assert!(again.stored_ids_read > 10 * distinct.len() as u64, "files read again: {}", again.stored_ids_read);
+    assert_eq!(all_reports(dir.path().join("ordered").to_str().unwrap()), reports);
 }

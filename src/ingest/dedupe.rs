@@ -14,8 +14,8 @@
 //! ingest into a large store thus costs what its input touches, not what the store holds.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::run_ids::RunIds;
 use crate::domain::MICROS_PER_DAY;
@@ -42,9 +42,10 @@ pub(crate) struct Dedupe {
 }
 
 impl Dedupe {
-    /// `run`: the ids this run stores (see [`RunIds`]).
-    pub(crate) fn new(store: &Store, manifest: &Manifest, run: RunIds) -> Dedupe {
-        Dedupe { run, stored: StoredIds::new(store, manifest) }
+    /// `run`: the ids this run stores (see [`RunIds`]); at most `in_memory` stored ids are kept
+    /// in memory at once.
+    pub(crate) fn new(store: &Store, manifest: &Manifest, run: RunIds, in_memory: usize) -> Dedupe {
+        Dedupe { run, stored: StoredIds::new(store, manifest, in_memory) }
     }
 
     /// True the first time an id is seen in the store or this run: a record of `table`,
@@ -66,12 +67,26 @@ pub(crate) struct StoredIds {
     /// table -> event type -> UTC day -> the files whose widened span touches that day.
     index: HashMap<&'static str, HashMap<String, HashMap<i64, Vec<usize>>>>,
     loaded: Vec<FileIds>,
+    /// The files whose ids are held whole, in the order they were read, and how many ids.
+    resident: Mutex<Resident>,
+    /// Counts lookups in whole files: when each was last looked in.
+    clock: AtomicU64,
     /// Stored ids read so far.
     pub ids_read: AtomicU64,
 }
 
+/// The files whose ids are held whole: past the limit those looked in longest ago are dropped
+/// (and read again if a record needs them), so an ingest's memory does not grow with the days
+/// its input touches.
+struct Resident {
+    /// (file, ids).
+    held: Vec<(usize, usize)>,
+    total: usize,
+    limit: usize,
+}
+
 impl StoredIds {
-    pub(crate) fn new(store: &Store, manifest: &Manifest) -> StoredIds {
+    pub(crate) fn new(store: &Store, manifest: &Manifest, in_memory: usize) -> StoredIds {
         let mut files = Vec::new();
         let mut index: HashMap<&'static str, HashMap<String, HashMap<i64, Vec<usize>>>> = HashMap::new();
         for table in [SIGNINS, ADFS_SIGNINS, AUDITS] {
@@ -90,7 +105,16 @@ impl StoredIds {
             }
         }
         let loaded = files.iter().map(|_| FileIds::default()).collect();
-        StoredIds { store: store.clone(), files, index, loaded, ids_read: AtomicU64::new(0) }
+        let resident = Mutex::new(Resident { held: Vec::new(), total: 0, limit: in_memory });
+        StoredIds {
+            store: store.clone(),
+            files,
+            index,
+            loaded,
+            resident,
+            clock: AtomicU64::new(0),
+            ids_read: AtomicU64::new(0),
+        }
     }
 
     /// Whether a stored record of `table` and event type `kind` (empty for audits) near time
@@ -121,20 +145,29 @@ impl StoredIds {
         let (table, f) = &self.files[i];
         let slot = &self.loaded[i];
         let whole = |slot: &FileIds| -> std::result::Result<bool, String> {
-            let ids = slot.all.get_or_init(|| {
-                let ids = self.store.file_id_hashes(table, f).map_err(|e| e.to_string())?;
-                self.ids_read.fetch_add(ids.len() as u64, Ordering::Relaxed);
-                Ok(ids)
-            });
-            ids.as_ref().map(|ids| ids.binary_search(&h).is_ok()).map_err(Clone::clone)
+            slot.used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+            let mut all = slot.all.lock().expect("stored ids");
+            let ids = match &*all {
+                Some(ids) => ids.clone(),
+                None => {
+                    let ids = Arc::new(self.store.file_id_hashes(table, f).map_err(|e| e.to_string())?);
+                    self.ids_read.fetch_add(ids.len() as u64, Ordering::Relaxed);
+                    *all = Some(ids.clone());
+                    drop(all);
+                    self.keep(i, ids.len());
+                    ids
+                }
+            };
+            Ok(ids.binary_search(&h).is_ok())
         };
-        if slot.all.get().is_some() {
+        if slot.whole.load(Ordering::Acquire) {
             return whole(slot);
         }
         let mut sparse = slot.sparse.lock().expect("stored ids");
         sparse.lookups += 1;
         if sparse.lookups > SPARSE_LOOKUPS {
             sparse.groups = Some(Vec::new());
+            slot.whole.store(true, Ordering::Release);
             drop(sparse);
             return whole(slot);
         }
@@ -146,6 +179,7 @@ impl StoredIds {
             // A file written without filters is read whole.
             if filtered.iter().any(|g| g.filter.is_none()) {
                 sparse.lookups = SPARSE_LOOKUPS;
+                slot.whole.store(true, Ordering::Release);
                 drop(sparse);
                 return whole(slot);
             }
@@ -163,13 +197,45 @@ impl StoredIds {
         }
         Ok(false)
     }
+
+    /// Counts file `i`'s `n` ids as held, and past the limit drops the files looked in longest
+    /// ago (never the one just read).
+    fn keep(&self, i: usize, n: usize) {
+        let victims: Vec<usize> = {
+            let mut r = self.resident.lock().expect("stored ids");
+            r.held.push((i, n));
+            r.total += n;
+            let mut v = Vec::new();
+            while r.total > r.limit && r.held.len() > 1 {
+                let Some(k) = (0..r.held.len())
+                    .filter(|&k| r.held[k].0 != i)
+                    .min_by_key(|&k| self.loaded[r.held[k].0].used.load(Ordering::Relaxed))
+                else {
+                    break;
+                };
+                let (j, m) = r.held.swap_remove(k);
+                r.total -= m;
+                v.push(j);
+            }
+            v
+        };
+        // Each file's own lock is taken with no other held (a worker reading a file holds its lock).
+        for j in victims {
+            *self.loaded[j].all.lock().expect("stored ids") = None;
+        }
+    }
 }
 
 /// One stored file's ids, as lookups need them.
 #[derive(Default)]
 struct FileIds {
-    /// All of them, sorted, once the file has been looked in often.
-    all: OnceLock<std::result::Result<Vec<u128>, String>>,
+    /// All of them, sorted, once the file has been looked in often (`None` again when dropped
+    /// to keep memory flat).
+    all: Mutex<Option<Arc<Vec<u128>>>>,
+    /// Lookups go to `all` (reading the file again if it was dropped).
+    whole: AtomicBool,
+    /// The lookup clock when it was last looked in whole.
+    used: AtomicU64,
     /// Until then: the lookups so far, and each row group with its filter and, once a lookup
     /// could not rule it out, its ids.
     sparse: Mutex<Sparse>,

@@ -44,9 +44,11 @@ pub struct IngestOptions {
     pub kind: Kind,
     /// How much rejected text the quarantine keeps.
     pub quarantine: QuarantineLimits,
-    /// Ids of this run held in memory to find duplicates; past that they go to disk by hour
-    /// (`run_ids`). Memory stays flat whatever the input size.
-    pub run_ids_in_memory: usize,
+    /// Ids of this run held in memory to find duplicates, and four times as many of the store's
+    /// (16 bytes each): past that, this run's go to disk by hour (`run_ids`) and the stored files
+    /// looked in longest ago are dropped, to be read again when needed (`dedupe`). Memory stays
+    /// flat whatever the input size.
+    pub ids_in_memory: usize,
 }
 
 /// What the inputs hold (`--kind`).
@@ -79,7 +81,7 @@ impl Default for IngestOptions {
             hint: None,
             kind: Kind::Auto,
             quarantine: QuarantineLimits::default(),
-            run_ids_in_memory: run_ids::IN_MEMORY,
+            ids_in_memory: run_ids::IN_MEMORY,
         }
     }
 }
@@ -214,8 +216,8 @@ fn crowded(
 pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let txn = store.begin()?;
-    let run = run_ids::RunIds::with_limit(txn.staging().join("ids"), opts.run_ids_in_memory);
-    let dedupe = dedupe::Dedupe::new(store, txn.manifest(), run);
+    let run = run_ids::RunIds::with_limit(txn.staging().join("ids"), opts.ids_in_memory);
+    let dedupe = dedupe::Dedupe::new(store, txn.manifest(), run, opts.ids_in_memory.saturating_mul(4));
     let quarantine = summary::Quarantine::new(txn.staging().join("quarantine.jsonl"), opts.quarantine);
     let shared = pipeline::Shared::new(dedupe, quarantine);
     progress.start(inputs.iter().map(Input::size).sum());
