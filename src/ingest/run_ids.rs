@@ -12,8 +12,8 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -56,9 +56,11 @@ struct Hour {
     touched: u64,
 }
 
-/// A sorted run of id hashes on disk, with the first hash of every page.
+/// A sorted run of one hour's id hashes in a file of a spill, with the first hash of every page.
 struct Run {
-    path: PathBuf,
+    path: Arc<PathBuf>,
+    /// Where in the file it starts, in ids.
+    start: u64,
     len: usize,
     index: Vec<u128>,
 }
@@ -131,11 +133,19 @@ impl Inner {
         Ok(false)
     }
 
-    /// Writes out the hours touched least recently until half the limit is left in memory.
+    /// Writes out the hours touched least recently until half the limit is left in memory, all
+    /// into one file (an input spread over many hours makes few files). An hour's earlier runs
+    /// are merged into its new one once it would have [`MAX_RUNS`].
     fn spill(&mut self) -> Result<()> {
         let mut order: Vec<(u64, Key)> =
             self.hours.iter().filter(|(_, h)| !h.ids.is_empty()).map(|(k, h)| (h.touched, *k)).collect();
         order.sort_unstable();
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        self.files += 1;
+        let path = Arc::new(self.dir.join(format!("ids-{:06}.bin", self.files)));
+        let file = File::create(&*path).map_err(|e| Error::io(path.as_path(), e))?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let mut at = 0u64;
         for (_, key) in order {
             if self.in_memory <= self.in_memory_limit / 2 {
                 break;
@@ -147,30 +157,30 @@ impl Inner {
             if hour.runs.len() + 1 >= MAX_RUNS {
                 for run in std::mem::take(&mut hour.runs) {
                     ids.extend(run.read_all()?);
-                    let _ = std::fs::remove_file(&run.path);
                 }
             }
             ids.sort_unstable();
-            self.files += 1;
-            let path = self.dir.join(format!("ids-{:06}.bin", self.files));
-            let run = Run::write(path, &ids, &self.dir)?;
-            self.hours.get_mut(&key).expect("listed above").runs.push(run);
+            for h in &ids {
+                out.write_all(&h.to_le_bytes()).map_err(|e| Error::io(path.as_path(), e))?;
+            }
+            let index = ids.iter().step_by(PAGE).copied().collect();
+            hour.runs.push(Run { path: path.clone(), start: at, len: ids.len(), index });
+            at += ids.len() as u64;
         }
+        out.flush().map_err(|e| Error::io(path.as_path(), e))?;
         Ok(())
     }
 }
 
 impl Run {
-    fn write(path: PathBuf, ids: &[u128], dir: &Path) -> Result<Run> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        for h in ids {
-            out.write_all(&h.to_le_bytes()).map_err(|e| Error::io(&path, e))?;
-        }
-        out.flush().map_err(|e| Error::io(&path, e))?;
-        let index = ids.iter().step_by(PAGE).copied().collect();
-        Ok(Run { path, len: ids.len(), index })
+    /// `n` ids of the run from its `from`th.
+    fn read(&self, from: usize, n: usize) -> Result<Vec<u128>> {
+        let path = &*self.path;
+        let mut buf = vec![0u8; n * 16];
+        let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+        f.seek(SeekFrom::Start((self.start + from as u64) * 16)).map_err(|e| Error::io(path, e))?;
+        f.read_exact(&mut buf).map_err(|e| Error::io(path, e))?;
+        Ok(buf.chunks_exact(16).map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes"))).collect())
     }
 
     fn contains(&self, h: u128) -> Result<bool> {
@@ -182,22 +192,11 @@ impl Run {
             return Ok(true);
         }
         let start = page * PAGE;
-        let n = PAGE.min(self.len - start);
-        let mut buf = vec![0u8; n * 16];
-        let mut f = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        f.seek(SeekFrom::Start(start as u64 * 16)).map_err(|e| Error::io(&self.path, e))?;
-        f.read_exact(&mut buf).map_err(|e| Error::io(&self.path, e))?;
-        let ids: Vec<u128> =
-            buf.chunks_exact(16).map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes"))).collect();
-        Ok(ids.binary_search(&h).is_ok())
+        Ok(self.read(start, PAGE.min(self.len - start))?.binary_search(&h).is_ok())
     }
 
     fn read_all(&self) -> Result<Vec<u128>> {
-        let bytes = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        if bytes.len() != self.len * 16 {
-            return Err(Error::Other(format!("{}: the ids written out were cut short", self.path.display())));
-        }
-        Ok(bytes.chunks_exact(16).map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes"))).collect())
+        self.read(0, self.len)
     }
 }
 
@@ -251,5 +250,7 @@ mod tests {
         let inner = ids.inner.lock().unwrap();
         assert!(inner.in_memory <= 50, "memory bounded: {}", inner.in_memory);
         assert!(inner.hours.values().all(|h| h.runs.len() < MAX_RUNS), "runs merged");
+        // One file a spill, whatever the hours it writes out (each spill writes at least 25 ids).
+        assert!(inner.files * 25 <= spilled, "{} files for {spilled} ids", inner.files);
     }
 }
