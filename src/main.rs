@@ -10,16 +10,12 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// Freed pages are kept for reuse and not returned to the kernel: the process holds at most
-/// what it held at its peak, and an ingest no longer faults in fresh pages for every Parquet page
-/// buffer nor makes the kernel flush the other core's TLB for every page returned (one second
-/// of keeping them before: 6% more CPU and twice the system time of an ingest that keeps the
-/// records; 15-20 MB lower peak; BENCHMARKS.md, issue 20).
+/// Freed pages are kept one second for reuse, then returned: bounded memory, few page faults.
 /// jemalloc reads this symbol by name; exporting a name is the one unsafe thing the crate does.
 #[cfg(not(target_env = "msvc"))]
 #[allow(non_upper_case_globals, unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
-pub static malloc_conf: &[u8] = b"dirty_decay_ms:-1,muzzy_decay_ms:0\0";
+pub static malloc_conf: &[u8] = b"dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 
 fn main() -> ExitCode {
     signin_insights::cli::main(std::env::args_os())
