@@ -9,9 +9,12 @@
 //! row group's bloom filter on the id: a row group is read only when its filter cannot rule the
 //! id out (a new id passes one in a hundred), so a handful of new records into a store of
 //! hundreds of millions reads almost no id. A file looked in more often than that (a day's
-//! export into its day) has all its ids read once and kept sorted (16 bytes an id). Files
-//! written without filters (before they were kept) are read whole at the first lookup. An
-//! ingest into a large store thus costs what its input touches, not what the store holds.
+//! export into its day) has all its ids read and kept sorted (16 bytes an id); past a limit of
+//! ids held (issue 20) the files looked in longest ago are dropped and read again if a record
+//! needs them, so memory stays flat however many days the input touches. Files written without
+//! filters (before they were kept) are read whole at the first lookup. An ingest into a large
+//! store thus costs what its input touches, not what the store holds. The ids this run stores
+//! are kept by [`RunIds`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -67,7 +70,7 @@ pub(crate) struct StoredIds {
     /// table -> event type -> UTC day -> the files whose widened span touches that day.
     index: HashMap<&'static str, HashMap<String, HashMap<i64, Vec<usize>>>>,
     loaded: Vec<FileIds>,
-    /// The files whose ids are held whole, in the order they were read, and how many ids.
+    /// The files whose ids are held whole, and how many ids.
     resident: Mutex<Resident>,
     /// Counts lookups in whole files: when each was last looked in.
     clock: AtomicU64,

@@ -1,14 +1,16 @@
 //! The ids an ingest (or a merge of stores) has stored so far, in bounded memory (issue 20).
 //!
-//! A duplicate is the same record: the same table at the same time (within [`MARGIN`], the
-//! precision two export shapes may differ by), as [`StoredIds`](super::dedupe::StoredIds) finds
-//! it in the store. So the ids are kept by table and hour of their time, and a record is looked
-//! up in the hours its time can reach. Up to [`IN_MEMORY`] ids are held in hash sets; past that,
+//! A duplicate is the same record: the same id in the same table at the same time (within
+//! [`MARGIN`], the precision two export shapes may differ by), as
+//! [`StoredIds`](super::dedupe::StoredIds) finds it in the store (which also looks only in files
+//! of the record's event type, as the store keeps them). So the ids are kept by table and hour of
+//! their time, and a record is looked up in the hours its time can reach. Up to [`IN_MEMORY`] ids are held in hash sets; past that,
 //! the hours touched least recently are written to the staging folder as sorted runs of 128-bit
 //! hashes (16 bytes an id on disk) with one key of every [`PAGE`] kept in memory, and a lookup
 //! in such an hour reads one page of each of its runs. Exports come roughly in time order, so
 //! the hours written out are seldom looked in again, and memory stays flat whatever the size of
-//! the input; an input in random time order is as exact, only slower.
+//! the input; an input in random time order is as exact, only slower. The files go with the
+//! staging folder when the ingest commits or fails.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};

@@ -59,7 +59,7 @@ pub struct IngestSummary {
     /// Ids of stored records read to find duplicates: those of the stored files whose time span
     /// holds a record of this ingest (see `ingest::dedupe`), not the whole store.
     pub stored_ids_read: u64,
-    /// Ids of this ingest written to disk to keep its memory flat (`IngestOptions::run_ids_in_memory`).
+    /// Ids of this ingest written to disk to keep its memory flat (`IngestOptions::ids_in_memory`).
     pub run_ids_written: u64,
     /// The partitions this ingest added to that now have many files (`store compact` makes
     /// each one file).

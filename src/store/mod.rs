@@ -123,7 +123,8 @@ impl Store {
         }
     }
 
-    /// Starts an ingest: takes the lock (refusing if another ingest holds it), removes what a
+    /// Starts an ingest: takes the lock (refusing if another ingest holds it after
+    /// [`LOCK_WAIT_MS`]), removes what a
     /// killed ingest left behind, and prepares a staging folder.
     pub fn begin(&self) -> Result<Transaction> {
         fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
@@ -134,10 +135,20 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(|e| Error::io(&lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(Error::Locked { path: self.root.clone() }),
-            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+        // A lock just released can still be held for a moment by a process another thread of
+        // this one is starting (the child has a copy of the lock's descriptor until it execs):
+        // a short wait before refusing. Another ingest in progress is refused after it.
+        let mut waited = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if waited < LOCK_WAIT_MS => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    waited += 10;
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(Error::Locked { path: self.root.clone() }),
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+            }
         }
         let manifest = self.manifest()?;
         self.remove_orphans(&manifest)?;
@@ -332,6 +343,9 @@ impl Hasher for IdHasher {
         self.0 = v as u64 ^ (v >> 64) as u64;
     }
 }
+
+/// How long an ingest waits for the store's lock before saying another one holds it.
+pub const LOCK_WAIT_MS: u64 = 500;
 
 pub type IdSet = HashSet<u128, BuildHasherDefault<IdHasher>>;
 
