@@ -504,7 +504,8 @@ impl<'de> Deserialize<'de> for FlexPolicies {
                 f.write_str("a list of Conditional Access policies or JSON text holding one")
             }
             fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-                let mut out = String::new();
+                // One allocation for the usual few policies, not one for each doubling.
+                let mut out = String::with_capacity(256);
                 let mut first = true;
                 while let Some(p) = seq.next_element::<RawPolicy<'de>>()? {
                     Policies::push(&mut out, first, p.fields());

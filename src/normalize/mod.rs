@@ -405,6 +405,7 @@ fn fields<'a>(raw: RawSignIn<'a>, source: Option<EventType>, hint: Option<EventT
         None => None,
         Some(c) => Some(i32::try_from(c).map_err(|_| Refusal(format!("`status.errorCode` {c} is out of range")))?),
     };
+    let (auth_methods, auth_steps) = raw.authentication_details.map_or((None, None), |a| (a.0, a.1));
     Ok(SignIn {
         id,
         created_us,
@@ -427,8 +428,8 @@ fn fields<'a>(raw: RawSignIn<'a>, source: Option<EventType>, hint: Option<EventT
         credential_key_id: raw.service_principal_credential_key_id,
         authentication_requirement: dim(raw.authentication_requirement),
         conditional_access_status: dim(raw.conditional_access_status),
-        auth_methods: raw.authentication_details.as_ref().and_then(|a| a.0.clone()),
-        auth_steps: raw.authentication_details.and_then(|a| a.1),
+        auth_methods,
+        auth_steps,
         authentication_protocol: dim(raw.authentication_protocol),
         incoming_token_type: dim(raw.incoming_token_type),
         risk_level: dim(raw.risk_level_during_sign_in),
