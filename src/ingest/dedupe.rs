@@ -55,10 +55,11 @@ impl Dedupe {
     /// event type `kind` (empty for audits), at time `t`.
     pub(crate) fn first_sighting(&self, table: &'static str, kind: &str, t: i64, id: &str) -> Result<bool> {
         let h = id_hash(table, id);
-        if self.run.contains(table, t, h)? || self.stored.contains(table, kind, t, id, h)? {
+        if self.stored.contains(table, kind, t, id, h)? {
             return Ok(false);
         }
-        // Two workers with the same new id: one of them inserts it first.
+        // The run's check and insert are one step: of two workers with the same new id, one
+        // inserts it first.
         self.run.insert(table, t, h)
     }
 }

@@ -88,7 +88,8 @@ impl RunIds {
     }
 
     /// Whether a record of `table` with id hash `h` near time `t` was seen in this run.
-    pub(crate) fn contains(&self, table: &'static str, t: i64, h: u128) -> Result<bool> {
+    #[cfg(test)]
+    fn contains(&self, table: &'static str, t: i64, h: u128) -> Result<bool> {
         self.inner.lock().expect("run ids").contains(table, t, h)
     }
 

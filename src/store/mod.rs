@@ -123,9 +123,8 @@ impl Store {
         }
     }
 
-    /// Starts an ingest: takes the lock (refusing if another ingest holds it after
-    /// [`LOCK_WAIT_MS`]), removes what a
-    /// killed ingest left behind, and prepares a staging folder.
+    /// Starts an ingest: takes the lock (refusing if another ingest still holds it after
+    /// [`LOCK_WAIT_MS`]), removes what a killed ingest left behind, and prepares a staging folder.
     pub fn begin(&self) -> Result<Transaction> {
         fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let lock_path = self.root.join(".lock");

@@ -60,29 +60,6 @@ pub const TRUST_TYPE: &str = "trust_type";
 pub const CA_POLICIES: &str = "ca_policies";
 pub const IS_COMPLIANT: &str = "is_compliant";
 pub const IS_MANAGED: &str = "is_managed";
-/// The columns of the workbooks' dimensions (format 3).
-pub const DIMENSIONS: &[&str] = &[
-    AUTH_STEPS,
-    AUTHENTICATION_PROTOCOL,
-    INCOMING_TOKEN_TYPE,
-    RISK_LEVEL,
-    RISK_STATE,
-    USER_TYPE,
-    HOME_TENANT_ID,
-    RESOURCE_TENANT_ID,
-    CROSS_TENANT_ACCESS_TYPE,
-    USER_AGENT,
-    CLIENT_CREDENTIAL_TYPE,
-    COUNTRY,
-    STATE,
-    CITY,
-    OPERATING_SYSTEM,
-    BROWSER,
-    TRUST_TYPE,
-    IS_COMPLIANT,
-    IS_MANAGED,
-    CA_POLICIES,
-];
 pub const SOURCE_FILE: &str = "source_file";
 pub const SOURCE_LINE: &str = "source_line";
 pub const RAW: &str = "raw";
