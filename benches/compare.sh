@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Side by side with DuckDB on the same generated exports: ingest (JSON lines and Graph pages,
 # default and typed-only; DuckDB also reading every field the store keeps) and the app-summary +
-# top-errors reports. Prints wall time, MB/s,
-# records/s and peak RSS for both, and the ratio.
+# top-errors reports. Prints wall time, MB/s, records/s and peak RSS for both, and the ratio.
 #
 #   benches/compare.sh [RECORDS] [WORKDIR]      (default 1000000 sign-ins, /tmp/signin-insights-bench)
 #
