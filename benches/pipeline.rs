@@ -3,8 +3,8 @@
 //! Parquet), and scan (the app reports over a store); and `limits`, what no ingest of the same
 //! text can beat on one core: reading it from the page cache, checking the text is JSON without
 //! keeping anything, the fastest parse of the 14 report columns DuckDB is given in
-//! `benches/compare.sh`, and zstd at the store's level on the record
-//! text alone. Inputs come from the seeded generator.
+//! `benches/compare.sh`, and zstd at the store's level on the record text alone. Inputs come from
+//! the seeded generator.
 //! Run: `cargo bench` (or `cargo bench -- scan` for one group).
 
 use std::borrow::Cow;
