@@ -17,6 +17,7 @@
 //! are kept by [`RunIds`].
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +37,10 @@ pub const MARGIN: i64 = 3_600_000_000;
 /// ids are read whole (one binary search a lookup rather than a filter check per row group).
 const SPARSE_LOOKUPS: u32 = 256;
 
+/// Stored ids held whole for each id of the run held in memory: four, so that the files of one
+/// busy day stay held while the run's ids of that day are in memory.
+const STORED_PER_RUN: usize = 4;
+
 /// What an ingest (or a merge of stores) has seen: the ids it stored so far, and the store's own.
 pub(crate) struct Dedupe {
     /// The 128-bit hashes of the ids stored in this run, by table and hour, in bounded memory.
@@ -45,10 +50,13 @@ pub(crate) struct Dedupe {
 }
 
 impl Dedupe {
-    /// `run`: the ids this run stores (see [`RunIds`]); at most `in_memory` stored ids are kept
-    /// in memory at once.
-    pub(crate) fn new(store: &Store, manifest: &Manifest, run: RunIds, in_memory: usize) -> Dedupe {
-        Dedupe { run, stored: StoredIds::new(store, manifest, in_memory) }
+    /// At most `ids_in_memory` of this run's ids in memory (the rest written to `run_dir`, see
+    /// [`RunIds`]) and [`STORED_PER_RUN`] times as many of the store's.
+    pub(crate) fn new(store: &Store, manifest: &Manifest, run_dir: PathBuf, ids_in_memory: usize) -> Dedupe {
+        Dedupe {
+            run: RunIds::new(run_dir, ids_in_memory),
+            stored: StoredIds::new(store, manifest, ids_in_memory.saturating_mul(STORED_PER_RUN)),
+        }
     }
 
     /// True the first time an id is seen in the store or this run: a record of `table`,

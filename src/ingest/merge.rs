@@ -19,7 +19,7 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, BooleanArray, RecordBatch, StringArray, cast::AsArray};
 
 use super::dedupe::Dedupe;
-use super::run_ids::{IN_MEMORY, RunIds};
+use super::run_ids::IN_MEMORY;
 use crate::domain::EventType;
 use crate::domain::time::{format_day, parse_day};
 use crate::error::{Error, Result};
@@ -56,7 +56,7 @@ pub fn merge(target: &Store, sources: &[Store], opts: &WriteOptions) -> Result<M
         manifests.push(open_source(source)?);
     }
     let txn = target.begin()?;
-    let dedupe = Dedupe::new(target, txn.manifest(), RunIds::new(txn.staging().join("ids")), 4 * IN_MEMORY);
+    let dedupe = Dedupe::new(target, txn.manifest(), txn.staging().join("ids"), IN_MEMORY);
     let mut summary = MergeSummary::default();
     let (mut staged, mut snapshots) = (Vec::new(), Vec::new());
     let mut have: Vec<(&'static str, String)> = [CREDENTIALS, RP_TRUSTS, REGISTRATIONS]

@@ -216,8 +216,7 @@ fn crowded(
 pub fn ingest(store: &Store, inputs: &[Input], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let txn = store.begin()?;
-    let run = run_ids::RunIds::with_limit(txn.staging().join("ids"), opts.ids_in_memory);
-    let dedupe = dedupe::Dedupe::new(store, txn.manifest(), run, opts.ids_in_memory.saturating_mul(4));
+    let dedupe = dedupe::Dedupe::new(store, txn.manifest(), txn.staging().join("ids"), opts.ids_in_memory);
     let quarantine = summary::Quarantine::new(txn.staging().join("quarantine.jsonl"), opts.quarantine);
     let shared = pipeline::Shared::new(dedupe, quarantine);
     progress.start(inputs.iter().map(Input::size).sum());

@@ -4,15 +4,15 @@
 //! [`MARGIN`], the precision two export shapes may differ by), as
 //! [`StoredIds`](super::dedupe::StoredIds) finds it in the store (which also looks only in files
 //! of the record's event type, as the store keeps them). So the ids are kept by table and hour of
-//! their time, and a record is looked up in the hours its time can reach. Up to [`IN_MEMORY`] ids are held in hash sets; past that,
-//! the hours touched least recently are written to the staging folder as sorted runs of 128-bit
-//! hashes (16 bytes an id on disk) with one key of every [`PAGE`] kept in memory, and a lookup
-//! in such an hour reads one page of each of its runs. Exports come roughly in time order, so
+//! their time, and a record is looked up in the hours its time can reach. Up to [`IN_MEMORY`]
+//! ids are held in hash sets; past that, the hours touched least recently are written to the
+//! staging folder as sorted runs of 128-bit hashes (16 bytes an id on disk) with one key of every
+//! [`PAGE`] kept in memory, and a lookup in such an hour reads one page of each of its runs. Exports come roughly in time order, so
 //! the hours written out are seldom looked in again, and memory stays flat whatever the size of
 //! the input; an input in random time order is as exact, only slower. The files go with the
 //! staging folder when the ingest commits or fails.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -58,9 +58,16 @@ struct Hour {
     touched: u64,
 }
 
+/// The file of one spill, open for the lookups that read it back.
+struct Spill {
+    path: PathBuf,
+    /// Read only under the [`RunIds`] lock, so its shared offset is never moved by another read.
+    file: File,
+}
+
 /// A sorted run of one hour's id hashes in a file of a spill, with the first hash of every page.
 struct Run {
-    path: Arc<PathBuf>,
+    spill: Arc<Spill>,
     /// Where in the file it starts, in ids.
     start: u64,
     len: usize,
@@ -68,12 +75,9 @@ struct Run {
 }
 
 impl RunIds {
-    /// Runs written out go to `dir` (made when first needed; the caller removes it).
-    pub(crate) fn new(dir: PathBuf) -> RunIds {
-        RunIds::with_limit(dir, IN_MEMORY)
-    }
-
-    pub(crate) fn with_limit(dir: PathBuf, in_memory_limit: usize) -> RunIds {
+    /// At most `in_memory_limit` ids held in memory; runs written out go to `dir` (made when
+    /// first needed; the caller removes it).
+    pub(crate) fn new(dir: PathBuf, in_memory_limit: usize) -> RunIds {
         RunIds {
             inner: Mutex::new(Inner {
                 dir,
@@ -145,9 +149,17 @@ impl Inner {
         order.sort_unstable();
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         self.files += 1;
-        let path = Arc::new(self.dir.join(format!("ids-{:06}.bin", self.files)));
-        let file = File::create(&*path).map_err(|e| Error::io(path.as_path(), e))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let path = self.dir.join(format!("ids-{:06}.bin", self.files));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let spill = Arc::new(Spill { path, file });
+        let path = &spill.path;
+        let mut out = BufWriter::with_capacity(1 << 16, &spill.file);
         let mut at = 0u64;
         for (_, key) in order {
             if self.in_memory <= self.in_memory_limit / 2 {
@@ -164,13 +176,13 @@ impl Inner {
             }
             ids.sort_unstable();
             for h in &ids {
-                out.write_all(&h.to_le_bytes()).map_err(|e| Error::io(path.as_path(), e))?;
+                out.write_all(&h.to_le_bytes()).map_err(|e| Error::io(path, e))?;
             }
             let index = ids.iter().step_by(PAGE).copied().collect();
-            hour.runs.push(Run { path: path.clone(), start: at, len: ids.len(), index });
+            hour.runs.push(Run { spill: spill.clone(), start: at, len: ids.len(), index });
             at += ids.len() as u64;
         }
-        out.flush().map_err(|e| Error::io(path.as_path(), e))?;
+        out.flush().map_err(|e| Error::io(path, e))?;
         Ok(())
     }
 }
@@ -178,9 +190,8 @@ impl Inner {
 impl Run {
     /// `n` ids of the run from its `from`th.
     fn read(&self, from: usize, n: usize) -> Result<Vec<u128>> {
-        let path = &*self.path;
+        let (path, mut f) = (&self.spill.path, &self.spill.file);
         let mut buf = vec![0u8; n * 16];
-        let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
         f.seek(SeekFrom::Start((self.start + from as u64) * 16)).map_err(|e| Error::io(path, e))?;
         f.read_exact(&mut buf).map_err(|e| Error::io(path, e))?;
         Ok(buf.chunks_exact(16).map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes"))).collect())
@@ -221,7 +232,7 @@ mod tests {
     #[test]
     fn finds_every_id_seen_whether_in_memory_or_written_out() {
         let dir = tempfile::tempdir().unwrap();
-        let ids = RunIds::with_limit(dir.path().join("ids"), 50);
+        let ids = RunIds::new(dir.path().join("ids"), 50);
         let mut seen = std::collections::HashSet::new();
         // A pseudo-random walk over times (mostly forward, sometimes back by days), ids drawn
         // from a small pool so that repeats happen in and out of the margin.
